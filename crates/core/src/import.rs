@@ -1,0 +1,730 @@
+//! CSV import (A7): header mapping, presets for CRM exports, and row validation that
+//! reports every bad value with its line and column. Storage resolves nothing here: it
+//! hands in `Lookups` (external id → id) and writes the `Record`s in one transaction.
+
+use crate::account::AccountData;
+use crate::commitment::CommitmentData;
+use crate::contact::ContactData;
+use crate::fields::Fields;
+use crate::nps::NpsData;
+use crate::parse::normalize_key;
+use crate::touchpoint::TouchpointData;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+crate::text_enum!(
+    ImportKind {
+        Accounts => "accounts", "Accounts";
+        Contacts => "contacts", "Contacts";
+        Touchpoints => "touchpoints", "Touchpoints";
+        Commitments => "commitments", "Commitments";
+        Nps => "nps", "NPS responses";
+    }
+);
+
+/// One column of a kind's canonical CSV layout (what `export` writes and `import` reads).
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub required: bool,
+    pub help: &'static str,
+}
+
+const fn f(name: &'static str, required: bool, help: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        required,
+        help,
+    }
+}
+
+const ACCOUNTS: &[FieldSpec] = &[
+    f(
+        "external_id",
+        false,
+        "CRM id; rows are matched on it (default: the name)",
+    ),
+    f("name", true, "account name"),
+    f("industry", false, "free text"),
+    f("region", false, "north_america, emea, apac, latam"),
+    f("country", false, ""),
+    f("city", false, ""),
+    f("employees", false, "whole number"),
+    f("segment", false, "enterprise, mid_market, smb"),
+    f("lifecycle", false, "prospect, customer (default), former"),
+    f("products", false, "separated by ;"),
+    f("annual_revenue", false, "whole currency units"),
+    f("cost_to_serve", false, "whole currency units"),
+    f("discount", false, "whole currency units"),
+    f("customer_since", false, "YYYY-MM-DD"),
+    f("renewal_date", false, "YYYY-MM-DD"),
+    f("owner", false, "account owner"),
+    f("at_risk", false, "yes/no"),
+    f("at_risk_reason", false, "required when at_risk is yes"),
+];
+const CONTACTS: &[FieldSpec] = &[
+    f(
+        "external_id",
+        false,
+        "CRM id (default: account + email or name)",
+    ),
+    f("account_external_id", true, "external id of the account"),
+    f("name", true, ""),
+    f("title", false, ""),
+    f("role", false, "decision_maker, user, influencer, champion"),
+    f("email", false, ""),
+    f("phone", false, ""),
+    f("city", false, ""),
+    f("topics", false, "separated by ;"),
+    f("reference_consent", false, "no (default), ask_first, yes"),
+    f("do_not_contact", false, "yes/no"),
+    f("public_link", false, "blog or social link"),
+    f("audience_size", false, "whole number"),
+];
+const TOUCHPOINTS: &[FieldSpec] = &[
+    f("external_id", false, "default: a hash of the row"),
+    f("account_external_id", true, ""),
+    f("kind", true, "meeting, call, email, support_case, event_conversation, survey, video, site_visit, community_answer"),
+    f("occurred_on", true, "YYYY-MM-DD"),
+    f("staff", false, "who on our side"),
+    f("contact_external_ids", false, "contacts of the same account, separated by ;"),
+    f("notes", false, ""),
+];
+const COMMITMENTS: &[FieldSpec] = &[
+    f("external_id", false, "default: a hash of the row"),
+    f("account_external_id", true, ""),
+    f("description", true, "what we promised"),
+    f("owner", false, ""),
+    f("due_on", false, "YYYY-MM-DD"),
+    f("status", false, "open (default), kept, missed"),
+    f("closed_on", false, "YYYY-MM-DD"),
+];
+const NPS: &[FieldSpec] = &[
+    f("external_id", false, "default: a hash of the row"),
+    f("account_external_id", true, ""),
+    f("contact_external_id", false, ""),
+    f("score", true, "0 to 10"),
+    f("comment", false, ""),
+    f("responded_on", true, "YYYY-MM-DD"),
+];
+
+impl ImportKind {
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            ImportKind::Accounts => ACCOUNTS,
+            ImportKind::Contacts => CONTACTS,
+            ImportKind::Touchpoints => TOUCHPOINTS,
+            ImportKind::Commitments => COMMITMENTS,
+            ImportKind::Nps => NPS,
+        }
+    }
+    pub fn header(self) -> Vec<&'static str> {
+        self.fields().iter().map(|f| f.name).collect()
+    }
+}
+
+crate::text_enum!(
+    /// Column layouts of common CRM exports.
+    Preset {
+        Salesforce => "salesforce", "Salesforce report export";
+    }
+);
+
+impl Preset {
+    /// (field, CSV columns that may hold it, in order of preference).
+    pub fn columns(self, kind: ImportKind) -> &'static [(&'static str, &'static [&'static str])] {
+        match (self, kind) {
+            (Preset::Salesforce, ImportKind::Accounts) => &[
+                ("external_id", &["Account ID", "Id", "AccountId"]),
+                ("name", &["Account Name", "Name"]),
+                ("industry", &["Industry"]),
+                ("country", &["BillingCountry", "Billing Country"]),
+                ("city", &["BillingCity", "Billing City"]),
+                ("annual_revenue", &["AnnualRevenue", "Annual Revenue"]),
+                ("employees", &["NumberOfEmployees", "Employees"]),
+                ("owner", &["Account Owner", "Owner.Name", "OwnerName"]),
+                ("lifecycle", &["Type", "Account Type"]),
+            ],
+            (Preset::Salesforce, ImportKind::Contacts) => &[
+                ("external_id", &["Contact ID", "Id"]),
+                ("account_external_id", &["Account ID", "AccountId"]),
+                ("name", &["Full Name", "Name"]),
+                ("title", &["Title"]),
+                ("email", &["Email"]),
+                ("phone", &["Phone"]),
+                ("city", &["MailingCity", "Mailing City"]),
+            ],
+            (Preset::Salesforce, ImportKind::Touchpoints) => &[
+                ("external_id", &["Activity ID", "Id"]),
+                ("account_external_id", &["Account ID", "AccountId"]),
+                ("kind", &["Type", "Task Subtype"]),
+                ("occurred_on", &["Date", "ActivityDate"]),
+                ("staff", &["Assigned", "Owner.Name"]),
+                ("contact_external_ids", &["Contact ID", "WhoId"]),
+                ("notes", &["Comments", "Description"]),
+            ],
+            (Preset::Salesforce, ImportKind::Commitments)
+            | (Preset::Salesforce, ImportKind::Nps) => &[],
+        }
+    }
+
+    /// Translates a CRM's own values into ours (Salesforce's account `Type` into a lifecycle).
+    fn translate(self, field: &str, value: &str) -> Option<&'static str> {
+        let v = value.trim().to_ascii_lowercase();
+        match (self, field) {
+            (Preset::Salesforce, "lifecycle") => {
+                if v.starts_with("customer") {
+                    Some("customer")
+                } else if v.starts_with("prospect") {
+                    Some("prospect")
+                } else if v.starts_with("former") || v.contains("churn") {
+                    Some("former")
+                } else {
+                    None
+                }
+            }
+            (Preset::Salesforce, "kind") => match v.as_str() {
+                "call" => Some("call"),
+                "email" => Some("email"),
+                "meeting" | "event" => Some("meeting"),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Which CSV column feeds which field.
+#[derive(Debug, Clone)]
+pub struct ImportPlan {
+    pub kind: ImportKind,
+    pub preset: Option<Preset>,
+    /// (field, column index, column header)
+    pub columns: Vec<(&'static str, usize, String)>,
+    /// Contacts from Salesforce often come as FirstName + LastName.
+    name_parts: Option<(usize, usize)>,
+    pub ignored_columns: Vec<String>,
+    pub width: usize,
+}
+
+/// A problem with the file as a whole: nothing is imported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is empty: it needs a header line and at least one row")]
+    Empty,
+    #[error("the file has a header but no rows")]
+    NoRows,
+    #[error("line 1: the header is not valid UTF-8")]
+    HeaderEncoding,
+    #[error("{0}")]
+    Header(String),
+    #[error("line {line}: {reason}")]
+    Unreadable { line: u64, reason: String },
+}
+
+/// One rejected value: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl ImportPlan {
+    pub fn new(
+        kind: ImportKind,
+        header: &[String],
+        preset: Option<Preset>,
+        overrides: &[(String, String)],
+    ) -> Result<Self, FileError> {
+        let find = |col: &str| header.iter().position(|h| h.trim() == col.trim());
+        let find_loose = |col: &str| {
+            header
+                .iter()
+                .position(|h| normalize_key(h) == normalize_key(col))
+        };
+        let mut columns = Vec::new();
+        let mut problems = Vec::new();
+        for (field, _) in overrides {
+            if !kind.fields().iter().any(|f| f.name == field) {
+                let known: Vec<&str> = kind.header();
+                problems.push(format!(
+                    "--map {field}=…: {kind} have no field '{field}' (fields: {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        for spec in kind.fields() {
+            let chosen = if let Some((_, col)) = overrides.iter().find(|(f, _)| f == spec.name) {
+                match find(col).or_else(|| find_loose(col)) {
+                    Some(i) => Some(i),
+                    None => {
+                        problems.push(format!(
+                            "--map {}={col}: the header has no column '{col}'",
+                            spec.name
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                let from_preset = preset.and_then(|p| {
+                    p.columns(kind)
+                        .iter()
+                        .find(|(f, _)| *f == spec.name)
+                        .and_then(|(_, cols)| cols.iter().find_map(|c| find(c)))
+                });
+                from_preset.or_else(|| find_loose(spec.name))
+            };
+            if let Some(i) = chosen {
+                columns.push((spec.name, i, header[i].clone()));
+            }
+        }
+        let mut name_parts = None;
+        if kind == ImportKind::Contacts && !columns.iter().any(|(f, _, _)| *f == "name") {
+            if let (Some(first), Some(last)) = (find_loose("FirstName"), find_loose("LastName")) {
+                name_parts = Some((first, last));
+            }
+        }
+        for spec in kind.fields().iter().filter(|s| s.required) {
+            let mapped = columns.iter().any(|(f, _, _)| *f == spec.name)
+                || (spec.name == "name" && name_parts.is_some());
+            if !mapped && !overrides.iter().any(|(f, _)| f == spec.name) {
+                problems.push(format!(
+                    "no column for required field '{}' (name a column '{}' or use --map {}=COLUMN)",
+                    spec.name, spec.name, spec.name
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(FileError::Header(format!(
+                "line 1: {}",
+                problems.join("; ")
+            )));
+        }
+        let used: HashSet<usize> = columns
+            .iter()
+            .map(|c| c.1)
+            .chain(name_parts.iter().flat_map(|(a, b)| [*a, *b]))
+            .collect();
+        let ignored_columns = header
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !used.contains(i) && !h.trim().is_empty())
+            .map(|(_, h)| h.clone())
+            .collect();
+        Ok(ImportPlan {
+            kind,
+            preset,
+            columns,
+            name_parts,
+            ignored_columns,
+            width: header.len(),
+        })
+    }
+
+    /// The plan for a file in the canonical layout (what `export` writes).
+    pub fn canonical(kind: ImportKind) -> Self {
+        let header: Vec<String> = kind.header().iter().map(|s| s.to_string()).collect();
+        Self::new(kind, &header, None, &[]).expect("canonical header maps itself")
+    }
+
+    fn column_of(&self, field: &str) -> String {
+        self.columns
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .map(|c| c.2.clone())
+            .unwrap_or_else(|| field.to_string())
+    }
+}
+
+/// External ids already stored, so rows can refer to accounts and contacts.
+#[derive(Debug, Default, Clone)]
+pub struct Lookups {
+    pub accounts: HashMap<String, i64>,
+    /// contact external id → (contact id, account id)
+    pub contacts: HashMap<String, (i64, i64)>,
+}
+
+/// A validated row, ready to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Account(AccountData),
+    Contact(ContactData),
+    Touchpoint(TouchpointData),
+    Commitment(CommitmentData),
+    Nps(NpsData),
+}
+
+impl Record {
+    pub fn external_id(&self) -> &str {
+        let id = match self {
+            Record::Account(d) => &d.external_id,
+            Record::Contact(d) => &d.external_id,
+            Record::Touchpoint(d) => &d.external_id,
+            Record::Commitment(d) => &d.external_id,
+            Record::Nps(d) => &d.external_id,
+        };
+        id.as_deref().unwrap_or("")
+    }
+}
+
+/// Validates rows one at a time against a plan and the stored lookups.
+pub struct Validator<'a> {
+    plan: &'a ImportPlan,
+    lookups: &'a Lookups,
+    seen: HashMap<String, u64>,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(plan: &'a ImportPlan, lookups: &'a Lookups) -> Self {
+        Validator {
+            plan,
+            lookups,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Validates one row. `values` are the row's cells in file order.
+    pub fn row(&mut self, line: u64, values: &[&str]) -> Result<Record, Vec<RowError>> {
+        let plan = self.plan;
+        if values.len() != plan.width {
+            return Err(vec![RowError {
+                line,
+                column: String::new(),
+                reason: format!(
+                    "has {} values, the header has {} columns",
+                    values.len(),
+                    plan.width
+                ),
+            }]);
+        }
+        let mut fields = Fields(Vec::with_capacity(plan.columns.len() + 1));
+        for (field, i, _) in &plan.columns {
+            let raw = values[*i];
+            let value = plan
+                .preset
+                .and_then(|p| p.translate(field, raw))
+                .unwrap_or(raw);
+            fields.0.push((field.to_string(), value.to_string()));
+        }
+        if let Some((first, last)) = plan.name_parts {
+            let name = format!("{} {}", values[first].trim(), values[last].trim());
+            fields.push("name", name.trim().to_string());
+        }
+        let mut errors = Vec::new();
+        let err = |errors: &mut Vec<RowError>, field: &str, reason: String| {
+            errors.push(RowError {
+                line,
+                column: plan.column_of(field),
+                reason,
+            });
+        };
+
+        let account_id = if plan.kind == ImportKind::Accounts {
+            0
+        } else {
+            let ext = fields.get("account_external_id").trim();
+            if ext.is_empty() {
+                err(&mut errors, "account_external_id", "is required".into());
+                0
+            } else {
+                match self.lookups.accounts.get(ext) {
+                    Some(id) => *id,
+                    None => {
+                        err(
+                            &mut errors,
+                            "account_external_id",
+                            format!("no account has external id '{ext}'"),
+                        );
+                        0
+                    }
+                }
+            }
+        };
+        match plan.kind {
+            ImportKind::Touchpoints => {
+                let mut ids = Vec::new();
+                for ext in fields
+                    .get("contact_external_ids")
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    match self.lookups.contacts.get(ext) {
+                        Some((id, acc)) if *acc == account_id || account_id == 0 => {
+                            ids.push(id.to_string())
+                        }
+                        Some(_) => err(
+                            &mut errors,
+                            "contact_external_ids",
+                            format!("contact '{ext}' belongs to another account"),
+                        ),
+                        None => err(
+                            &mut errors,
+                            "contact_external_ids",
+                            format!("no contact has external id '{ext}'"),
+                        ),
+                    }
+                }
+                fields.set("contact_ids", ids.join(";"));
+            }
+            ImportKind::Nps => {
+                let ext = fields.get("contact_external_id").trim().to_string();
+                if !ext.is_empty() {
+                    match self.lookups.contacts.get(&ext) {
+                        Some((id, acc)) if *acc == account_id || account_id == 0 => {
+                            fields.set("contact_id", id.to_string())
+                        }
+                        Some(_) => err(
+                            &mut errors,
+                            "contact_external_id",
+                            format!("contact '{ext}' belongs to another account"),
+                        ),
+                        None => err(
+                            &mut errors,
+                            "contact_external_id",
+                            format!("no contact has external id '{ext}'"),
+                        ),
+                    }
+                }
+            }
+            _ => {}
+        }
+        let result = match plan.kind {
+            ImportKind::Accounts => AccountData::from_fields(&fields).map(Record::Account),
+            ImportKind::Contacts => {
+                ContactData::from_fields(account_id, &fields).map(Record::Contact)
+            }
+            ImportKind::Touchpoints => {
+                TouchpointData::from_fields(account_id, &fields).map(Record::Touchpoint)
+            }
+            ImportKind::Commitments => {
+                CommitmentData::from_fields(account_id, &fields).map(Record::Commitment)
+            }
+            ImportKind::Nps => NpsData::from_fields(account_id, &fields).map(Record::Nps),
+        };
+        let mut record = match result {
+            Ok(r) => Some(r),
+            Err(fe) => {
+                for e in fe.0 {
+                    let field = if e.field == "contact_ids" {
+                        "contact_external_ids"
+                    } else if e.field == "contact_id" {
+                        "contact_external_id"
+                    } else {
+                        e.field.as_str()
+                    };
+                    err(&mut errors, field, e.reason);
+                }
+                None
+            }
+        };
+        if let Some(r) = record.as_mut() {
+            let ext = match r.external_id() {
+                "" => auto_external_id(plan.kind, &fields),
+                given => given.to_string(),
+            };
+            set_external_id(r, ext.clone());
+            if let Some(first) = self.seen.get(&ext) {
+                err(
+                    &mut errors,
+                    "external_id",
+                    format!("duplicate external id '{ext}' (first on line {first})"),
+                );
+            } else {
+                self.seen.insert(ext, line);
+            }
+        }
+        if errors.is_empty() {
+            Ok(record.expect("no errors means a record"))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn set_external_id(r: &mut Record, ext: String) {
+    let slot = match r {
+        Record::Account(d) => &mut d.external_id,
+        Record::Contact(d) => &mut d.external_id,
+        Record::Touchpoint(d) => &mut d.external_id,
+        Record::Commitment(d) => &mut d.external_id,
+        Record::Nps(d) => &mut d.external_id,
+    };
+    *slot = Some(ext);
+}
+
+/// Rows without an external id get a stable one, so importing the same file twice
+/// updates instead of duplicating: accounts by name, contacts by account and email or
+/// name, everything else by the content of the row.
+fn auto_external_id(kind: ImportKind, f: &Fields) -> String {
+    match kind {
+        ImportKind::Accounts => format!("name:{}", f.get("name").trim().to_lowercase()),
+        ImportKind::Contacts => {
+            let who = if f.get("email").trim().is_empty() {
+                f.get("name")
+            } else {
+                f.get("email")
+            };
+            format!(
+                "contact:{}:{}",
+                f.get("account_external_id").trim(),
+                who.trim().to_lowercase()
+            )
+        }
+        _ => {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for (k, v) in &f.0 {
+                for b in k.bytes().chain([0u8]).chain(v.trim().bytes()).chain([1u8]) {
+                    h ^= b as u64;
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            format!("row:{h:016x}")
+        }
+    }
+}
+
+/// The outcome of reading a whole file.
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub records: Vec<(u64, Record)>,
+    pub errors: Vec<RowError>,
+    pub rows: u64,
+    pub ignored_columns: Vec<String>,
+}
+
+pub struct ImportOptions {
+    pub kind: ImportKind,
+    pub preset: Option<Preset>,
+    pub overrides: Vec<(String, String)>,
+}
+
+/// Reads a CSV file (comma- or semicolon-separated, optional UTF-8 BOM) and validates
+/// every row. `progress` is called with bytes read so far.
+pub fn read_csv(
+    input: impl Read,
+    options: &ImportOptions,
+    lookups: &Lookups,
+    mut progress: impl FnMut(u64),
+) -> Result<ParsedFile, FileError> {
+    let mut buffered = std::io::BufReader::with_capacity(1 << 16, input);
+    let delimiter = sniff_delimiter(&mut buffered);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(buffered);
+    let mut record = csv::ByteRecord::new();
+    let header = match reader.read_byte_record(&mut record) {
+        Ok(true) => {
+            let mut cols = Vec::with_capacity(record.len());
+            for (i, raw) in record.iter().enumerate() {
+                let raw = if i == 0 {
+                    raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+                } else {
+                    raw
+                };
+                cols.push(
+                    std::str::from_utf8(raw)
+                        .map_err(|_| FileError::HeaderEncoding)?
+                        .trim()
+                        .to_string(),
+                );
+            }
+            cols
+        }
+        Ok(false) => return Err(FileError::Empty),
+        Err(e) => {
+            return Err(FileError::Unreadable {
+                line: 1,
+                reason: e.to_string(),
+            })
+        }
+    };
+    if header.iter().all(|h| h.is_empty()) {
+        return Err(FileError::Empty);
+    }
+    let plan = ImportPlan::new(options.kind, &header, options.preset, &options.overrides)?;
+    let mut validator = Validator::new(&plan, lookups);
+    let mut out = ParsedFile {
+        ignored_columns: plan.ignored_columns.clone(),
+        ..Default::default()
+    };
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                return Err(FileError::Unreadable {
+                    line,
+                    reason: e.to_string(),
+                });
+            }
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        if record.len() == 1 && record.get(0).is_some_and(|c| c.is_empty()) {
+            continue; // blank line
+        }
+        out.rows += 1;
+        if out.rows % 4096 == 0 {
+            progress(reader.position().byte());
+        }
+        let mut cells: Vec<&str> = Vec::with_capacity(header.len());
+        let mut bad_utf8 = None;
+        for (i, raw) in record.iter().enumerate() {
+            match std::str::from_utf8(raw) {
+                Ok(s) => cells.push(s),
+                Err(_) => {
+                    bad_utf8.get_or_insert(i);
+                    cells.push("");
+                }
+            }
+        }
+        if let Some(i) = bad_utf8 {
+            out.errors.push(RowError {
+                line,
+                column: header
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("column {}", i + 1)),
+                reason: "is not valid UTF-8 text (save the file as UTF-8)".into(),
+            });
+            continue;
+        }
+        match validator.row(line, &cells) {
+            Ok(r) => out.records.push((line, r)),
+            Err(errs) => out.errors.extend(errs),
+        }
+    }
+    progress(reader.position().byte());
+    if out.rows == 0 {
+        return Err(FileError::NoRows);
+    }
+    Ok(out)
+}
+
+fn sniff_delimiter(reader: &mut impl std::io::BufRead) -> u8 {
+    let head = reader.fill_buf().unwrap_or(&[]);
+    let first_line = head.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    let commas = first_line.iter().filter(|b| **b == b',').count();
+    let semis = first_line.iter().filter(|b| **b == b';').count();
+    if semis > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Parses `FIELD=COLUMN`.
+pub fn parse_mapping(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((f, c)) if !f.trim().is_empty() && !c.trim().is_empty() => {
+            Ok((f.trim().to_string(), c.trim().to_string()))
+        }
+        _ => Err(format!("'{s}' is not FIELD=COLUMN")),
+    }
+}

@@ -1,0 +1,26 @@
+//! peerstage domain: customers, touchpoints, commitments, NPS and value.
+//! Pure Rust with no I/O: the store, web and CLI crates are thin layers around it.
+
+pub mod account;
+pub mod commitment;
+pub mod contact;
+pub mod demo;
+pub mod error;
+pub mod fields;
+pub mod import;
+pub mod money;
+pub mod nps;
+pub mod parse;
+pub mod rng;
+pub mod touchpoint;
+
+pub use account::{
+    Account, AccountData, AccountQuery, AccountSort, Lifecycle, Page, Region, Segment,
+};
+pub use commitment::{Commitment, CommitmentData, CommitmentStatus};
+pub use contact::{Contact, ContactData, ContactRole, ReferenceConsent};
+pub use error::{FieldError, FieldErrors};
+pub use fields::Fields;
+pub use import::{ImportKind, Preset};
+pub use nps::{NpsBucket, NpsData, NpsGroup, NpsSummary};
+pub use touchpoint::{Touchpoint, TouchpointData, TouchpointKind};

@@ -1,0 +1,203 @@
+//! The small SQL surface both engines share. Store code is written once against `Conn`;
+//! each engine translates values, placeholders and errors. Engine differences that SQL
+//! cannot hide are named on `Dialect`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Bool(bool),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl From<NaiveDate> for Value {
+    fn from(v: NaiveDate) -> Self {
+        Value::Date(v)
+    }
+}
+impl From<DateTime<Utc>> for Value {
+    fn from(v: DateTime<Utc>) -> Self {
+        Value::Time(v)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map(Into::into).unwrap_or(Value::Null)
+    }
+}
+impl<T: Into<Value> + Clone> From<&Option<T>> for Value {
+    fn from(v: &Option<T>) -> Self {
+        v.clone().map(Into::into).unwrap_or(Value::Null)
+    }
+}
+
+/// One result row. Accessors accept both engines' representations (SQLite keeps dates as
+/// text and booleans as integers) and panic only on a schema bug, never on user data.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn at(&self, i: usize) -> &Value {
+        &self.0[i]
+    }
+    pub fn int(&self, i: usize) -> i64 {
+        self.opt_int(i).unwrap_or(0)
+    }
+    pub fn opt_int(&self, i: usize) -> Option<i64> {
+        match self.at(i) {
+            Value::Int(v) => Some(*v),
+            Value::Float(v) => Some(*v as i64),
+            Value::Bool(b) => Some(*b as i64),
+            Value::Null => None,
+            Value::Text(t) => t.parse().ok(),
+            other => panic!("column {i}: expected an integer, found {other:?}"),
+        }
+    }
+    pub fn float(&self, i: usize) -> f64 {
+        match self.at(i) {
+            Value::Float(v) => *v,
+            Value::Int(v) => *v as f64,
+            Value::Null => 0.0,
+            other => panic!("column {i}: expected a number, found {other:?}"),
+        }
+    }
+    pub fn text(&self, i: usize) -> String {
+        self.opt_text(i).unwrap_or_default()
+    }
+    pub fn opt_text(&self, i: usize) -> Option<String> {
+        match self.at(i) {
+            Value::Text(t) => Some(t.clone()),
+            Value::Null => None,
+            Value::Int(v) => Some(v.to_string()),
+            Value::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+            other => panic!("column {i}: expected text, found {other:?}"),
+        }
+    }
+    pub fn bool(&self, i: usize) -> bool {
+        match self.at(i) {
+            Value::Bool(b) => *b,
+            Value::Int(v) => *v != 0,
+            Value::Null => false,
+            other => panic!("column {i}: expected a boolean, found {other:?}"),
+        }
+    }
+    pub fn opt_date(&self, i: usize) -> Option<NaiveDate> {
+        match self.at(i) {
+            Value::Date(d) => Some(*d),
+            Value::Text(t) => NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d").ok(),
+            Value::Null => None,
+            other => panic!("column {i}: expected a date, found {other:?}"),
+        }
+    }
+    pub fn date(&self, i: usize) -> NaiveDate {
+        self.opt_date(i).unwrap_or_default()
+    }
+    pub fn time(&self, i: usize) -> DateTime<Utc> {
+        match self.at(i) {
+            Value::Time(t) => *t,
+            Value::Text(t) => DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_default(),
+            Value::Null => DateTime::default(),
+            other => panic!("column {i}: expected a timestamp, found {other:?}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DbError {
+    #[error("unique constraint on {column}")]
+    Unique { column: String },
+    #[error("foreign key constraint")]
+    ForeignKey,
+    #[error("{0}")]
+    Other(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Null-safe "differs from".
+    pub fn differs(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{a} IS NOT {b}"),
+            Dialect::Postgres => format!("{a} IS DISTINCT FROM {b}"),
+        }
+    }
+    /// `YYYY-MM` of a date column.
+    pub fn month(self, col: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("substr({col}, 1, 7)"),
+            Dialect::Postgres => format!("to_char({col}, 'YYYY-MM')"),
+        }
+    }
+    pub fn group_concat(self, expr: &str, sep: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("group_concat({expr}, '{sep}')"),
+            Dialect::Postgres => format!("string_agg({expr}, '{sep}')"),
+        }
+    }
+}
+
+/// A connection of either engine. SQL uses `?` placeholders.
+pub trait Conn {
+    fn dialect(&self) -> Dialect;
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
+    /// Runs several statements without parameters.
+    fn batch(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Loads rows into a (temporary) table as fast as the engine allows: prepared inserts
+    /// on SQLite, COPY on PostgreSQL.
+    fn load(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &mut dyn Iterator<Item = Vec<Value>>,
+    ) -> Result<u64, DbError>;
+
+    fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+    fn query_int(&mut self, sql: &str, params: &[Value]) -> Result<i64, DbError> {
+        Ok(self.query_one(sql, params)?.map(|r| r.int(0)).unwrap_or(0))
+    }
+}

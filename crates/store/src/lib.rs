@@ -1,0 +1,220 @@
+//! peerstage storage. One `Store` over SQLite (default) or PostgreSQL, chosen by URL.
+//! Operations are written once against `db::Conn`; each engine has its own migrations.
+
+mod accounts;
+mod commitments;
+mod contacts;
+pub mod db;
+mod export;
+mod import;
+mod migrate;
+mod nps;
+mod pool;
+mod postgres;
+mod sqlite;
+pub mod testing;
+mod touchpoints;
+
+pub use accounts::{Counts, ValueSummary};
+pub use export::export_csv;
+pub use import::{ImportCounts, ImportOutcome};
+
+use db::{Conn, DbError, Dialect};
+use peerstage_core::FieldErrors;
+use pool::Pool;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} {id} was not found")]
+    NotFound { what: &'static str, id: i64 },
+    #[error("{field}: {reason}")]
+    Conflict { field: String, reason: String },
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unique { column } => StoreError::Conflict {
+                reason: format!(
+                    "another record already has this {}",
+                    column.replace('_', " ")
+                ),
+                field: column,
+            },
+            DbError::ForeignKey => StoreError::Conflict {
+                field: "id".into(),
+                reason: "refers to a record that does not exist".into(),
+            },
+            DbError::Other(m) => StoreError::Database(m),
+        }
+    }
+}
+
+impl From<FieldErrors> for StoreError {
+    fn from(e: FieldErrors) -> Self {
+        StoreError::Invalid(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+enum Engine {
+    Sqlite {
+        pool: Pool<sqlite::SqliteConn>,
+        path: String,
+    },
+    Postgres {
+        pool: Pool<postgres::PgConn>,
+    },
+}
+
+/// Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Store {
+    engine: Arc<Engine>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.describe())
+    }
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` (or a bare path) or `postgres://…`, creating the SQLite file
+    /// if missing, and applies pending migrations.
+    pub fn open(url: &str) -> Result<Store> {
+        let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let owned = url.to_string();
+            let pool = Pool::new(8, move || postgres::PgConn::connect(&owned));
+            Engine::Postgres { pool }
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url)
+                .to_string();
+            if path.is_empty() {
+                return Err(StoreError::Database("empty SQLite path".into()));
+            }
+            let p = path.clone();
+            let pool = Pool::new(6, move || sqlite::SqliteConn::open(&p));
+            Engine::Sqlite { pool, path }
+        };
+        let store = Store {
+            engine: Arc::new(engine),
+        };
+        store.with_conn(migrate::run)?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match &*self.engine {
+            Engine::Sqlite { .. } => Dialect::Sqlite,
+            Engine::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// A description without credentials, for logs and `--help` output.
+    pub fn describe(&self) -> String {
+        match &*self.engine {
+            Engine::Sqlite { path, .. } => format!("SQLite {path}"),
+            Engine::Postgres { .. } => "PostgreSQL".to_string(),
+        }
+    }
+
+    pub(crate) fn with_conn<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        match &*self.engine {
+            Engine::Sqlite { pool, .. } => {
+                let mut c = pool.get().map_err(StoreError::Database)?;
+                f(&mut *c)
+            }
+            Engine::Postgres { pool } => {
+                let mut c = pool.get().map_err(StoreError::Database)?;
+                let out = f(&mut *c);
+                if let Err(StoreError::Database(_)) = &out {
+                    // The session may be mid-transaction or closed; do not reuse a broken one.
+                    if c.batch("ROLLBACK").is_err() {
+                        c.mark_broken();
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// Runs `f` in one transaction: all of it is committed, or none of it.
+    pub(crate) fn transaction<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.with_conn(|c| {
+            let begin = match c.dialect() {
+                Dialect::Sqlite => "BEGIN IMMEDIATE",
+                Dialect::Postgres => "BEGIN",
+            };
+            c.batch(begin)?;
+            match f(c) {
+                Ok(v) => {
+                    c.batch("COMMIT")?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    let _ = c.batch("ROLLBACK");
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    /// A consistent copy of an SQLite database while it is in use (`VACUUM INTO`).
+    pub fn backup(&self, target: &std::path::Path) -> Result<()> {
+        match &*self.engine {
+            Engine::Sqlite { .. } => {
+                if target.exists() {
+                    return Err(StoreError::Conflict {
+                        field: "file".into(),
+                        reason: format!("{} already exists", target.display()),
+                    });
+                }
+                let t = target.to_string_lossy().to_string();
+                self.with_conn(|c| Ok(c.execute("VACUUM INTO ?", &[db::Value::Text(t)])?))
+                    .map(|_| ())
+            }
+            Engine::Postgres { .. } => Err(StoreError::Conflict {
+                field: "database".into(),
+                reason: "backup of PostgreSQL uses pg_dump (see docs/OPERATIONS.md)".into(),
+            }),
+        }
+    }
+
+    /// Checks the database answers (for /healthz).
+    pub fn ping(&self) -> Result<()> {
+        self.with_conn(|c| c.query_int("SELECT 1", &[]).map(|_| ()).map_err(Into::into))
+    }
+
+    pub(crate) fn close_idle(&self) {
+        match &*self.engine {
+            Engine::Sqlite { pool, .. } => pool.close_idle(),
+            Engine::Postgres { pool } => pool.close_idle(),
+        }
+    }
+}
+
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+/// Joins a list for a text column; items never contain `;` after parsing.
+pub(crate) fn join_list(items: &[String]) -> String {
+    items.join(";")
+}
+
+pub(crate) fn split_list(s: &str) -> Vec<String> {
+    s.split(';')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}

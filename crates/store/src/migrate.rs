@@ -1,0 +1,43 @@
+//! Versioned migrations, one folder per engine, applied in order at start.
+
+use crate::db::{Conn, Dialect, Value};
+use crate::Result;
+
+const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_customers.sql"))];
+const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_customers.sql"))];
+
+pub fn run(c: &mut dyn Conn) -> Result<()> {
+    let (migrations, lock) = match c.dialect() {
+        Dialect::Sqlite => (SQLITE, "BEGIN IMMEDIATE"),
+        // One migrator at a time per database.
+        Dialect::Postgres => (POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(727274)"),
+    };
+    c.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")?;
+    for (version, sql) in migrations {
+        c.batch(lock)?;
+        let done = c.query_int(
+            "SELECT count(*) FROM schema_migrations WHERE version = ?",
+            &[Value::Int(*version)],
+        );
+        let step = done.and_then(|n| {
+            if n == 0 {
+                c.batch(sql)?;
+                c.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    &[Value::Int(*version), Value::Text(crate::now().to_rfc3339())],
+                )?;
+            }
+            Ok(())
+        });
+        match step {
+            Ok(()) => c.batch("COMMIT")?,
+            Err(e) => {
+                let _ = c.batch("ROLLBACK");
+                return Err(crate::StoreError::Database(format!(
+                    "migration {version} failed: {e}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}

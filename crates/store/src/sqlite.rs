@@ -1,0 +1,121 @@
+use crate::db::{Conn, DbError, Dialect, Row, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, ToSql};
+use std::time::Duration;
+
+pub struct SqliteConn(pub Connection);
+
+impl SqliteConn {
+    pub fn open(path: &str) -> Result<Self, String> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| format!("cannot open SQLite database {path}: {e}"))?;
+        conn.busy_timeout(Duration::from_secs(15))
+            .map_err(|e| e.to_string())?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+        )
+        .map_err(|e| format!("cannot configure SQLite database {path}: {e}"))?;
+        conn.set_prepared_statement_cache_capacity(128);
+        Ok(SqliteConn(conn))
+    }
+}
+
+impl ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Value::Float(v) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
+            Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(*b as i64)),
+            Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            Value::Date(d) => ToSqlOutput::Owned(rusqlite::types::Value::Text(
+                d.format("%Y-%m-%d").to_string(),
+            )),
+            Value::Time(t) => ToSqlOutput::Owned(rusqlite::types::Value::Text(
+                t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            )),
+        })
+    }
+}
+
+fn map_err(e: rusqlite::Error) -> DbError {
+    if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
+        if f.code == rusqlite::ErrorCode::ConstraintViolation {
+            if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
+                let column = cols.split(',').next().unwrap_or("").trim();
+                let column = column.rsplit('.').next().unwrap_or(column).to_string();
+                return DbError::Unique { column };
+            }
+            if msg.starts_with("FOREIGN KEY") {
+                return DbError::ForeignKey;
+            }
+        }
+    }
+    DbError::Other(e.to_string())
+}
+
+fn read_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
+    let mut values = Vec::with_capacity(n);
+    for i in 0..n {
+        values.push(match row.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(v) => Value::Int(v),
+            ValueRef::Real(v) => Value::Float(v),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+        });
+    }
+    Ok(Row(values))
+}
+
+impl Conn for SqliteConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let mut stmt = self.0.prepare_cached(sql).map_err(map_err)?;
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                read_row(r, n)
+            })
+            .map_err(map_err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(map_err)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        let mut stmt = self.0.prepare_cached(sql).map_err(map_err)?;
+        stmt.execute(rusqlite::params_from_iter(params.iter()))
+            .map(|n| n as u64)
+            .map_err(map_err)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.0.execute_batch(sql).map_err(map_err)
+    }
+
+    fn load(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &mut dyn Iterator<Item = Vec<Value>>,
+    ) -> Result<u64, DbError> {
+        let marks = vec!["?"; columns.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({marks})",
+            columns.join(", ")
+        );
+        let mut stmt = self.0.prepare_cached(&sql).map_err(map_err)?;
+        let mut n = 0;
+        for row in rows {
+            stmt.execute(rusqlite::params_from_iter(row.iter()))
+                .map_err(map_err)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}

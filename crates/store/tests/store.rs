@@ -1,0 +1,465 @@
+//! Every store operation, on SQLite and (when configured) PostgreSQL.
+
+use chrono::NaiveDate;
+use peerstage_core::account::{AccountData, AccountQuery, AccountSort};
+use peerstage_core::commitment::CommitmentData;
+use peerstage_core::contact::ContactData;
+use peerstage_core::import::{read_csv, ImportKind, ImportOptions};
+use peerstage_core::nps::NpsData;
+use peerstage_core::touchpoint::TouchpointData;
+use peerstage_core::{Fields, Segment};
+use peerstage_store::testing::TestDb;
+use peerstage_store::{export_csv, Store, StoreError};
+
+fn account(name: &str, extra: &[(&str, &str)]) -> AccountData {
+    let mut f = Fields::from_pairs([("name", name)]);
+    for (k, v) in extra {
+        f.push(*k, *v);
+    }
+    AccountData::from_fields(&f).unwrap()
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn each(test: impl Fn(&Store)) {
+    for db in TestDb::all() {
+        test(&db.store);
+    }
+}
+
+#[test]
+fn account_crud_round_trips_every_field() {
+    each(|s| {
+        let d = account(
+            "Northwind",
+            &[
+                ("external_id", "A-1"),
+                ("industry", "Logistics"),
+                ("region", "emea"),
+                ("employees", "1200"),
+                ("segment", "mid_market"),
+                ("products", "Beacon; Workflow"),
+                ("annual_revenue", "100000"),
+                ("cost_to_serve", "30000"),
+                ("discount", "5000"),
+                ("customer_since", "2021-05-01"),
+                ("renewal_date", "2026-05-01"),
+                ("at_risk", "yes"),
+                ("at_risk_reason", "champion left"),
+            ],
+        );
+        let a = s.create_account(&d).unwrap();
+        assert_eq!(a.data, d);
+        assert_eq!(a.margin, 65_000);
+        let got = s.get_account(a.id).unwrap();
+        assert_eq!(got.data, d);
+        let mut d2 = d.clone();
+        d2.name = "Northwind Logistics".into();
+        d2.at_risk = false;
+        d2.at_risk_reason = None;
+        let upd = s.update_account(a.id, &d2).unwrap();
+        assert_eq!(upd.data.name, "Northwind Logistics");
+        assert!(upd.updated_at >= a.updated_at);
+        s.delete_account(a.id).unwrap();
+        assert!(matches!(
+            s.get_account(a.id),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            s.delete_account(a.id),
+            Err(StoreError::NotFound { .. })
+        ));
+    });
+}
+
+#[test]
+fn duplicate_external_id_is_a_conflict_on_that_field() {
+    each(|s| {
+        s.create_account(&account("A", &[("external_id", "X")]))
+            .unwrap();
+        match s.create_account(&account("B", &[("external_id", "X")])) {
+            Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "external_id"),
+            other => panic!("expected conflict, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn accounts_filter_sort_search_and_page() {
+    each(|s| {
+        for (i, (name, ind, seg, rev, cost)) in [
+            ("Alpha Health", "Healthcare", "enterprise", "500", "100"),
+            ("beta retail", "Retail", "smb", "100", "300"),
+            ("Gamma Health", "Healthcare", "smb", "300", "0"),
+            ("Delta 100%_Co", "Energy", "mid_market", "50", "0"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            s.create_account(&account(
+                name,
+                &[
+                    ("industry", ind),
+                    ("segment", seg),
+                    ("annual_revenue", rev),
+                    ("cost_to_serve", cost),
+                    ("external_id", &format!("e{i}")),
+                ],
+            ))
+            .unwrap();
+        }
+        let q = |f: &[(&str, &str)]| {
+            AccountQuery::from_fields(&Fields::from_pairs(f.iter().copied())).unwrap()
+        };
+        let names = |p: peerstage_core::Page<peerstage_core::Account>| {
+            p.items.into_iter().map(|a| a.data.name).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(s.list_accounts(&q(&[("q", "HEALTH")])).unwrap()),
+            vec!["Alpha Health", "Gamma Health"]
+        );
+        assert_eq!(
+            names(s.list_accounts(&q(&[("q", "100%_")])).unwrap()),
+            vec!["Delta 100%_Co"]
+        );
+        assert_eq!(
+            names(s.list_accounts(&q(&[("q", "%")])).unwrap()),
+            vec!["Delta 100%_Co"]
+        );
+        assert_eq!(
+            names(
+                s.list_accounts(&q(&[("industry", "Healthcare"), ("segment", "smb")]))
+                    .unwrap()
+            ),
+            vec!["Gamma Health"]
+        );
+        assert_eq!(
+            names(s.list_accounts(&q(&[("unprofitable", "yes")])).unwrap()),
+            vec!["beta retail"]
+        );
+        assert_eq!(
+            names(
+                s.list_accounts(&q(&[("sort", "revenue"), ("dir", "desc")]))
+                    .unwrap()
+            ),
+            vec![
+                "Alpha Health",
+                "Gamma Health",
+                "beta retail",
+                "Delta 100%_Co"
+            ]
+        );
+        let page2 = s
+            .list_accounts(&q(&[("sort", "name"), ("per_page", "3"), ("page", "2")]))
+            .unwrap();
+        assert_eq!(page2.total, 4);
+        assert_eq!(page2.pages(), 2);
+        assert_eq!(names(page2), vec!["Gamma Health"]);
+        let mut by_margin = AccountQuery {
+            sort: AccountSort::Margin,
+            ..Default::default()
+        };
+        by_margin.per_page = 1;
+        assert_eq!(
+            names(s.list_accounts(&by_margin).unwrap()),
+            vec!["beta retail"]
+        );
+        assert_eq!(
+            s.industries().unwrap(),
+            vec!["Energy", "Healthcare", "Retail"]
+        );
+        let v = s.value_summary().unwrap();
+        assert_eq!(
+            (
+                v.accounts,
+                v.revenue,
+                v.margin,
+                v.unprofitable_accounts,
+                v.unprofitable_loss
+            ),
+            (4, 950, 550, 1, -200)
+        );
+    });
+}
+
+#[test]
+fn contacts_touchpoints_commitments_and_nps_belong_to_their_account() {
+    each(|s| {
+        let a = s
+            .create_account(&account("Acme", &[("segment", "enterprise")]))
+            .unwrap();
+        let other = s.create_account(&account("Other", &[])).unwrap();
+        let c = s
+            .create_contact(
+                &ContactData::from_fields(
+                    a.id,
+                    &Fields::from_pairs([
+                        ("name", "Ada"),
+                        ("reference_consent", "yes"),
+                        ("topics", "sso; analytics"),
+                    ]),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(c.account_name, "Acme");
+        assert_eq!(c.data.topics, vec!["sso", "analytics"]);
+        let stranger = s
+            .create_contact(
+                &ContactData::from_fields(other.id, &Fields::from_pairs([("name", "Bob")]))
+                    .unwrap(),
+            )
+            .unwrap();
+        let missing =
+            ContactData::from_fields(999_999, &Fields::from_pairs([("name", "X")])).unwrap();
+        assert!(matches!(
+            s.create_contact(&missing),
+            Err(StoreError::NotFound {
+                what: "account",
+                ..
+            })
+        ));
+
+        let tp = TouchpointData::from_fields(
+            a.id,
+            &Fields::from_pairs([
+                ("kind", "call"),
+                ("occurred_on", "2025-01-10"),
+                ("contact_ids", &*c.id.to_string()),
+                ("notes", "Asked about SSO"),
+            ]),
+        )
+        .unwrap();
+        let t = s.create_touchpoint(&tp).unwrap();
+        assert_eq!(t.contact_names, vec!["Ada"]);
+        let bad = TouchpointData::from_fields(
+            a.id,
+            &Fields::from_pairs([
+                ("kind", "call"),
+                ("occurred_on", "2025-01-10"),
+                ("contact_ids", &*stranger.id.to_string()),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.create_touchpoint(&bad),
+            Err(StoreError::Invalid(_))
+        ));
+        let mut tp2 = tp.clone();
+        tp2.contact_ids.clear();
+        tp2.notes = Some("changed".into());
+        let t2 = s.update_touchpoint(t.id, &tp2).unwrap();
+        assert!(t2.contact_ids_empty());
+        assert_eq!(s.list_touchpoints(a.id, 1, 10).unwrap().total, 1);
+
+        let cm = CommitmentData::from_fields(
+            a.id,
+            &Fields::from_pairs([("description", "SSO"), ("due_on", "2025-02-01")]),
+        )
+        .unwrap();
+        let m = s.create_commitment(&cm).unwrap();
+        let mut kept = cm.clone();
+        kept.status = peerstage_core::CommitmentStatus::Kept;
+        kept.closed_on = Some(date("2025-01-30"));
+        assert!(s
+            .update_commitment(m.id, &kept)
+            .unwrap()
+            .data
+            .kept_on_time());
+        assert_eq!(s.list_commitments(a.id).unwrap().len(), 1);
+
+        for (score, day) in [
+            (10, "2025-01-05"),
+            (9, "2025-01-06"),
+            (3, "2025-02-01"),
+            (8, "2025-02-02"),
+        ] {
+            s.create_nps(
+                &NpsData::from_fields(
+                    a.id,
+                    &Fields::from_pairs([("score", &*score.to_string()), ("responded_on", day)]),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        }
+        let foreign = NpsData::from_fields(
+            a.id,
+            &Fields::from_pairs([
+                ("score", "5"),
+                ("responded_on", "2025-01-01"),
+                ("contact_id", &*stranger.id.to_string()),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.create_nps(&foreign),
+            Err(StoreError::Invalid(_))
+        ));
+        s.create_nps(
+            &NpsData::from_fields(
+                other.id,
+                &Fields::from_pairs([("score", "0"), ("responded_on", "2025-02-10")]),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let all = s.nps_summary(None, None).unwrap();
+        assert_eq!((all.promoters, all.passives, all.detractors), (2, 1, 2));
+        assert_eq!(all.nps, Some(0.0));
+        let ent = s
+            .nps_summary(Some(Segment::Enterprise.as_str()), None)
+            .unwrap();
+        assert_eq!(ent.nps, Some(25.0));
+        let segs = s.nps_by_segment().unwrap();
+        assert_eq!(
+            segs.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
+            vec!["enterprise", "unknown"]
+        );
+        let months = s.nps_by_month(date("2025-03-15"), 3, None).unwrap();
+        assert_eq!(
+            months.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
+            vec!["2025-01", "2025-02", "2025-03"]
+        );
+        assert_eq!(months[0].summary.nps, Some(100.0));
+        assert_eq!(months[1].summary.responses, 3);
+        assert_eq!(months[2].summary.nps, None);
+
+        s.delete_account(a.id).unwrap();
+        assert!(matches!(
+            s.get_contact(c.id),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert!(matches!(
+            s.get_touchpoint(t.id),
+            Err(StoreError::NotFound { .. })
+        ));
+        assert_eq!(s.counts().unwrap().nps_responses, 1);
+    });
+}
+
+trait TouchpointExt {
+    fn contact_ids_empty(&self) -> bool;
+}
+impl TouchpointExt for peerstage_core::Touchpoint {
+    fn contact_ids_empty(&self) -> bool {
+        self.data.contact_ids.is_empty() && self.contact_names.is_empty()
+    }
+}
+
+fn import(s: &Store, kind: ImportKind, csv: &str) -> peerstage_store::ImportCounts {
+    let lookups = s.lookups(kind).unwrap();
+    let parsed = read_csv(
+        csv.as_bytes(),
+        &ImportOptions {
+            kind,
+            preset: None,
+            overrides: vec![],
+        },
+        &lookups,
+        |_| {},
+    )
+    .unwrap();
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let records: Vec<_> = parsed.records.into_iter().map(|(_, r)| r).collect();
+    s.import_records(kind, &records).unwrap()
+}
+
+const ACCOUNTS_CSV: &str = "external_id,name,industry,annual_revenue,at_risk,at_risk_reason\nA1,Acme,Retail,1000,no,\nA2,Bolt,Energy,2000,yes,late invoices\n";
+const CONTACTS_CSV: &str = "external_id,account_external_id,name,email\nC1,A1,Ada,ada@acme.example\nC2,A2,Bo,bo@bolt.example\n";
+const TOUCHPOINTS_CSV: &str = "external_id,account_external_id,kind,occurred_on,contact_external_ids,notes\nT1,A1,call,2025-01-01,C1,\"Said \"\"great\"\", wants SSO\"\nT2,A2,meeting,2025-01-02,,\n";
+
+#[test]
+fn reimporting_the_same_files_changes_nothing() {
+    each(|s| {
+        let first = import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+        assert_eq!((first.inserted, first.updated, first.unchanged), (2, 0, 0));
+        import(s, ImportKind::Contacts, CONTACTS_CSV);
+        let tp = import(s, ImportKind::Touchpoints, TOUCHPOINTS_CSV);
+        assert_eq!(tp.inserted, 2);
+        let before: Vec<_> = s.list_accounts(&AccountQuery::default()).unwrap().items;
+        let mut export_before = Vec::new();
+        export_csv(s, ImportKind::Touchpoints, &mut export_before).unwrap();
+
+        let again = import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
+        let tp_again = import(s, ImportKind::Touchpoints, TOUCHPOINTS_CSV);
+        assert_eq!(
+            (tp_again.inserted, tp_again.updated, tp_again.unchanged),
+            (0, 0, 2)
+        );
+        let after: Vec<_> = s.list_accounts(&AccountQuery::default()).unwrap().items;
+        assert_eq!(before, after, "updated_at and every field unchanged");
+        let mut export_after = Vec::new();
+        export_csv(s, ImportKind::Touchpoints, &mut export_after).unwrap();
+        assert_eq!(export_before, export_after);
+
+        let changed = import(
+            s,
+            ImportKind::Accounts,
+            "external_id,name,industry,annual_revenue\nA1,Acme,Retail,1500\n",
+        );
+        assert_eq!((changed.inserted, changed.updated), (0, 1));
+        assert_eq!(s.counts().unwrap().accounts, 2);
+    });
+}
+
+#[test]
+fn export_imports_back_identically() {
+    each(|s| {
+        import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+        import(s, ImportKind::Contacts, CONTACTS_CSV);
+        import(s, ImportKind::Touchpoints, TOUCHPOINTS_CSV);
+        import(s, ImportKind::Commitments, "account_external_id,description,due_on,status,closed_on\nA1,Ship SSO,2025-03-01,kept,2025-02-20\n");
+        import(s, ImportKind::Nps, "account_external_id,contact_external_id,score,comment,responded_on\nA1,C1,9,Love it,2025-01-03\n");
+        for kind in ImportKind::ALL {
+            let mut out = Vec::new();
+            export_csv(s, *kind, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let counts = import(s, *kind, &text);
+            assert_eq!((counts.inserted, counts.updated), (0, 0), "{kind}: {text}");
+            assert!(counts.unchanged >= 1, "{kind}");
+        }
+        let mut out = Vec::new();
+        export_csv(s, ImportKind::Touchpoints, &mut out).unwrap();
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .contains("T1,A1,call,2025-01-01,,C1,\"Said \"\"great\"\", wants SSO\""));
+    });
+}
+
+#[test]
+fn sqlite_backup_is_a_consistent_copy() {
+    let db = TestDb::sqlite();
+    db.store.create_account(&account("Copied", &[])).unwrap();
+    let target = std::env::temp_dir().join(format!("peerstage-backup-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&target);
+    db.store.backup(&target).unwrap();
+    assert!(
+        matches!(db.store.backup(&target), Err(StoreError::Conflict { .. })),
+        "never overwrites"
+    );
+    let copy = Store::open(&format!("sqlite://{}", target.display())).unwrap();
+    assert_eq!(copy.counts().unwrap().accounts, 1);
+    drop(copy);
+    let _ = std::fs::remove_file(&target);
+}
+
+#[test]
+fn migrations_are_idempotent() {
+    each(|s| {
+        s.create_account(&account("Kept", &[])).unwrap();
+        let _ = s;
+    });
+    let db = TestDb::sqlite();
+    db.store.create_account(&account("Kept", &[])).unwrap();
+    let reopened = Store::open(&db.url).unwrap();
+    assert_eq!(reopened.counts().unwrap().accounts, 1);
+    if let Some(pg) = TestDb::postgres() {
+        pg.store.create_account(&account("Kept", &[])).unwrap();
+        let reopened = Store::open(&pg.url).unwrap();
+        assert_eq!(reopened.counts().unwrap().accounts, 1);
+    }
+}
