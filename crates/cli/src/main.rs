@@ -1,1 +1,322 @@
-fn main() {}
+//! `peerstage`: the one binary. Each command opens the store and calls into it.
+
+mod progress;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use peerstage_core::demo::{Demo, DemoOptions};
+use peerstage_core::import::ImportKind;
+use peerstage_store::Store;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "peerstage",
+    version,
+    about = "Customer advocacy and voice-of-customer platform"
+)]
+struct Cli {
+    /// Database: sqlite://FILE (default sqlite://peerstage.db) or postgres://USER@HOST/DB
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://peerstage.db",
+        hide_env_values = true
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fill the database with a realistic demo company (deterministic for a seed)
+    Demo {
+        /// Random seed; the same seed gives the same company
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Size: 1 ≈ 2,000 accounts, 10,000 contacts, 100,000 touchpoints, 20,000 NPS responses
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Delete existing customers first
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Run the web UI and JSON API
+    Serve {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Import a CSV file; all or nothing unless --skip-invalid
+    Import {
+        /// accounts, contacts, touchpoints, commitments or nps
+        kind: String,
+        /// The CSV file (UTF-8, comma or semicolon separated)
+        file: PathBuf,
+        /// Import the valid rows and write the rejected ones to --rejects
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where rejected rows go with --skip-invalid (default: FILE.rejects.csv)
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Column layout of a CRM export: salesforce
+        #[arg(long)]
+        preset: Option<String>,
+        /// FIELD=COLUMN: read a field from a differently named column (repeatable)
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+    },
+    /// Export a kind as CSV, in the layout import reads
+    Export {
+        /// accounts, contacts, touchpoints, commitments or nps
+        kind: String,
+        /// Output file (default: standard output)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Make a consistent copy of the SQLite database while it is in use
+    Backup {
+        /// Target file; must not exist
+        file: PathBuf,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_max_level(if std::env::var("PEERSTAGE_DEBUG").is_ok() {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        })
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn open(url: &str) -> Result<Store> {
+    Store::open(url)
+        .with_context(|| "cannot open the database (check --database-url / DATABASE_URL)")
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { seed, scale, reset } => demo(&cli.database_url, seed, scale, reset),
+        Command::Serve { bind } => serve(&cli.database_url, &bind),
+        Command::Import {
+            kind,
+            file,
+            skip_invalid,
+            rejects,
+            preset,
+            map,
+        } => import(
+            &cli.database_url,
+            &kind,
+            &file,
+            skip_invalid,
+            rejects,
+            preset,
+            map,
+        ),
+        Command::Export { kind, out } => export(&cli.database_url, &kind, out),
+        Command::Backup { file } => {
+            let store = open(&cli.database_url)?;
+            store.backup(&file)?;
+            eprintln!("backed up {} to {}", store.describe(), file.display());
+            Ok(())
+        }
+    }
+}
+
+fn parse_kind(kind: &str) -> Result<ImportKind> {
+    ImportKind::parse(kind).map_err(|e| anyhow::anyhow!("kind: {e}"))
+}
+
+fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
+    if !(scale.is_finite() && scale > 0.0 && scale <= 100.0) {
+        bail!("--scale must be a number above 0 and at most 100");
+    }
+    let store = open(url)?;
+    if reset {
+        store.clear_customers()?;
+    }
+    let today = chrono::Utc::now().date_naive();
+    let mut demo = Demo::new(DemoOptions { seed, scale, today });
+    let started = std::time::Instant::now();
+    let mut bar = progress::Bar::new("demo", 0);
+    let results = store.load_demo(&mut demo, |kind, done| {
+        bar.set_label_count(kind.as_str(), done)
+    })?;
+    bar.finish();
+    for (kind, c) in &results {
+        eprintln!(
+            "{:<12} {:>9} new {:>9} updated {:>9} unchanged",
+            kind.as_str(),
+            c.inserted,
+            c.updated,
+            c.unchanged
+        );
+    }
+    eprintln!(
+        "demo company (seed {seed}, scale {scale}) loaded into {} in {:.1}s",
+        store.describe(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn serve(url: &str, bind: &str) -> Result<()> {
+    let store = open(url)?;
+    let addr: std::net::SocketAddr = bind
+        .parse()
+        .with_context(|| format!("--bind {bind}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let app = peerstage_web::app(peerstage_web::AppState::new(store.clone()));
+        println!(
+            "peerstage is running on http://{addr}/ ({})",
+            store.describe()
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("server failed")
+    })
+}
+
+fn import(
+    url: &str,
+    kind: &str,
+    file: &std::path::Path,
+    skip_invalid: bool,
+    rejects: Option<PathBuf>,
+    preset: Option<String>,
+    map: Vec<String>,
+) -> Result<()> {
+    let kind = parse_kind(kind)?;
+    let preset = match preset {
+        Some(p) => {
+            Some(peerstage_core::Preset::parse(&p).map_err(|e| anyhow::anyhow!("--preset: {e}"))?)
+        }
+        None => None,
+    };
+    let mut overrides = Vec::new();
+    for m in &map {
+        overrides.push(
+            peerstage_core::import::parse_mapping(m).map_err(|e| anyhow::anyhow!("--map: {e}"))?,
+        );
+    }
+    let options = peerstage_core::import::ImportOptions {
+        kind,
+        preset,
+        overrides,
+    };
+    let input =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let store = open(url)?;
+    let mut bar = progress::Bar::new(&format!("reading {}", file.display()), size);
+    let started = std::time::Instant::now();
+    let outcome = store.import_csv(
+        std::io::BufReader::with_capacity(1 << 20, input),
+        &options,
+        skip_invalid,
+        |b| bar.set(b),
+    )?;
+    bar.finish();
+    if let Some(e) = &outcome.file_error {
+        bail!("{}: {e}; nothing was imported", file.display());
+    }
+    if !outcome.ignored_columns.is_empty() {
+        eprintln!(
+            "note: columns not used: {}",
+            outcome.ignored_columns.join(", ")
+        );
+    }
+    if !outcome.errors.is_empty() {
+        eprintln!("{} of {} rows are invalid:", outcome.rejected, outcome.rows);
+        for e in &outcome.errors {
+            if e.column.is_empty() {
+                eprintln!("  line {}: {}", e.line, e.reason);
+            } else {
+                eprintln!("  line {}, column {}: {}", e.line, e.column, e.reason);
+            }
+        }
+    }
+    if !outcome.committed {
+        bail!("nothing was imported; fix the rows above, or use --skip-invalid to import the valid rows");
+    }
+    if outcome.rejected > 0 {
+        let path = rejects.unwrap_or_else(|| {
+            let mut p = file.as_os_str().to_owned();
+            p.push(".rejects.csv");
+            PathBuf::from(p)
+        });
+        let out = std::fs::File::create(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        outcome
+            .write_rejects(std::io::BufWriter::new(out))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "{} rejected rows written with their reasons to {}",
+            outcome.rejected,
+            path.display()
+        );
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "imported {}: {} rows, {} new, {} updated, {} unchanged, {} rejected in {:.2}s ({:.0} rows/s)",
+        kind.as_str(),
+        outcome.rows,
+        outcome.counts.inserted,
+        outcome.counts.updated,
+        outcome.counts.unchanged,
+        outcome.rejected,
+        secs,
+        outcome.rows as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
+fn export(url: &str, kind: &str, out: Option<PathBuf>) -> Result<()> {
+    let kind = parse_kind(kind)?;
+    let store = open(url)?;
+    let n = match &out {
+        Some(path) => {
+            // Write beside the target and rename, so a failed export never leaves half a file.
+            let tmp = path.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let n = peerstage_store::export_csv(&store, kind, &mut w)?;
+            w.flush()?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            n
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            let n = peerstage_store::export_csv(&store, kind, &mut w)?;
+            w.flush()?;
+            n
+        }
+    };
+    eprintln!("exported {n} {}", kind.as_str());
+    Ok(())
+}

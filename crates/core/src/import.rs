@@ -593,6 +593,9 @@ pub struct ParsedFile {
     pub errors: Vec<RowError>,
     pub rows: u64,
     pub ignored_columns: Vec<String>,
+    pub header: Vec<String>,
+    /// The cells of every rejected row, by line, for a rejects file.
+    pub rejected_rows: Vec<(u64, Vec<String>)>,
 }
 
 pub struct ImportOptions {
@@ -693,11 +696,22 @@ pub fn read_csv(
                     .unwrap_or_else(|| format!("column {}", i + 1)),
                 reason: "is not valid UTF-8 text (save the file as UTF-8)".into(),
             });
+            out.rejected_rows.push((
+                line,
+                record
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect(),
+            ));
             continue;
         }
         match validator.row(line, &cells) {
             Ok(r) => out.records.push((line, r)),
-            Err(errs) => out.errors.extend(errs),
+            Err(errs) => {
+                out.errors.extend(errs);
+                out.rejected_rows
+                    .push((line, cells.iter().map(|c| c.to_string()).collect()));
+            }
         }
     }
     progress(reader.position().byte());

@@ -5,7 +5,7 @@ use crate::accounts::{account_values, ACCOUNT_DATA_COLUMNS};
 use crate::contacts::{contact_values, DATA_COLUMNS as CONTACT_DATA_COLUMNS};
 use crate::db::{Conn, Value};
 use crate::{now, Result, Store};
-use peerstage_core::import::{ImportKind, Lookups, Record};
+use peerstage_core::import::{read_csv, ImportKind, ImportOptions, Lookups, Record};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -27,6 +27,41 @@ pub struct ImportOutcome {
     pub ignored_columns: Vec<String>,
     /// False when bad rows stopped the whole import.
     pub committed: bool,
+    /// A problem with the file as a whole (nothing imported).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_error: Option<String>,
+    #[serde(skip)]
+    pub header: Vec<String>,
+    #[serde(skip)]
+    pub rejected_rows: Vec<(u64, Vec<String>)>,
+}
+
+impl ImportOutcome {
+    /// Rejected rows with their reasons, as CSV: `line`, `reasons`, then the original columns.
+    pub fn write_rejects<W: std::io::Write>(&self, out: W) -> std::io::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut head = vec!["line".to_string(), "reasons".to_string()];
+        head.extend(self.header.iter().cloned());
+        w.write_record(&head)?;
+        for (line, cells) in &self.rejected_rows {
+            let reasons: Vec<String> = self
+                .errors
+                .iter()
+                .filter(|e| e.line == *line)
+                .map(|e| {
+                    if e.column.is_empty() {
+                        e.reason.clone()
+                    } else {
+                        format!("{}: {}", e.column, e.reason)
+                    }
+                })
+                .collect();
+            let mut row = vec![line.to_string(), reasons.join("; ")];
+            row.extend(cells.iter().cloned());
+            w.write_record(&row)?;
+        }
+        w.flush()
+    }
 }
 
 struct Target {
@@ -141,6 +176,43 @@ impl Store {
             }
             Ok(l)
         })
+    }
+
+    /// Reads, validates and imports a CSV file. With bad rows, nothing is written unless
+    /// `skip_invalid`, in which case the good rows are written and the bad ones reported.
+    /// Database failures are errors; everything about the file is in the outcome.
+    pub fn import_csv(
+        &self,
+        input: impl std::io::Read,
+        options: &ImportOptions,
+        skip_invalid: bool,
+        progress: impl FnMut(u64),
+    ) -> Result<ImportOutcome> {
+        let mut outcome = ImportOutcome {
+            kind: options.kind.as_str().to_string(),
+            ..Default::default()
+        };
+        let lookups = self.lookups(options.kind)?;
+        let parsed = match read_csv(input, options, &lookups, progress) {
+            Ok(p) => p,
+            Err(e) => {
+                outcome.file_error = Some(e.to_string());
+                return Ok(outcome);
+            }
+        };
+        outcome.rows = parsed.rows;
+        outcome.rejected = parsed.rejected_rows.len() as u64;
+        outcome.errors = parsed.errors;
+        outcome.ignored_columns = parsed.ignored_columns;
+        outcome.header = parsed.header;
+        outcome.rejected_rows = parsed.rejected_rows;
+        if outcome.rejected > 0 && !skip_invalid {
+            return Ok(outcome);
+        }
+        let records: Vec<Record> = parsed.records.into_iter().map(|(_, r)| r).collect();
+        outcome.counts = self.import_records(options.kind, &records)?;
+        outcome.committed = true;
+        Ok(outcome)
     }
 
     /// Upserts records of one kind in a single transaction.

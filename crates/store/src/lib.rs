@@ -5,6 +5,7 @@ mod accounts;
 mod commitments;
 mod contacts;
 pub mod db;
+mod demo;
 mod export;
 mod import;
 mod migrate;

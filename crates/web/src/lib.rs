@@ -1,1 +1,85 @@
+//! peerstage web layer: server-rendered pages under `/`, a JSON API under `/api/v1`,
+//! its OpenAPI document, and `/healthz`. Handlers are thin: parse, call the store on a
+//! blocking thread, render.
 
+mod api;
+mod error;
+mod extract;
+mod html;
+mod transfer;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use peerstage_store::{Store, StoreError};
+
+pub use error::{ApiError, PageError};
+
+/// Largest request body accepted outside uploads.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest CSV upload accepted.
+pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        AppState { store }
+    }
+
+    /// Runs a store call on a blocking thread: the store is synchronous.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(r) => r,
+            Err(e) => Err(StoreError::Database(format!("worker failed: {e}"))),
+        }
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(html::router())
+        .nest("/api/v1", api::router())
+        .route("/api/openapi.json", get(api::openapi::document))
+        .route("/healthz", get(healthz))
+        .route("/static/style.css", get(stylesheet))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.run(|s| s.ping()).await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok"})),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "unavailable"})),
+            )
+        }
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/style.css"),
+    )
+}

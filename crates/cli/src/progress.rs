@@ -1,0 +1,82 @@
+//! A progress bar on the terminal (stderr), silent when stderr is not a terminal.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+pub struct Bar {
+    label: String,
+    total: u64,
+    started: Instant,
+    last_draw: Option<Instant>,
+    enabled: bool,
+    drawn: bool,
+}
+
+impl Bar {
+    pub fn new(label: &str, total: u64) -> Self {
+        Bar {
+            label: label.to_string(),
+            total,
+            started: Instant::now(),
+            last_draw: None,
+            enabled: std::io::stderr().is_terminal(),
+            drawn: false,
+        }
+    }
+
+    fn due(&mut self) -> bool {
+        let now = Instant::now();
+        if self.enabled
+            && self
+                .last_draw
+                .is_none_or(|t| now - t >= Duration::from_millis(100))
+        {
+            self.last_draw = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Bytes done out of the total.
+    pub fn set(&mut self, done: u64) {
+        if !self.due() {
+            return;
+        }
+        let frac = if self.total == 0 {
+            0.0
+        } else {
+            (done as f64 / self.total as f64).min(1.0)
+        };
+        let width = 30;
+        let filled = (frac * width as f64) as usize;
+        let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3) / 1e6;
+        eprint!(
+            "\r{} [{}{}] {:>3.0}% {:.1} MB/s ",
+            self.label,
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            frac * 100.0,
+            rate
+        );
+        let _ = std::io::stderr().flush();
+        self.drawn = true;
+    }
+
+    /// A count with no known total.
+    pub fn set_label_count(&mut self, label: &str, done: u64) {
+        if !self.due() {
+            return;
+        }
+        eprint!("\r{}: {label} {done} rows…          ", self.label);
+        let _ = std::io::stderr().flush();
+        self.drawn = true;
+    }
+
+    pub fn finish(&mut self) {
+        if self.drawn {
+            eprint!("\r{}\r", " ".repeat(70));
+            let _ = std::io::stderr().flush();
+        }
+    }
+}

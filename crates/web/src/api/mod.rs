@@ -1,0 +1,416 @@
+//! JSON API under /api/v1. Bodies are JSON objects whose fields match the web forms and
+//! the CSV columns; errors are `{"error": …, "fields": [{"field", "reason"}]}`.
+
+pub mod openapi;
+
+use crate::error::ApiError;
+use crate::extract::{merged, only_known, JsonFields, Query};
+use crate::transfer::{export_response, import_options, run_import};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use peerstage_core::account::{AccountData, AccountQuery, ACCOUNT_FIELDS};
+use peerstage_core::commitment::{CommitmentData, COMMITMENT_FIELDS};
+use peerstage_core::contact::{ContactData, CONTACT_FIELDS};
+use peerstage_core::import::ImportKind;
+use peerstage_core::nps::{NpsData, NPS_FIELDS};
+use peerstage_core::touchpoint::{TouchpointData, TOUCHPOINT_FIELDS};
+use peerstage_core::Segment;
+use serde::Serialize;
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(list_accounts).post(create_account))
+        .route(
+            "/accounts/{id}",
+            get(get_account).put(update_account).delete(delete_account),
+        )
+        .route(
+            "/accounts/{id}/contacts",
+            get(list_contacts).post(create_contact),
+        )
+        .route(
+            "/accounts/{id}/touchpoints",
+            get(list_touchpoints).post(create_touchpoint),
+        )
+        .route(
+            "/accounts/{id}/commitments",
+            get(list_commitments).post(create_commitment),
+        )
+        .route("/accounts/{id}/nps", get(list_nps).post(create_nps))
+        .route("/contacts", get(search_contacts))
+        .route(
+            "/contacts/{id}",
+            get(get_contact).put(update_contact).delete(delete_contact),
+        )
+        .route(
+            "/touchpoints/{id}",
+            get(get_touchpoint)
+                .put(update_touchpoint)
+                .delete(delete_touchpoint),
+        )
+        .route(
+            "/commitments/{id}",
+            get(get_commitment)
+                .put(update_commitment)
+                .delete(delete_commitment),
+        )
+        .route("/nps/{id}", get(get_nps).delete(delete_nps))
+        .route("/nps", get(nps_report))
+        .route("/value", get(value_report))
+        .route(
+            "/import/{kind}",
+            post(import).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route("/export/{kind}", get(export))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no such API route; see /api/openapi.json",
+            )
+        })
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn id_of(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
+}
+
+fn created<T: Serialize>(v: T) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+// ---- accounts ----
+
+async fn list_accounts(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    let query = AccountQuery::from_fields(&q)?;
+    Ok(Json(st.run(move |s| s.list_accounts(&query)).await?).into_response())
+}
+
+async fn get_account(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.get_account(id)).await?).into_response())
+}
+
+async fn create_account(
+    State(st): State<AppState>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    only_known(&f, ACCOUNT_FIELDS)?;
+    let d = AccountData::from_fields(&f)?;
+    Ok(created(st.run(move |s| s.create_account(&d)).await?))
+}
+
+async fn update_account(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, ACCOUNT_FIELDS)?;
+    let current = st.run(move |s| s.get_account(id)).await?;
+    let d = AccountData::from_fields(&merged(current.data.to_fields(), &f))?;
+    Ok(Json(st.run(move |s| s.update_account(id, &d)).await?).into_response())
+}
+
+async fn delete_account(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_account(id)).await?;
+    Ok(no_content())
+}
+
+// ---- contacts ----
+
+async fn list_contacts(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    let items = st
+        .run(move |s| s.get_account(id).and_then(|_| s.list_contacts(id)))
+        .await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn search_contacts(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    let search = q.get("q").to_string();
+    let page = q.get("page").parse().unwrap_or(1);
+    let per_page = q.get("per_page").parse().unwrap_or(50);
+    Ok(Json(
+        st.run(move |s| s.search_contacts(Some(&search), page, per_page))
+            .await?,
+    )
+    .into_response())
+}
+
+async fn create_contact(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, CONTACT_FIELDS)?;
+    let d = ContactData::from_fields(id, &f)?;
+    Ok(created(st.run(move |s| s.create_contact(&d)).await?))
+}
+
+async fn get_contact(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.get_contact(id)).await?).into_response())
+}
+
+async fn update_contact(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, CONTACT_FIELDS)?;
+    let current = st.run(move |s| s.get_contact(id)).await?;
+    let d = ContactData::from_fields(
+        current.data.account_id,
+        &merged(current.data.to_fields(), &f),
+    )?;
+    Ok(Json(st.run(move |s| s.update_contact(id, &d)).await?).into_response())
+}
+
+async fn delete_contact(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_contact(id)).await?;
+    Ok(no_content())
+}
+
+// ---- touchpoints ----
+
+async fn list_touchpoints(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    let page = q.get("page").parse().unwrap_or(1);
+    let per_page = q.get("per_page").parse().unwrap_or(50);
+    Ok(Json(
+        st.run(move |s| {
+            s.get_account(id)
+                .and_then(|_| s.list_touchpoints(id, page, per_page))
+        })
+        .await?,
+    )
+    .into_response())
+}
+
+async fn create_touchpoint(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, TOUCHPOINT_FIELDS)?;
+    let d = TouchpointData::from_fields(id, &f)?;
+    Ok(created(st.run(move |s| s.create_touchpoint(&d)).await?))
+}
+
+async fn get_touchpoint(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.get_touchpoint(id)).await?).into_response())
+}
+
+async fn update_touchpoint(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, TOUCHPOINT_FIELDS)?;
+    let current = st.run(move |s| s.get_touchpoint(id)).await?;
+    let d = TouchpointData::from_fields(
+        current.data.account_id,
+        &merged(current.data.to_fields(), &f),
+    )?;
+    Ok(Json(st.run(move |s| s.update_touchpoint(id, &d)).await?).into_response())
+}
+
+async fn delete_touchpoint(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_touchpoint(id)).await?;
+    Ok(no_content())
+}
+
+// ---- commitments ----
+
+async fn list_commitments(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    let items = st
+        .run(move |s| s.get_account(id).and_then(|_| s.list_commitments(id)))
+        .await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn create_commitment(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, COMMITMENT_FIELDS)?;
+    let d = CommitmentData::from_fields(id, &f)?;
+    Ok(created(st.run(move |s| s.create_commitment(&d)).await?))
+}
+
+async fn get_commitment(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.get_commitment(id)).await?).into_response())
+}
+
+async fn update_commitment(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, COMMITMENT_FIELDS)?;
+    let current = st.run(move |s| s.get_commitment(id)).await?;
+    let d = CommitmentData::from_fields(
+        current.data.account_id,
+        &merged(current.data.to_fields(), &f),
+    )?;
+    Ok(Json(st.run(move |s| s.update_commitment(id, &d)).await?).into_response())
+}
+
+async fn delete_commitment(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_commitment(id)).await?;
+    Ok(no_content())
+}
+
+// ---- NPS ----
+
+async fn list_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    let items = st
+        .run(move |s| s.get_account(id).and_then(|_| s.list_nps(id)))
+        .await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn create_nps(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    only_known(&f, NPS_FIELDS)?;
+    let d = NpsData::from_fields(id, &f)?;
+    Ok(created(st.run(move |s| s.create_nps(&d)).await?))
+}
+
+async fn get_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.get_nps(id)).await?).into_response())
+}
+
+async fn delete_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_nps(id)).await?;
+    Ok(no_content())
+}
+
+/// A5: overall, per segment and per month.
+async fn nps_report(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    let segment =
+        match q.get("segment") {
+            "" => None,
+            s => Some(Segment::parse(s).map_err(|e| {
+                ApiError::invalid(peerstage_core::FieldErrors::single("segment", e))
+            })?),
+        };
+    let months: u32 = match q.get("months") {
+        "" => 12,
+        m => m
+            .parse()
+            .ok()
+            .filter(|m| (1..=120).contains(m))
+            .ok_or_else(|| {
+                ApiError::invalid(peerstage_core::FieldErrors::single(
+                    "months",
+                    "must be a whole number from 1 to 120",
+                ))
+            })?,
+    };
+    let today = chrono::Utc::now().date_naive();
+    let seg = segment.map(|s| s.as_str());
+    let (overall, by_segment, by_month) = st
+        .run(move |s| {
+            Ok((
+                s.nps_summary(seg, None)?,
+                s.nps_by_segment()?,
+                s.nps_by_month(today, months, seg)?,
+            ))
+        })
+        .await?;
+    Ok(Json(json!({ "segment": seg, "overall": overall, "by_segment": by_segment, "by_month": by_month })).into_response())
+}
+
+/// A6: totals and the unprofitable accounts, worst first.
+async fn value_report(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    let mut query = AccountQuery::from_fields(&q)?;
+    query.unprofitable = Some(true);
+    query.sort = peerstage_core::AccountSort::Margin;
+    query.descending = false;
+    let (summary, unprofitable) = st
+        .run(move |s| Ok((s.value_summary()?, s.list_accounts(&query)?)))
+        .await?;
+    Ok(Json(json!({ "summary": summary, "unprofitable": unprofitable })).into_response())
+}
+
+// ---- CSV ----
+
+fn kind_of(raw: &str) -> ApiResult<ImportKind> {
+    ImportKind::parse(raw).map_err(|e| ApiError::new(StatusCode::NOT_FOUND, format!("kind: {e}")))
+}
+
+/// POST a CSV body; `?skip_invalid=true`, `?preset=salesforce`, `?map=FIELD=COLUMN` (repeatable).
+async fn import(
+    State(st): State<AppState>,
+    Path(kind): Path<String>,
+    Query(q): Query,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let kind = kind_of(&kind)?;
+    let skip = peerstage_core::parse::bool_or(q.get("skip_invalid"), false)
+        .map_err(|e| ApiError::invalid(peerstage_core::FieldErrors::single("skip_invalid", e)))?;
+    let options =
+        import_options(kind, q.get("preset"), &q.all("map")).map_err(ApiError::bad_request)?;
+    let outcome = run_import(&st, body.to_vec(), options, skip).await?;
+    let status = if outcome.committed {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(outcome)).into_response())
+}
+
+async fn export(State(st): State<AppState>, Path(kind): Path<String>) -> ApiResult<Response> {
+    let kind = kind_of(kind.trim_end_matches(".csv"))?;
+    Ok(export_response(&st, kind))
+}

@@ -1,0 +1,219 @@
+//! The OpenAPI 3.1 document for /api/v1, built from the same field lists the validators use.
+
+use axum::Json;
+use peerstage_core::account::ACCOUNT_FIELDS;
+use peerstage_core::commitment::COMMITMENT_FIELDS;
+use peerstage_core::contact::CONTACT_FIELDS;
+use peerstage_core::import::ImportKind;
+use peerstage_core::nps::NPS_FIELDS;
+use peerstage_core::touchpoint::TOUCHPOINT_FIELDS;
+use serde_json::{json, Map, Value};
+
+fn input_schema(fields: &[&str], required: &[&str]) -> Value {
+    let mut props = Map::new();
+    for f in fields {
+        let schema = match *f {
+            "employees" | "audience_size" | "annual_revenue" | "cost_to_serve" | "discount"
+            | "score" | "contact_id" => json!({"type": ["integer", "string"]}),
+            "at_risk" | "do_not_contact" => json!({"type": ["boolean", "string"]}),
+            "products" | "topics" | "contact_ids" => {
+                json!({"oneOf": [{"type": "array", "items": {"type": ["string", "integer"]}}, {"type": "string", "description": "separated by ;"}]})
+            }
+            "customer_since" | "renewal_date" | "occurred_on" | "due_on" | "closed_on"
+            | "responded_on" => json!({"type": "string", "format": "date"}),
+            _ => json!({"type": "string"}),
+        };
+        props.insert(f.to_string(), schema);
+    }
+    json!({"type": "object", "properties": props, "required": required, "additionalProperties": false})
+}
+
+fn op(summary: &str, tag: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("summary".into(), json!(summary));
+    m.insert("tags".into(), json!([tag]));
+    m.insert(
+        "responses".into(),
+        json!({
+            "200": {"description": "OK", "content": {"application/json": {}}},
+            "400": {"$ref": "#/components/responses/Error"},
+            "404": {"$ref": "#/components/responses/Error"},
+            "422": {"$ref": "#/components/responses/Error"}
+        }),
+    );
+    m
+}
+
+fn with_body(mut m: Map<String, Value>, schema: &str) -> Value {
+    m.insert(
+        "requestBody".into(),
+        json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}}),
+    );
+    Value::Object(m)
+}
+
+fn id_param() -> Value {
+    json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}])
+}
+
+fn query(names: &[(&str, &str)]) -> Value {
+    Value::Array(
+        names
+            .iter()
+            .map(|(n, d)| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}, "description": d}))
+            .collect(),
+    )
+}
+
+pub fn spec() -> Value {
+    let mut paths = Map::new();
+    let mut list_accounts = op("List, search, filter, sort and page accounts", "accounts");
+    list_accounts.insert(
+        "parameters".into(),
+        query(&[
+            ("q", "name contains"),
+            ("industry", ""),
+            ("region", "north_america, emea, apac, latam"),
+            ("segment", "enterprise, mid_market, smb"),
+            ("lifecycle", "prospect, customer, former"),
+            ("at_risk", "yes/no"),
+            ("unprofitable", "yes/no"),
+            (
+                "sort",
+                "name, industry, region, segment, employees, revenue, margin, renewal, updated",
+            ),
+            ("dir", "asc or desc"),
+            ("page", "from 1"),
+            ("per_page", "1 to 500, default 25"),
+        ]),
+    );
+    paths.insert(
+        "/api/v1/accounts".into(),
+        json!({"get": list_accounts, "post": with_body(op("Create an account", "accounts"), "AccountInput")}),
+    );
+    let item = |tag: &str, schema: &str, put: bool| {
+        let mut v = json!({
+            "parameters": id_param(),
+            "get": op(&format!("Get one {tag}"), tag),
+            "delete": op(&format!("Delete one {tag}"), tag),
+        });
+        if put {
+            v["put"] = with_body(
+                op(
+                    &format!("Update one {tag}; omitted fields keep their value"),
+                    tag,
+                ),
+                schema,
+            );
+        }
+        v
+    };
+    paths.insert(
+        "/api/v1/accounts/{id}".into(),
+        item("accounts", "AccountInput", true),
+    );
+    for (sub, tag, schema) in [
+        ("contacts", "contacts", "ContactInput"),
+        ("touchpoints", "touchpoints", "TouchpointInput"),
+        ("commitments", "commitments", "CommitmentInput"),
+        ("nps", "nps", "NpsInput"),
+    ] {
+        paths.insert(
+            format!("/api/v1/accounts/{{id}}/{sub}"),
+            json!({
+                "parameters": id_param(),
+                "get": op(&format!("An account's {sub}"), tag),
+                "post": with_body(op(&format!("Add to an account's {sub}"), tag), schema),
+            }),
+        );
+    }
+    paths.insert(
+        "/api/v1/contacts".into(),
+        json!({"get": op("Search contacts by name or email", "contacts")}),
+    );
+    paths.insert(
+        "/api/v1/contacts/{id}".into(),
+        item("contacts", "ContactInput", true),
+    );
+    paths.insert(
+        "/api/v1/touchpoints/{id}".into(),
+        item("touchpoints", "TouchpointInput", true),
+    );
+    paths.insert(
+        "/api/v1/commitments/{id}".into(),
+        item("commitments", "CommitmentInput", true),
+    );
+    paths.insert("/api/v1/nps/{id}".into(), item("nps", "NpsInput", false));
+    let mut nps = op("NPS overall, per segment and per month", "nps");
+    nps.insert(
+        "parameters".into(),
+        query(&[
+            ("segment", "limit to one segment"),
+            ("months", "months of trend, default 12"),
+        ]),
+    );
+    paths.insert("/api/v1/nps".into(), json!({"get": nps}));
+    paths.insert(
+        "/api/v1/value".into(),
+        json!({"get": op("Revenue, margin and unprofitable accounts", "value")}),
+    );
+    let kinds: Vec<&str> = ImportKind::ALL.iter().map(|k| k.as_str()).collect();
+    let kind_param = json!([{"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": kinds}}]);
+    let mut import = op(
+        "Import a CSV file (the body); all or nothing unless skip_invalid",
+        "csv",
+    );
+    import.insert(
+        "parameters".into(),
+        query(&[
+            (
+                "skip_invalid",
+                "yes to import good rows and report bad ones",
+            ),
+            ("preset", "salesforce"),
+            ("map", "FIELD=COLUMN, repeatable"),
+        ]),
+    );
+    import.insert(
+        "requestBody".into(),
+        json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}}),
+    );
+    paths.insert(
+        "/api/v1/import/{kind}".into(),
+        json!({"parameters": kind_param, "post": import}),
+    );
+    let mut export = op("Export as CSV in the import layout", "csv");
+    export.insert(
+        "responses".into(),
+        json!({"200": {"description": "CSV", "content": {"text/csv": {}}}}),
+    );
+    paths.insert(
+        "/api/v1/export/{kind}".into(),
+        json!({"parameters": kind_param, "get": export}),
+    );
+
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "peerstage API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Customers, touchpoints, commitments, NPS and value. Field values are validated like the web forms; errors name the field."},
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "AccountInput": input_schema(ACCOUNT_FIELDS, &["name"]),
+                "ContactInput": input_schema(CONTACT_FIELDS, &["name"]),
+                "TouchpointInput": input_schema(TOUCHPOINT_FIELDS, &["kind", "occurred_on"]),
+                "CommitmentInput": input_schema(COMMITMENT_FIELDS, &["description"]),
+                "NpsInput": input_schema(NPS_FIELDS, &["score", "responded_on"]),
+                "Error": {"type": "object", "required": ["error"], "properties": {
+                    "error": {"type": "string"},
+                    "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "reason": {"type": "string"}}}}
+                }}
+            },
+            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

@@ -1,0 +1,143 @@
+//! Errors become responses here: JSON for the API, a finished page for the UI. Database
+//! and internal errors are logged with their cause and shown to nobody.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use peerstage_core::{FieldError, FieldErrors};
+use peerstage_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+struct ApiErrorBody<'a> {
+    error: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub fn invalid(errors: FieldErrors) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!("invalid input: {errors}"),
+            fields: errors.0,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+            StoreError::Conflict {
+                ref field,
+                ref reason,
+            } => ApiError {
+                status: StatusCode::CONFLICT,
+                message: e.to_string(),
+                fields: vec![FieldError {
+                    field: field.clone(),
+                    reason: reason.clone(),
+                }],
+            },
+            StoreError::Invalid(errors) => ApiError::invalid(errors),
+            StoreError::Database(cause) => {
+                tracing::error!(%cause, "database error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; the server log has the details",
+                )
+            }
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(e: FieldErrors) -> Self {
+        ApiError::invalid(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(ApiErrorBody {
+                error: &self.message,
+                fields: &self.fields,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// An error shown as a page in the site's layout.
+#[derive(Debug)]
+pub struct PageError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl PageError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        PageError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => PageError::not_found(e.to_string()),
+            StoreError::Conflict { .. } => PageError::new(StatusCode::CONFLICT, e.to_string()),
+            StoreError::Invalid(errors) => {
+                PageError::new(StatusCode::UNPROCESSABLE_ENTITY, errors.to_string())
+            }
+            StoreError::Database(cause) => {
+                tracing::error!(%cause, "database error");
+                PageError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side. The server log has the details.",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let title = match self.status {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::FORBIDDEN => "Not allowed",
+            s if s.is_server_error() => "Server error",
+            _ => "Cannot do that",
+        };
+        let body = crate::html::layout::error_page(title, &self.message);
+        (self.status, body).into_response()
+    }
+}

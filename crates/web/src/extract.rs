@@ -1,0 +1,161 @@
+//! Request bodies and query strings become `Fields`, the one shape every validator reads.
+//! Malformed input is answered with a message that says what was wrong.
+
+use crate::error::{ApiError, PageError};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use peerstage_core::{FieldErrors, Fields};
+
+/// An `application/x-www-form-urlencoded` body, keeping repeated keys.
+pub struct Form(pub Fields);
+
+impl<S: Send + Sync> FromRequest<S> for Form {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            PageError::new(
+                e.status(),
+                format!("Could not read the form: {}", e.body_text()),
+            )
+        })?;
+        Ok(Form(parse_urlencoded(&bytes)))
+    }
+}
+
+/// The query string as fields.
+pub struct Query(pub Fields);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Query(parse_urlencoded(
+            parts.uri.query().unwrap_or("").as_bytes(),
+        )))
+    }
+}
+
+pub fn parse_urlencoded(bytes: &[u8]) -> Fields {
+    Fields(
+        form_urlencoded::parse(bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+/// A JSON object body, checked against the fields an entity accepts.
+pub struct JsonFields(pub Fields);
+
+impl<S: Send + Sync> FromRequest<S> for JsonFields {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send a JSON object with Content-Type: application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+        json_to_fields(&value)
+            .map(JsonFields)
+            .map_err(ApiError::invalid)
+    }
+}
+
+/// Scalars become text; arrays become `;`-separated lists; anything else is an error on that field.
+pub fn json_to_fields(value: &serde_json::Value) -> Result<Fields, FieldErrors> {
+    use serde_json::Value as J;
+    let Some(obj) = value.as_object() else {
+        return Err(FieldErrors::single("body", "expected a JSON object"));
+    };
+    let mut fields = Fields::new();
+    let mut errors = FieldErrors::new();
+    let scalar = |v: &J| -> Option<String> {
+        match v {
+            J::String(s) => Some(s.clone()),
+            J::Number(n) => Some(n.to_string()),
+            J::Bool(b) => Some(b.to_string()),
+            J::Null => Some(String::new()),
+            _ => None,
+        }
+    };
+    for (key, v) in obj {
+        match v {
+            J::Array(items) => {
+                let mut parts = Vec::new();
+                for item in items {
+                    match scalar(item) {
+                        Some(s) => parts.push(s),
+                        None => errors.add(key, "a list may hold only text, numbers or true/false"),
+                    }
+                }
+                fields.push(key.clone(), parts.join(";"));
+            }
+            other => match scalar(other) {
+                Some(s) => fields.push(key.clone(), s),
+                None => errors.add(key, "expected text, a number, true/false, null or a list"),
+            },
+        }
+    }
+    errors.into_result(|| fields)
+}
+
+/// Rejects fields an entity does not have, so a typo is not silently ignored.
+pub fn only_known(fields: &Fields, known: &[&str]) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    for (k, _) in &fields.0 {
+        if !known.contains(&k.as_str()) {
+            errors.add(k, format!("unknown field (known: {})", known.join(", ")));
+        }
+    }
+    errors.into_result(|| ())
+}
+
+/// Starts from `current` and replaces what `changes` carries: a PUT may send only some fields.
+pub fn merged(current: Fields, changes: &Fields) -> Fields {
+    let mut out = current;
+    let mut replaced: Vec<&str> = Vec::new();
+    for (k, v) in &changes.0 {
+        if !replaced.contains(&k.as_str()) {
+            out.0.retain(|(ok, _)| ok != k);
+            replaced.push(k);
+        }
+        out.push(k.clone(), v.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_scalars_and_lists_become_fields() {
+        let v = serde_json::json!({"name": "A", "employees": 12, "at_risk": true, "products": ["x", "y"], "city": null});
+        let f = json_to_fields(&v).unwrap();
+        assert_eq!(f.get("employees"), "12");
+        assert_eq!(f.get("at_risk"), "true");
+        assert_eq!(f.get("products"), "x;y");
+        assert_eq!(f.get("city"), "");
+        let err = json_to_fields(&serde_json::json!({"name": {"first": "A"}})).unwrap_err();
+        assert!(err.get("name").is_some());
+        assert!(json_to_fields(&serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn merge_replaces_only_given_fields() {
+        let cur = Fields::from_pairs([("name", "A"), ("city", "Oslo")]);
+        let m = merged(cur, &Fields::from_pairs([("city", "Bergen")]));
+        assert_eq!(m.get("name"), "A");
+        assert_eq!(m.get("city"), "Bergen");
+    }
+}

@@ -1,0 +1,63 @@
+//! Server-rendered pages.
+
+mod accounts;
+pub(crate) mod charts;
+mod contacts;
+mod dashboard;
+pub(crate) mod layout;
+mod nps;
+mod records;
+mod transfer;
+mod value;
+pub(crate) mod widgets;
+
+use crate::error::PageError;
+use crate::AppState;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Router;
+use maud::Markup;
+use peerstage_core::FieldErrors;
+use peerstage_store::StoreError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(dashboard::router())
+        .merge(accounts::router())
+        .merge(contacts::router())
+        .merge(records::router())
+        .merge(nps::router())
+        .merge(value::router())
+        .merge(transfer::router())
+        .fallback(not_found)
+}
+
+async fn not_found() -> PageError {
+    PageError::not_found("There is no page at this address.")
+}
+
+/// Store errors a form can show beside its fields; anything else becomes an error page.
+pub(crate) fn form_errors(e: StoreError) -> Result<FieldErrors, PageError> {
+    match e {
+        StoreError::Invalid(errors) => Ok(errors),
+        StoreError::Conflict { field, reason } => Ok(FieldErrors::single(&field, reason)),
+        other => Err(other.into()),
+    }
+}
+
+/// A form shown again with its errors.
+pub(crate) fn invalid(page: Markup) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+pub(crate) fn redirect(to: String) -> Response {
+    Redirect::to(&to).into_response()
+}
+
+/// Parses an id from the path, with a page error for anything else.
+pub(crate) fn id_of(raw: &str) -> Result<i64, PageError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| PageError::not_found(format!("'{raw}' is not a valid id")))
+}
