@@ -254,6 +254,8 @@ crate::text_enum!(
     }
 );
 
+// `text_enum!` fixes the derives, so `#[default]` is not available here.
+#[allow(clippy::derivable_impls)]
 impl Default for AccountSort {
     fn default() -> Self {
         AccountSort::Name

@@ -605,12 +605,35 @@ pub struct ImportOptions {
 }
 
 /// Reads a CSV file (comma- or semicolon-separated, optional UTF-8 BOM) and validates
-/// every row. `progress` is called with bytes read so far.
+/// every row, keeping the valid records. `progress` is called with bytes read so far.
 pub fn read_csv(
     input: impl Read,
     options: &ImportOptions,
     lookups: &Lookups,
+    progress: impl FnMut(u64),
+) -> Result<ParsedFile, FileError> {
+    let mut records = Vec::new();
+    let mut parsed = read_csv_with(input, options, lookups, progress, |chunk, _| {
+        records.extend(chunk);
+        true
+    })?;
+    parsed.records = records;
+    Ok(parsed)
+}
+
+/// Records are handed over in chunks of this many.
+pub const CHUNK_ROWS: usize = 8192;
+
+/// Like `read_csv`, but hands valid records to `sink` in chunks as they are read, so they
+/// can be written while the rest of the file is parsed. Once `sink` returns false it gets
+/// no more records; rows are still validated so every error is reported. The sink also
+/// learns how many rows were rejected so far.
+pub fn read_csv_with(
+    input: impl Read,
+    options: &ImportOptions,
+    lookups: &Lookups,
     mut progress: impl FnMut(u64),
+    mut sink: impl FnMut(Vec<(u64, Record)>, usize) -> bool,
 ) -> Result<ParsedFile, FileError> {
     let mut buffered = std::io::BufReader::with_capacity(1 << 16, input);
     let delimiter = sniff_delimiter(&mut buffered);
@@ -653,8 +676,11 @@ pub fn read_csv(
     let mut validator = Validator::new(&plan, lookups);
     let mut out = ParsedFile {
         ignored_columns: plan.ignored_columns.clone(),
+        header: header.clone(),
         ..Default::default()
     };
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    let mut sinking = true;
     loop {
         let line = reader.position().line() + 1;
         match reader.read_byte_record(&mut record) {
@@ -706,13 +732,25 @@ pub fn read_csv(
             continue;
         }
         match validator.row(line, &cells) {
-            Ok(r) => out.records.push((line, r)),
+            Ok(r) if sinking => {
+                chunk.push((line, r));
+                if chunk.len() >= CHUNK_ROWS {
+                    sinking = sink(
+                        std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS)),
+                        out.rejected_rows.len(),
+                    );
+                }
+            }
+            Ok(_) => {}
             Err(errs) => {
                 out.errors.extend(errs);
                 out.rejected_rows
                     .push((line, cells.iter().map(|c| c.to_string()).collect()));
             }
         }
+    }
+    if sinking && !chunk.is_empty() {
+        sink(chunk, out.rejected_rows.len());
     }
     progress(reader.position().byte());
     if out.rows == 0 {

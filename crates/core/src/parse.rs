@@ -24,6 +24,12 @@ macro_rules! text_enum {
             }
             /// Accepts the stored text or the label, case-insensitively, with spaces, dashes or underscores.
             pub fn parse(input: &str) -> Result<Self, String> {
+                // Fast path: the stored spelling, as exports and most imports carry it.
+                $(
+                    if input == $text {
+                        return Ok($name::$variant);
+                    }
+                )+
                 let norm = $crate::parse::normalize_key(input);
                 $(
                     if norm == $crate::parse::normalize_key($text) || norm == $crate::parse::normalize_key($label) {
@@ -84,7 +90,7 @@ pub fn optional_text(input: &str, max: usize) -> Result<Option<String>, String> 
 }
 
 fn bounded(t: &str, max: usize) -> Result<String, String> {
-    if t.chars().count() > max {
+    if t.len() > max && t.chars().count() > max {
         return Err(format!(
             "is too long ({} characters, at most {max})",
             t.chars().count()
@@ -157,6 +163,9 @@ pub fn optional_date(input: &str) -> Result<Option<NaiveDate>, String> {
     if t.is_empty() {
         return Ok(None);
     }
+    if let Some(d) = iso_date(t) {
+        return Ok(Some(d));
+    }
     let head: String = t.chars().take(10).collect();
     let head = head.replace('/', "-");
     let rest = &t[t.char_indices().nth(10).map(|(i, _)| i).unwrap_or(t.len())..];
@@ -165,6 +174,20 @@ pub fn optional_date(input: &str) -> Result<Option<NaiveDate>, String> {
         Ok(d) if rest_ok && head.len() == 10 => Ok(Some(d)),
         _ => Err(format!("'{t}' is not a date (expected YYYY-MM-DD)")),
     }
+}
+
+/// `YYYY-MM-DD` exactly, without the general parser's overhead.
+fn iso_date(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 pub fn required_date(input: &str) -> Result<NaiveDate, String> {

@@ -196,6 +196,7 @@ impl Store {
                 ACCOUNT_DATA_COLUMNS.join(", ")
             );
             let id = c.query_int(&sql, &params)?;
+            crate::ensure_external_id(c, "accounts", "acc", id)?;
             get_account(c, id)
         })
     }
@@ -219,6 +220,7 @@ impl Store {
                     id,
                 });
             }
+            crate::ensure_external_id(c, "accounts", "acc", id)?;
             get_account(c, id)
         })
     }

@@ -73,6 +73,7 @@ impl Store {
                 "INSERT INTO commitments (external_id, account_id, description, owner, due_on, status, closed_on, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 &params,
             )?;
+            crate::ensure_external_id(c, "commitments", "cmt", id)?;
             get(c, id)
         })
     }
@@ -90,6 +91,7 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound { what: "commitment", id });
             }
+            crate::ensure_external_id(c, "commitments", "cmt", id)?;
             get(c, id)
         })
     }

@@ -156,6 +156,7 @@ impl Store {
                 &format!("INSERT INTO contacts ({}, created_at, updated_at) VALUES ({marks}) RETURNING id", DATA_COLUMNS.join(", ")),
                 &params,
             )?;
+            crate::ensure_external_id(c, "contacts", "con", id)?;
             get(c, id)
         })
     }
@@ -183,6 +184,7 @@ impl Store {
                     id,
                 });
             }
+            crate::ensure_external_id(c, "contacts", "con", id)?;
             get(c, id)
         })
     }

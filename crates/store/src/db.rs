@@ -170,6 +170,14 @@ impl Dialect {
             Dialect::Postgres => format!("to_char({col}, 'YYYY-MM')"),
         }
     }
+    /// `INSERT` that skips rows whose external id already exists.
+    pub fn insert_ignoring_conflicts(self, table: &str, columns: &str, values: &str) -> String {
+        match self {
+            // OR IGNORE lets SQLite skip the per-statement rollback journal.
+            Dialect::Sqlite => format!("INSERT OR IGNORE INTO {table} ({columns}) VALUES ({values})"),
+            Dialect::Postgres => format!("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT (external_id) DO NOTHING"),
+        }
+    }
     pub fn group_concat(self, expr: &str, sep: &str) -> String {
         match self {
             Dialect::Sqlite => format!("group_concat({expr}, '{sep}')"),
@@ -193,6 +201,10 @@ pub trait Conn {
         columns: &[&str],
         rows: &mut dyn Iterator<Item = Vec<Value>>,
     ) -> Result<u64, DbError>;
+
+    /// Runs an INSERT that may insert nothing (a conflict it ignores); returns the new
+    /// row's id when it inserted one.
+    fn insert_id(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>, DbError>;
 
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
         Ok(self.query(sql, params)?.into_iter().next())

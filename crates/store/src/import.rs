@@ -3,9 +3,10 @@
 
 use crate::accounts::{account_values, ACCOUNT_DATA_COLUMNS};
 use crate::contacts::{contact_values, DATA_COLUMNS as CONTACT_DATA_COLUMNS};
-use crate::db::{Conn, Value};
+use crate::db::{Conn, Dialect, Value};
+use crate::StoreError;
 use crate::{now, Result, Store};
-use peerstage_core::import::{read_csv, ImportKind, ImportOptions, Lookups, Record};
+use peerstage_core::import::{read_csv_with, ImportKind, ImportOptions, Lookups, Record};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -39,7 +40,8 @@ pub struct ImportOutcome {
 impl ImportOutcome {
     /// Rejected rows with their reasons, as CSV: `line`, `reasons`, then the original columns.
     pub fn write_rejects<W: std::io::Write>(&self, out: W) -> std::io::Result<()> {
-        let mut w = csv::Writer::from_writer(out);
+        // Rejected rows keep their original cells, even when their count is what was wrong.
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
         let mut head = vec!["line".to_string(), "reasons".to_string()];
         head.extend(self.header.iter().cloned());
         w.write_record(&head)?;
@@ -162,89 +164,332 @@ fn record_values(r: &Record) -> Vec<Value> {
 impl Store {
     /// External ids of stored accounts and contacts, for resolving references in a file.
     pub fn lookups(&self, kind: ImportKind) -> Result<Lookups> {
-        self.with_conn(|c| {
-            let mut l = Lookups::default();
-            if kind != ImportKind::Accounts {
-                for r in c.query("SELECT external_id, id FROM accounts WHERE external_id IS NOT NULL", &[])? {
-                    l.accounts.insert(r.text(0), r.int(1));
-                }
-            }
-            if matches!(kind, ImportKind::Touchpoints | ImportKind::Nps) {
-                for r in c.query("SELECT external_id, id, account_id FROM contacts WHERE external_id IS NOT NULL", &[])? {
-                    l.contacts.insert(r.text(0), (r.int(1), r.int(2)));
-                }
-            }
-            Ok(l)
-        })
+        self.with_conn(|c| lookups_in(c, kind))
     }
 
-    /// Reads, validates and imports a CSV file. With bad rows, nothing is written unless
-    /// `skip_invalid`, in which case the good rows are written and the bad ones reported.
-    /// Database failures are errors; everything about the file is in the outcome.
+    /// Reads, validates and imports a CSV file in one transaction. Parsing runs on its own
+    /// thread while records are written, so a large file costs about the slower of the two.
+    /// With bad rows nothing is committed unless `skip_invalid`, in which case the good rows
+    /// are. Database failures are errors; everything about the file is in the outcome.
     pub fn import_csv(
         &self,
-        input: impl std::io::Read,
+        input: impl std::io::Read + Send,
         options: &ImportOptions,
         skip_invalid: bool,
-        progress: impl FnMut(u64),
+        progress: impl FnMut(u64) + Send,
     ) -> Result<ImportOutcome> {
         let mut outcome = ImportOutcome {
             kind: options.kind.as_str().to_string(),
             ..Default::default()
         };
-        let lookups = self.lookups(options.kind)?;
-        let parsed = match read_csv(input, options, &lookups, progress) {
-            Ok(p) => p,
-            Err(e) => {
-                outcome.file_error = Some(e.to_string());
-                return Ok(outcome);
+        let kind = options.kind;
+        self.with_conn(|c| {
+            let sqlite = c.dialect() == Dialect::Sqlite;
+            if sqlite {
+                // Every reference is resolved against lookups read under the write lock taken
+                // below, so SQLite's per-row foreign-key probes would only repeat that work.
+                c.batch("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE")?;
+            } else {
+                c.batch("BEGIN")?;
             }
-        };
-        outcome.rows = parsed.rows;
-        outcome.rejected = parsed.rejected_rows.len() as u64;
-        outcome.errors = parsed.errors;
-        outcome.ignored_columns = parsed.ignored_columns;
-        outcome.header = parsed.header;
-        outcome.rejected_rows = parsed.rejected_rows;
-        if outcome.rejected > 0 && !skip_invalid {
-            return Ok(outcome);
-        }
-        let records: Vec<Record> = parsed.records.into_iter().map(|(_, r)| r).collect();
-        outcome.counts = self.import_records(options.kind, &records)?;
-        outcome.committed = true;
+            let end = |c: &mut dyn Conn, commit: bool| -> Result<()> {
+                let done = c.batch(if commit { "COMMIT" } else { "ROLLBACK" });
+                if sqlite {
+                    c.batch("PRAGMA foreign_keys = ON")?;
+                }
+                Ok(done?)
+            };
+            let lookups = match lookups_in(c, kind) {
+                Ok(l) => l,
+                Err(e) => {
+                    let _ = end(c, false);
+                    return Err(e);
+                }
+            };
+            let written = std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, Record)>>(4);
+                let parser = scope.spawn(|| {
+                    read_csv_with(
+                        input,
+                        options,
+                        &lookups,
+                        progress,
+                        move |chunk, rejected| {
+                            (skip_invalid || rejected == 0) && tx.send(chunk).is_ok()
+                        },
+                    )
+                });
+                let mut writer = Writer::begin(c, kind);
+                for chunk in rx.iter() {
+                    if let Ok(w) = writer.as_mut() {
+                        let records: Vec<Record> = chunk.into_iter().map(|(_, r)| r).collect();
+                        if let Err(e) = w.write(c, &records) {
+                            writer = Err(e);
+                        }
+                    }
+                }
+                let parsed = parser
+                    .join()
+                    .map_err(|_| StoreError::Database("the CSV reader failed".into()))?;
+                Ok::<_, StoreError>((parsed, writer))
+            });
+            let (parsed, writer) = match written {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = end(c, false);
+                    return Err(e);
+                }
+            };
+            let parsed = match parsed {
+                Ok(p) => p,
+                Err(e) => {
+                    end(c, false)?;
+                    outcome.file_error = Some(e.to_string());
+                    return Ok(());
+                }
+            };
+            outcome.rows = parsed.rows;
+            outcome.rejected = parsed.rejected_rows.len() as u64;
+            outcome.errors = parsed.errors;
+            outcome.ignored_columns = parsed.ignored_columns;
+            outcome.header = parsed.header;
+            outcome.rejected_rows = parsed.rejected_rows;
+            if outcome.rejected > 0 && !skip_invalid {
+                return end(c, false);
+            }
+            match writer.and_then(|w| w.finish(c)) {
+                Ok(counts) => {
+                    end(c, true)?;
+                    outcome.counts = counts;
+                    outcome.committed = true;
+                    Ok(())
+                }
+                Err(e) => {
+                    let _ = end(c, false);
+                    Err(e)
+                }
+            }
+        })?;
         Ok(outcome)
     }
 
     /// Upserts records of one kind in a single transaction.
     pub fn import_records(&self, kind: ImportKind, records: &[Record]) -> Result<ImportCounts> {
-        self.transaction(|c| import_in(c, kind, records))
+        self.transaction(|c| {
+            let mut w = Writer::begin(c, kind)?;
+            w.write(c, records)?;
+            w.finish(c)
+        })
     }
 }
 
-fn import_in(c: &mut dyn Conn, kind: ImportKind, records: &[Record]) -> Result<ImportCounts> {
-    let t = target(kind);
-    let d = c.dialect();
-    let staging = format!("import_{}", t.table);
-    let cols = t.columns.join(", ");
-    c.batch(&format!("DROP TABLE IF EXISTS {staging}"))?;
-    c.batch(&format!(
-        "CREATE TEMP TABLE {staging} AS SELECT {cols} FROM {} WHERE 1 = 0",
-        t.table
-    ))?;
-    c.load(&staging, t.columns, &mut records.iter().map(record_values))?;
+fn lookups_in(c: &mut dyn Conn, kind: ImportKind) -> Result<Lookups> {
+    let mut l = Lookups::default();
+    if kind != ImportKind::Accounts {
+        for r in c.query(
+            "SELECT external_id, id FROM accounts WHERE external_id IS NOT NULL",
+            &[],
+        )? {
+            l.accounts.insert(r.text(0), r.int(1));
+        }
+    }
+    if matches!(kind, ImportKind::Touchpoints | ImportKind::Nps) {
+        for r in c.query(
+            "SELECT external_id, id, account_id FROM contacts WHERE external_id IS NOT NULL",
+            &[],
+        )? {
+            l.contacts.insert(r.text(0), (r.int(1), r.int(2)));
+        }
+    }
+    Ok(l)
+}
 
+/// Writes records of one kind inside the caller's transaction. SQLite upserts row by row
+/// with prepared statements (cheap in-process); PostgreSQL COPYs into a staging table and
+/// merges once at the end (one round trip per chunk, not per row).
+struct Writer {
+    kind: ImportKind,
+    target: Target,
+    stamp: chrono::DateTime<chrono::Utc>,
+    counts: ImportCounts,
+    staging: Option<String>,
+    insert_sql: String,
+    update_sql: String,
+}
+
+impl Writer {
+    fn begin(c: &mut dyn Conn, kind: ImportKind) -> Result<Writer> {
+        let t = target(kind);
+        let d = c.dialect();
+        let cols = t.columns.join(", ");
+        let compared: Vec<&str> = t
+            .columns
+            .iter()
+            .copied()
+            .filter(|c| *c != "external_id")
+            .collect();
+        let (extra_cols, extra_vals) = if t.has_updated_at {
+            (", created_at, updated_at", ", ?, ?")
+        } else {
+            (", created_at", ", ?")
+        };
+        let marks = vec!["?"; t.columns.len()].join(", ");
+        let insert_sql = d.insert_ignoring_conflicts(
+            t.table,
+            &format!("{cols}{extra_cols}"),
+            &format!("{marks}{extra_vals}"),
+        );
+        let sets: Vec<String> = compared.iter().map(|col| format!("{col} = ?")).collect();
+        let changed = compared
+            .iter()
+            .map(|col| d.differs(col, "?"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let upd = if t.has_updated_at {
+            ", updated_at = ?"
+        } else {
+            ""
+        };
+        let update_sql = format!(
+            "UPDATE {} SET {}{upd} WHERE external_id = ? AND ({changed})",
+            t.table,
+            sets.join(", ")
+        );
+        let staging = match d {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => {
+                let staging = format!("import_{}", t.table);
+                c.batch(&format!("DROP TABLE IF EXISTS {staging}"))?;
+                c.batch(&format!(
+                    "CREATE TEMP TABLE {staging} AS SELECT {cols} FROM {} WHERE 1 = 0",
+                    t.table
+                ))?;
+                if kind == ImportKind::Touchpoints {
+                    c.batch("DROP TABLE IF EXISTS import_links")?;
+                    c.batch("CREATE TEMP TABLE import_links AS SELECT external_id, account_id AS contact_id FROM touchpoints WHERE 1 = 0")?;
+                }
+                Some(staging)
+            }
+        };
+        Ok(Writer {
+            kind,
+            target: t,
+            stamp: now(),
+            counts: ImportCounts::default(),
+            staging,
+            insert_sql,
+            update_sql,
+        })
+    }
+
+    fn write(&mut self, c: &mut dyn Conn, records: &[Record]) -> Result<()> {
+        if let Some(staging) = &self.staging {
+            c.load(
+                staging,
+                self.target.columns,
+                &mut records.iter().map(record_values),
+            )?;
+            if self.kind == ImportKind::Touchpoints {
+                let mut links = records.iter().flat_map(|r| match r {
+                    Record::Touchpoint(tp) => tp
+                        .contact_ids
+                        .iter()
+                        .map(|cid| vec![Value::from(&tp.external_id), Value::Int(*cid)])
+                        .collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                });
+                c.load("import_links", &["external_id", "contact_id"], &mut links)?;
+            }
+            return Ok(());
+        }
+        let stamps: &[Value] = if self.target.has_updated_at {
+            &[Value::Time(self.stamp), Value::Time(self.stamp)]
+        } else {
+            &[Value::Time(self.stamp)]
+        };
+        for r in records {
+            let mut params = record_values(r);
+            params.extend_from_slice(stamps);
+            let (id, fresh) = match c.insert_id(&self.insert_sql, &params)? {
+                Some(id) => {
+                    self.counts.inserted += 1;
+                    (Some(id), true)
+                }
+                None => {
+                    // params[0] is the external id; the other values appear in SET and again in WHERE.
+                    let values = &params[..self.target.columns.len()];
+                    let rest = &values[1..];
+                    let mut p: Vec<Value> = rest.to_vec();
+                    if self.target.has_updated_at {
+                        p.push(Value::Time(self.stamp));
+                    }
+                    p.push(values[0].clone());
+                    p.extend_from_slice(rest);
+                    if c.execute(&self.update_sql, &p)? == 1 {
+                        self.counts.updated += 1;
+                    } else {
+                        self.counts.unchanged += 1;
+                    }
+                    (None, false)
+                }
+            };
+            if let Record::Touchpoint(tp) = r {
+                let id = match id {
+                    Some(id) => id,
+                    None => c.query_int(
+                        "SELECT id FROM touchpoints WHERE external_id = ?",
+                        &[params[0].clone()],
+                    )?,
+                };
+                if !fresh {
+                    c.execute(
+                        "DELETE FROM touchpoint_contacts WHERE touchpoint_id = ?",
+                        &[Value::Int(id)],
+                    )?;
+                }
+                for cid in &tp.contact_ids {
+                    c.execute(
+                        "INSERT INTO touchpoint_contacts (touchpoint_id, contact_id) VALUES (?, ?)",
+                        &[Value::Int(id), Value::Int(*cid)],
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, c: &mut dyn Conn) -> Result<ImportCounts> {
+        match &self.staging {
+            None => Ok(self.counts),
+            Some(staging) => merge_staging(c, self.kind, &self.target, staging, self.stamp),
+        }
+    }
+}
+
+/// PostgreSQL: counts what will change, then one INSERT … SELECT … ON CONFLICT merge.
+fn merge_staging(
+    c: &mut dyn Conn,
+    kind: ImportKind,
+    t: &Target,
+    staging: &str,
+    stamp: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportCounts> {
+    let d = c.dialect();
+    let cols = t.columns.join(", ");
     let compared: Vec<&str> = t
         .columns
         .iter()
         .copied()
         .filter(|c| *c != "external_id")
         .collect();
-    let changed_cond = compared
-        .iter()
-        .map(|col| d.differs(&format!("t.{col}"), &format!("s.{col}")))
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    let total = records.len() as u64;
+    let on = |a: &str, b: &str| {
+        compared
+            .iter()
+            .map(|col| d.differs(&format!("{a}.{col}"), &format!("{b}.{col}")))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let total = c.query_int(&format!("SELECT count(*) FROM {staging}"), &[])? as u64;
     let existing = c.query_int(
         &format!(
             "SELECT count(*) FROM {staging} s JOIN {} t ON t.external_id = s.external_id",
@@ -253,11 +498,13 @@ fn import_in(c: &mut dyn Conn, kind: ImportKind, records: &[Record]) -> Result<I
         &[],
     )? as u64;
     let updated = c.query_int(
-        &format!("SELECT count(*) FROM {staging} s JOIN {} t ON t.external_id = s.external_id WHERE {changed_cond}", t.table),
+        &format!(
+            "SELECT count(*) FROM {staging} s JOIN {} t ON t.external_id = s.external_id WHERE {}",
+            t.table,
+            on("t", "s")
+        ),
         &[],
     )? as u64;
-
-    let stamp = now();
     let (extra_cols, extra_vals, params) = if t.has_updated_at {
         (
             ", created_at, updated_at",
@@ -276,33 +523,17 @@ fn import_in(c: &mut dyn Conn, kind: ImportKind, records: &[Record]) -> Result<I
     } else {
         ""
     };
-    let merge_cond = compared
-        .iter()
-        .map(|col| d.differs(&format!("{}.{col}", t.table), &format!("excluded.{col}")))
-        .collect::<Vec<_>>()
-        .join(" OR ");
     c.execute(
         &format!(
             "INSERT INTO {table} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM {staging} WHERE 1 = 1 \
-             ON CONFLICT (external_id) DO UPDATE SET {sets}{upd} WHERE {merge_cond}",
+             ON CONFLICT (external_id) DO UPDATE SET {sets}{upd} WHERE {cond}",
             table = t.table,
-            sets = sets.join(", ")
+            sets = sets.join(", "),
+            cond = on(t.table, "excluded"),
         ),
         &params,
     )?;
-
-    if let ImportKind::Touchpoints = kind {
-        c.batch("DROP TABLE IF EXISTS import_links")?;
-        c.batch("CREATE TEMP TABLE import_links AS SELECT external_id, account_id AS contact_id FROM touchpoints WHERE 1 = 0")?;
-        let mut links = records.iter().flat_map(|r| match r {
-            Record::Touchpoint(tp) => tp
-                .contact_ids
-                .iter()
-                .map(|cid| vec![Value::from(&tp.external_id), Value::Int(*cid)])
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        });
-        c.load("import_links", &["external_id", "contact_id"], &mut links)?;
+    if kind == ImportKind::Touchpoints {
         c.batch(&format!(
             "DELETE FROM touchpoint_contacts WHERE touchpoint_id IN \
              (SELECT t.id FROM touchpoints t JOIN {staging} s ON s.external_id = t.external_id)"

@@ -204,6 +204,24 @@ impl Store {
     }
 }
 
+/// Every record has an external id, so an export always imports back onto the same rows.
+/// Records created without one get `ps-<kind>-<id>`.
+pub(crate) fn ensure_external_id(
+    c: &mut dyn Conn,
+    table: &str,
+    prefix: &str,
+    id: i64,
+) -> Result<()> {
+    c.execute(
+        &format!("UPDATE {table} SET external_id = ? WHERE id = ? AND external_id IS NULL"),
+        &[
+            db::Value::Text(format!("ps-{prefix}-{id}")),
+            db::Value::Int(id),
+        ],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }

@@ -92,6 +92,7 @@ impl Store {
                     Value::Time(now()),
                 ],
             )?;
+            crate::ensure_external_id(c, "nps_responses", "nps", id)?;
             get(c, id)
         })
     }

@@ -170,6 +170,12 @@ impl Conn for PgConn {
         self.client.execute(&stmt, &refs).map_err(map_err)
     }
 
+    fn insert_id(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>, DbError> {
+        Ok(self
+            .query_one(&format!("{sql} RETURNING id"), params)?
+            .map(|r| r.int(0)))
+    }
+
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         self.client.batch_execute(sql).map_err(map_err)
     }

@@ -7,6 +7,14 @@ pub struct SqliteConn(pub Connection);
 
 impl SqliteConn {
     pub fn open(path: &str) -> Result<Self, String> {
+        // SQLite's allocation statistics take a global mutex on every malloc; we never read them.
+        static CONFIGURE: std::sync::Once = std::sync::Once::new();
+        CONFIGURE.call_once(|| unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            );
+        });
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -92,6 +100,14 @@ impl Conn for SqliteConn {
         stmt.execute(rusqlite::params_from_iter(params.iter()))
             .map(|n| n as u64)
             .map_err(map_err)
+    }
+
+    fn insert_id(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>, DbError> {
+        let mut stmt = self.0.prepare_cached(sql).map_err(map_err)?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params.iter()))
+            .map_err(map_err)?;
+        Ok((n == 1).then(|| self.0.last_insert_rowid()))
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {

@@ -141,6 +141,7 @@ impl Store {
                 ],
             )?;
             link_contacts(c, id, &d.contact_ids)?;
+            crate::ensure_external_id(c, "touchpoints", "tp", id)?;
             get(c, id)
         })
     }
@@ -165,6 +166,7 @@ impl Store {
                 return Err(StoreError::NotFound { what: "touchpoint", id });
             }
             link_contacts(c, id, &d.contact_ids)?;
+            crate::ensure_external_id(c, "touchpoints", "tp", id)?;
             get(c, id)
         })
     }

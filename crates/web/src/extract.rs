@@ -53,7 +53,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonFields {
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            // Media types are case-insensitive.
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
         if !is_json {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,

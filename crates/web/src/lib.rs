@@ -11,7 +11,7 @@ mod transfer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::Router;
 use peerstage_store::{Store, StoreError};
 
@@ -52,6 +52,9 @@ pub fn app(state: AppState) -> Router {
         .merge(html::router())
         .nest("/api/v1", api::router())
         .route("/api/openapi.json", get(api::openapi::document))
+        // `/api/v1/` and other paths under /api the nested router does not see.
+        .route("/api", any(api::not_found))
+        .route("/api/{*rest}", any(api::not_found))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

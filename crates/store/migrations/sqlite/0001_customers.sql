@@ -63,7 +63,7 @@ CREATE TABLE touchpoint_contacts (
     touchpoint_id INTEGER NOT NULL REFERENCES touchpoints (id) ON DELETE CASCADE,
     contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     PRIMARY KEY (touchpoint_id, contact_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX touchpoint_contacts_contact_idx ON touchpoint_contacts (contact_id);
 
 CREATE TABLE commitments (

@@ -68,12 +68,15 @@ pub fn router() -> Router<AppState> {
             post(import).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
         .route("/export/{kind}", get(export))
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no such API route; see /api/openapi.json",
-            )
-        })
+        .fallback(not_found)
+}
+
+/// Unknown routes under /api answer in JSON, like the rest of the API.
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such API route; see /api/openapi.json",
+    )
 }
 
 type ApiResult<T> = Result<T, ApiError>;

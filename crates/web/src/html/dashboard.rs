@@ -51,6 +51,19 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
             div.grid.two {
                 div.card {
                     (line_chart("NPS, last 12 months", &labels, &[Series { name: "NPS", color: "#2f5bd3", values: trend.iter().map(|g| g.summary.nps).collect() }], (-100.0, 100.0)))
+                    details { summary { "Numbers behind the chart" }
+                        div.table-wrap { table {
+                            thead { tr { th { "Month" } th.num { "Responses" } th.num { "Promoters" } th.num { "Passives" } th.num { "Detractors" } th.num { "NPS" } } }
+                            tbody { @for g in &trend { tr {
+                                td { (g.key) }
+                                td.num { (g.summary.responses) }
+                                td.num { (g.summary.promoters) }
+                                td.num { (g.summary.passives) }
+                                td.num { (g.summary.detractors) }
+                                td.num { (nps_value(g.summary.nps)) }
+                            } } }
+                        } }
+                    }
                     p.small { a href="/nps" { "NPS by segment and month →" } }
                 }
                 div.card {
