@@ -1,5 +1,6 @@
 //! `peerstage`: the one binary. Each command opens the store and calls into it.
 
+mod access;
 mod progress;
 
 use anyhow::{bail, Context, Result};
@@ -49,6 +50,9 @@ enum Command {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Mark the session cookie Secure (when users reach peerstage over HTTPS)
+        #[arg(long)]
+        secure_cookies: bool,
     },
     /// Import a CSV file; all or nothing unless --skip-invalid
     Import {
@@ -82,6 +86,98 @@ enum Command {
         /// Target file; must not exist
         file: PathBuf,
     },
+    /// Manage users: add, list, disable, enable
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens: create, list, revoke
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// List the audit log (newest first)
+    Audit {
+        /// Only changes by this user (email, or "cli")
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this kind of record (account, contact, touchpoint, user, …)
+        #[arg(long)]
+        entity: Option<String>,
+        /// Only this record id
+        #[arg(long)]
+        id: Option<i64>,
+        /// Only this action: create, update, delete, import, erase
+        #[arg(long)]
+        action: Option<String>,
+        /// From this date (YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<String>,
+        /// Up to and including this date (YYYY-MM-DD)
+        #[arg(long)]
+        until: Option<String>,
+        /// How many entries
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export or erase everything stored about a person (F3)
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a user; the password is asked for on the terminal, or read from stdin
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, manager, sales, product or viewer
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (first line)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: ends their sessions and revokes their tokens
+    Disable { email: String },
+    /// Enable a disabled user again
+    Enable { email: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Create an API token for a user; the token is printed once, on the last line
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+    /// List tokens (never their secrets)
+    List,
+    /// Revoke a token by id
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PrivacyCommand {
+    /// Write everything stored about a contact as JSON
+    Export {
+        #[arg(long)]
+        contact: i64,
+        /// Output file (default: standard output)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Remove a contact's personal data, keeping anonymised touchpoints and NPS responses
+    Erase {
+        #[arg(long)]
+        contact: i64,
+    },
 }
 
 fn main() {
@@ -101,7 +197,7 @@ fn main() {
     }
 }
 
-fn open(url: &str) -> Result<Store> {
+pub(crate) fn open(url: &str) -> Result<Store> {
     Store::open(url)
         .with_context(|| "cannot open the database (check --database-url / DATABASE_URL)")
 }
@@ -109,7 +205,7 @@ fn open(url: &str) -> Result<Store> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { seed, scale, reset } => demo(&cli.database_url, seed, scale, reset),
-        Command::Serve { bind } => serve(&cli.database_url, &bind),
+        Command::Serve { bind, secure_cookies } => serve(&cli.database_url, &bind, secure_cookies),
         Command::Import {
             kind,
             file,
@@ -127,6 +223,12 @@ fn run(cli: Cli) -> Result<()> {
             map,
         ),
         Command::Export { kind, out } => export(&cli.database_url, &kind, out),
+        Command::User(cmd) => access::user(&cli.database_url, cmd),
+        Command::Token(cmd) => access::token(&cli.database_url, cmd),
+        Command::Audit { actor, entity, id, action, since, until, limit, json } => {
+            access::audit(&cli.database_url, access::AuditArgs { actor, entity, id, action, since, until, limit, json })
+        }
+        Command::Privacy(cmd) => access::privacy(&cli.database_url, cmd),
         Command::Backup { file } => {
             let store = open(&cli.database_url)?;
             store.backup(&file)?;
@@ -139,6 +241,10 @@ fn run(cli: Cli) -> Result<()> {
 fn parse_kind(kind: &str) -> Result<ImportKind> {
     ImportKind::parse(kind).map_err(|e| anyhow::anyhow!("kind: {e}"))
 }
+
+/// The documented demo administrator (README.md).
+pub const DEMO_ADMIN: &str = "admin@demo.peerstage.example";
+pub const DEMO_PASSWORD: &str = "peerstage-demo";
 
 fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     if !(scale.is_finite() && scale > 0.0 && scale <= 100.0) {
@@ -156,6 +262,10 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
         bar.set_label_count(kind.as_str(), done)
     })?;
     bar.finish();
+    if store.find_user(DEMO_ADMIN)?.is_none() {
+        store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;
+        eprintln!("demo administrator: {DEMO_ADMIN} / {DEMO_PASSWORD} (change it, or disable it, before real use)");
+    }
     for (kind, c) in &results {
         eprintln!(
             "{:<12} {:>9} new {:>9} updated {:>9} unchanged",
@@ -173,8 +283,13 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     Ok(())
 }
 
-fn serve(url: &str, bind: &str) -> Result<()> {
+fn serve(url: &str, bind: &str, secure_cookies: bool) -> Result<()> {
     let store = open(url)?;
+    let mut state = peerstage_web::AppState::new(store.clone());
+    state.secure_cookies = secure_cookies;
+    if store.count_users()? == 0 {
+        state.setup_token = Some(peerstage_store::random_token(""));
+    }
     let addr: std::net::SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?;

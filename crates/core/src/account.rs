@@ -52,6 +52,8 @@ pub struct AccountData {
     pub owner: Option<String>,
     pub at_risk: bool,
     pub at_risk_reason: Option<String>,
+    /// Seen only by roles allowed private notes (F1).
+    pub private_notes: Option<String>,
 }
 
 /// The fields an account form, JSON body or CSV row may carry.
@@ -74,6 +76,7 @@ pub const ACCOUNT_FIELDS: &[&str] = &[
     "owner",
     "at_risk",
     "at_risk_reason",
+    "private_notes",
 ];
 
 impl AccountData {
@@ -119,6 +122,7 @@ impl AccountData {
             "at_risk_reason",
             parse::optional_text(f.get("at_risk_reason"), 500),
         );
+        let private_notes = e.check("private_notes", parse::optional_text(f.get("private_notes"), parse::MAX_NOTES));
         if at_risk == Some(true) && matches!(at_risk_reason, Some(None)) {
             e.add("at_risk_reason", "say why the account is at risk");
         }
@@ -150,6 +154,7 @@ impl AccountData {
             } else {
                 None
             },
+            private_notes: private_notes.unwrap(),
         })
     }
 
@@ -185,6 +190,7 @@ impl AccountData {
             "at_risk_reason",
             self.at_risk_reason.clone().unwrap_or_default(),
         );
+        f.push("private_notes", self.private_notes.clone().unwrap_or_default());
         f
     }
 }

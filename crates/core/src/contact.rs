@@ -132,6 +132,11 @@ pub struct Contact {
     #[serde(flatten)]
     pub data: ContactData,
     pub account_name: String,
+    /// When reference consent or do-not-contact last changed, and who changed it.
+    pub consent_changed_at: Option<DateTime<Utc>>,
+    pub consent_changed_by: Option<String>,
+    /// Set when personal data was erased (F3).
+    pub erased_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -211,6 +211,7 @@ impl Demo {
             STAFF[p.owner].0.to_string(),
             if p.at_risk { "yes" } else { "no" }.to_string(),
             p.risk_reason,
+            private_note(i, customer_like),
         ]
     }
 
@@ -2848,5 +2849,22 @@ mod tests {
             "new: {built:?}; {n} touchpoints in {:?}",
             start.elapsed() - built
         );
+    }
+}
+
+/// Account-team notes not meant for everyone (F1): on about one account in six.
+fn private_note(i: usize, customer_like: bool) -> String {
+    const NOTES: &[&str] = &[
+        "Renewal pricing was approved at 12% below list; do not quote it to other accounts.",
+        "The CFO is sceptical of the rollout; keep executive updates short and numeric.",
+        "Legal is reviewing a data-residency clause; no case study until it is signed.",
+        "Champion is interviewing elsewhere; build a second relationship in operations.",
+        "Agreed a one-off services credit after the March outage; not to be repeated.",
+        "Procurement benchmarks us against Tidewell every year; expect a hard negotiation.",
+    ];
+    if customer_like && i % 6 == 1 {
+        NOTES[(i / 6) % NOTES.len()].to_string()
+    } else {
+        String::new()
     }
 }

@@ -62,6 +62,7 @@ const ACCOUNTS: &[FieldSpec] = &[
     f("owner", false, "account owner"),
     f("at_risk", false, "yes/no"),
     f("at_risk_reason", false, "required when at_risk is yes"),
+    f("private_notes", false, "seen only by managers and admins"),
 ];
 const CONTACTS: &[FieldSpec] = &[
     f(
@@ -778,5 +779,21 @@ pub fn parse_mapping(s: &str) -> Result<(String, String), String> {
             Ok((f.trim().to_string(), c.trim().to_string()))
         }
         _ => Err(format!("'{s}' is not FIELD=COLUMN")),
+    }
+}
+
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    /// docs/IMPORT.md lists every column of every kind.
+    #[test]
+    fn import_doc_lists_every_column() {
+        let doc = include_str!("../../../docs/IMPORT.md");
+        for kind in ImportKind::ALL {
+            for f in kind.fields() {
+                assert!(doc.contains(&format!("| `{}` |", f.name)), "docs/IMPORT.md lacks {kind}.{}", f.name);
+            }
+        }
     }
 }

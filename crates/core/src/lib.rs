@@ -1,6 +1,7 @@
 //! peerstage domain: customers, touchpoints, commitments, NPS and value.
 //! Pure Rust with no I/O: the store, web and CLI crates are thin layers around it.
 
+pub mod access;
 pub mod account;
 pub mod commitment;
 pub mod contact;
@@ -14,6 +15,7 @@ pub mod parse;
 pub mod rng;
 pub mod touchpoint;
 
+pub use access::{Actor, Permission, Role};
 pub use account::{
     Account, AccountData, AccountQuery, AccountSort, Lifecycle, Page, Region, Segment,
 };

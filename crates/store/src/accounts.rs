@@ -4,7 +4,7 @@ use peerstage_core::account::{AccountData, AccountQuery, AccountSort, Page};
 use peerstage_core::{Account, Lifecycle, Region, Segment};
 use serde::Serialize;
 
-pub(crate) const ACCOUNT_COLUMNS: &str = "id, external_id, name, industry, region, country, city, employees, segment, lifecycle, products, annual_revenue, cost_to_serve, discount, customer_since, renewal_date, owner, at_risk, at_risk_reason, created_at, updated_at";
+pub(crate) const ACCOUNT_COLUMNS: &str = "id, external_id, name, industry, region, country, city, employees, segment, lifecycle, products, annual_revenue, cost_to_serve, discount, customer_since, renewal_date, owner, at_risk, at_risk_reason, created_at, updated_at, private_notes";
 
 pub(crate) fn account_from_row(r: &Row) -> Account {
     let data = AccountData {
@@ -26,6 +26,7 @@ pub(crate) fn account_from_row(r: &Row) -> Account {
         owner: r.opt_text(16),
         at_risk: r.bool(17),
         at_risk_reason: r.opt_text(18),
+        private_notes: r.opt_text(21),
     };
     Account {
         id: r.int(0),
@@ -57,6 +58,7 @@ pub(crate) fn account_values(d: &AccountData) -> Vec<Value> {
         Value::from(&d.owner),
         Value::from(d.at_risk),
         Value::from(&d.at_risk_reason),
+        Value::from(&d.private_notes),
     ]
 }
 
@@ -79,6 +81,7 @@ pub(crate) const ACCOUNT_DATA_COLUMNS: &[&str] = &[
     "owner",
     "at_risk",
     "at_risk_reason",
+    "private_notes",
 ];
 
 /// Totals across all accounts, for the value page and dashboard (A6).
@@ -197,12 +200,15 @@ impl Store {
             );
             let id = c.query_int(&sql, &params)?;
             crate::ensure_external_id(c, "accounts", "acc", id)?;
-            get_account(c, id)
+            let after = get_account(c, id)?;
+            self.audit_change(c, "create", "account", id, &after.data.name, None, Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn update_account(&self, id: i64, d: &AccountData) -> Result<Account> {
         self.transaction(|c| {
+            let before = get_account(c, id)?;
             let sets: Vec<String> = ACCOUNT_DATA_COLUMNS
                 .iter()
                 .map(|col| format!("{col} = ?"))
@@ -221,19 +227,23 @@ impl Store {
                 });
             }
             crate::ensure_external_id(c, "accounts", "acc", id)?;
-            get_account(c, id)
+            let after = get_account(c, id)?;
+            self.audit_change(c, "update", "account", id, &after.data.name, Some(&before), Some(&after))?;
+            Ok(after)
         })
     }
 
     /// Deletes the account with its contacts, touchpoints, commitments and NPS responses.
     pub fn delete_account(&self, id: i64) -> Result<()> {
         self.transaction(|c| {
+            let before = get_account(c, id)?;
             if c.execute("DELETE FROM accounts WHERE id = ?", &[Value::Int(id)])? == 0 {
                 return Err(StoreError::NotFound {
                     what: "account",
                     id,
                 });
             }
+            self.audit_change(c, "delete", "account", id, &before.data.name, Some(&before), None)?;
             Ok(())
         })
     }

@@ -74,12 +74,15 @@ impl Store {
                 &params,
             )?;
             crate::ensure_external_id(c, "commitments", "cmt", id)?;
-            get(c, id)
+            let after = get(c, id)?;
+            self.audit_change(c, "create", "commitment", id, &after.data.description, None, Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn update_commitment(&self, id: i64, d: &CommitmentData) -> Result<Commitment> {
         self.transaction(|c| {
+            let before = get(c, id)?;
             require_account(c, d.account_id)?;
             let mut params = values(d);
             params.push(Value::Time(now()));
@@ -92,18 +95,22 @@ impl Store {
                 return Err(StoreError::NotFound { what: "commitment", id });
             }
             crate::ensure_external_id(c, "commitments", "cmt", id)?;
-            get(c, id)
+            let after = get(c, id)?;
+            self.audit_change(c, "update", "commitment", id, &after.data.description, Some(&before), Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn delete_commitment(&self, id: i64) -> Result<()> {
         self.transaction(|c| {
+            let before = get(c, id)?;
             if c.execute("DELETE FROM commitments WHERE id = ?", &[Value::Int(id)])? == 0 {
                 return Err(StoreError::NotFound {
                     what: "commitment",
                     id,
                 });
             }
+            self.audit_change(c, "delete", "commitment", id, &before.data.description, Some(&before), None)?;
             Ok(())
         })
     }

@@ -3,7 +3,7 @@ use crate::{join_list, now, split_list, Result, Store, StoreError};
 use peerstage_core::account::Page;
 use peerstage_core::contact::{Contact, ContactData, ContactRole, ReferenceConsent};
 
-const COLUMNS: &str = "c.id, c.external_id, c.account_id, c.name, c.title, c.role, c.email, c.phone, c.city, c.topics, c.reference_consent, c.do_not_contact, c.public_link, c.audience_size, c.created_at, c.updated_at, a.name";
+const COLUMNS: &str = "c.id, c.external_id, c.account_id, c.name, c.title, c.role, c.email, c.phone, c.city, c.topics, c.reference_consent, c.do_not_contact, c.public_link, c.audience_size, c.created_at, c.updated_at, a.name, c.consent_changed_at, c.consent_changed_by, c.erased_at";
 pub(crate) const DATA_COLUMNS: &[&str] = &[
     "external_id",
     "account_id",
@@ -41,6 +41,9 @@ fn from_row(r: &Row) -> Contact {
         created_at: r.time(14),
         updated_at: r.time(15),
         account_name: r.text(16),
+        consent_changed_at: r.opt_time(17),
+        consent_changed_by: r.opt_text(18),
+        erased_at: r.opt_time(19),
     }
 }
 
@@ -69,6 +72,15 @@ fn get(c: &mut dyn Conn, id: i64) -> Result<Contact> {
     )?
     .map(|r| from_row(&r))
     .ok_or(StoreError::NotFound { what: "contact", id })
+}
+
+/// Stamps when and by whom consent or do-not-contact was set (F3).
+fn record_consent(c: &mut dyn Conn, id: i64, by: &str) -> Result<()> {
+    c.execute(
+        "UPDATE contacts SET consent_changed_at = ?, consent_changed_by = ? WHERE id = ?",
+        &[Value::Time(now()), Value::from(by), Value::Int(id)],
+    )?;
+    Ok(())
 }
 
 pub(crate) fn require_account(c: &mut dyn Conn, account_id: i64) -> Result<()> {
@@ -157,12 +169,16 @@ impl Store {
                 &params,
             )?;
             crate::ensure_external_id(c, "contacts", "con", id)?;
-            get(c, id)
+            record_consent(c, id, &self.actor().label)?;
+            let after = get(c, id)?;
+            self.audit_change(c, "create", "contact", id, &after.data.name, None, Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn update_contact(&self, id: i64, d: &ContactData) -> Result<Contact> {
         self.transaction(|c| {
+            let before = get(c, id)?;
             require_account(c, d.account_id)?;
             let sets: Vec<String> = DATA_COLUMNS
                 .iter()
@@ -184,19 +200,26 @@ impl Store {
                     id,
                 });
             }
+            if before.data.reference_consent != d.reference_consent || before.data.do_not_contact != d.do_not_contact {
+                record_consent(c, id, &self.actor().label)?;
+            }
             crate::ensure_external_id(c, "contacts", "con", id)?;
-            get(c, id)
+            let after = get(c, id)?;
+            self.audit_change(c, "update", "contact", id, &after.data.name, Some(&before), Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn delete_contact(&self, id: i64) -> Result<()> {
         self.transaction(|c| {
+            let before = get(c, id)?;
             if c.execute("DELETE FROM contacts WHERE id = ?", &[Value::Int(id)])? == 0 {
                 return Err(StoreError::NotFound {
                     what: "contact",
                     id,
                 });
             }
+            self.audit_change(c, "delete", "contact", id, &before.data.name, Some(&before), None)?;
             Ok(())
         })
     }

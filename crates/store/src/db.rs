@@ -127,6 +127,12 @@ impl Row {
     pub fn date(&self, i: usize) -> NaiveDate {
         self.opt_date(i).unwrap_or_default()
     }
+    pub fn opt_time(&self, i: usize) -> Option<DateTime<Utc>> {
+        match self.at(i) {
+            Value::Null => None,
+            _ => Some(self.time(i)),
+        }
+    }
     pub fn time(&self, i: usize) -> DateTime<Utc> {
         match self.at(i) {
             Value::Time(t) => *t,

@@ -257,7 +257,10 @@ impl Store {
             if outcome.rejected > 0 && !skip_invalid {
                 return end(c, false);
             }
-            match writer.and_then(|w| w.finish(c)) {
+            let summary = |n: &ImportCounts| {
+                format!("{} rows: {} new, {} updated, {} unchanged, {} rejected", outcome.rows, n.inserted, n.updated, n.unchanged, outcome.rejected)
+            };
+            match writer.and_then(|w| w.finish(c)).and_then(|n| self.audit(c, "import", kind.as_str(), None, &summary(&n), None, None).map(|_| n)) {
                 Ok(counts) => {
                     end(c, true)?;
                     outcome.counts = counts;
@@ -278,7 +281,10 @@ impl Store {
         self.transaction(|c| {
             let mut w = Writer::begin(c, kind)?;
             w.write(c, records)?;
-            w.finish(c)
+            let n = w.finish(c)?;
+            let summary = format!("{} records: {} new, {} updated, {} unchanged", records.len(), n.inserted, n.updated, n.unchanged);
+            self.audit(c, "import", kind.as_str(), None, &summary, None, None)?;
+            Ok(n)
         })
     }
 }
@@ -410,10 +416,10 @@ impl Writer {
         for r in records {
             let mut params = record_values(r);
             params.extend_from_slice(stamps);
-            let (id, fresh) = match c.insert_id(&self.insert_sql, &params)? {
+            let (id, fresh, changed) = match c.insert_id(&self.insert_sql, &params)? {
                 Some(id) => {
                     self.counts.inserted += 1;
-                    (Some(id), true)
+                    (Some(id), true, true)
                 }
                 None => {
                     // params[0] is the external id; the other values appear in SET and again in WHERE.
@@ -425,12 +431,13 @@ impl Writer {
                     }
                     p.push(values[0].clone());
                     p.extend_from_slice(rest);
-                    if c.execute(&self.update_sql, &p)? == 1 {
+                    let changed = c.execute(&self.update_sql, &p)? == 1;
+                    if changed {
                         self.counts.updated += 1;
                     } else {
                         self.counts.unchanged += 1;
                     }
-                    (None, false)
+                    (None, false, changed)
                 }
             };
             if let Record::Touchpoint(tp) = r {
@@ -442,6 +449,25 @@ impl Writer {
                     )?,
                 };
                 if !fresh {
+                    // Other contacts than before make the touchpoint updated; the same ones, nothing.
+                    let mut old: Vec<i64> = c
+                        .query(
+                            "SELECT contact_id FROM touchpoint_contacts WHERE touchpoint_id = ?",
+                            &[Value::Int(id)],
+                        )?
+                        .iter()
+                        .map(|r| r.int(0))
+                        .collect();
+                    let mut new = tp.contact_ids.clone();
+                    old.sort_unstable();
+                    new.sort_unstable();
+                    if old == new {
+                        continue;
+                    }
+                    if !changed {
+                        self.counts.unchanged -= 1;
+                        self.counts.updated += 1;
+                    }
                     c.execute(
                         "DELETE FROM touchpoint_contacts WHERE touchpoint_id = ?",
                         &[Value::Int(id)],
@@ -497,14 +523,25 @@ fn merge_staging(
         ),
         &[],
     )? as u64;
-    let updated = c.query_int(
-        &format!(
-            "SELECT count(*) FROM {staging} s JOIN {} t ON t.external_id = s.external_id WHERE {}",
-            t.table,
-            on("t", "s")
-        ),
-        &[],
-    )? as u64;
+    let changed = format!(
+        "SELECT t.id FROM {staging} s JOIN {} t ON t.external_id = s.external_id WHERE {}",
+        t.table,
+        on("t", "s")
+    );
+    let updated_sql = if kind == ImportKind::Touchpoints {
+        // A touchpoint whose contacts change is updated even when its own columns do not.
+        format!(
+            "WITH old AS (SELECT t.id, tc.contact_id FROM {staging} s JOIN touchpoints t ON t.external_id = s.external_id \
+             JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id), \
+             new AS (SELECT t.id, l.contact_id FROM import_links l JOIN touchpoints t ON t.external_id = l.external_id) \
+             SELECT count(*) FROM ({changed} \
+             UNION SELECT id FROM (SELECT * FROM old EXCEPT SELECT * FROM new) gone \
+             UNION SELECT id FROM (SELECT * FROM new EXCEPT SELECT * FROM old) added) u"
+        )
+    } else {
+        format!("SELECT count(*) FROM ({changed}) u")
+    };
+    let updated = c.query_int(&updated_sql, &[])? as u64;
     let (extra_cols, extra_vals, params) = if t.has_updated_at {
         (
             ", created_at, updated_at",

@@ -2,6 +2,7 @@
 //! Operations are written once against `db::Conn`; each engine has its own migrations.
 
 mod accounts;
+mod audit;
 mod commitments;
 mod contacts;
 pub mod db;
@@ -11,12 +12,18 @@ mod import;
 mod migrate;
 mod nps;
 mod pool;
+mod privacy;
+mod secrets;
 mod postgres;
 mod sqlite;
 pub mod testing;
 mod touchpoints;
+mod users;
 
 pub use accounts::{Counts, ValueSummary};
+pub use audit::{AuditEntry, AuditFilter};
+pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
+pub use users::{ApiToken, Session, User, SESSION_IDLE};
 pub use export::export_csv;
 pub use import::{ImportCounts, ImportOutcome};
 
@@ -78,6 +85,8 @@ enum Engine {
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<Engine>,
+    /// Who the changes made through this handle are recorded as (the audit log).
+    actor: peerstage_core::Actor,
 }
 
 impl std::fmt::Debug for Store {
@@ -107,11 +116,18 @@ impl Store {
             let pool = Pool::new(6, move || sqlite::SqliteConn::open(&p));
             Engine::Sqlite { pool, path }
         };
-        let store = Store {
-            engine: Arc::new(engine),
-        };
+        let store = Store { engine: Arc::new(engine), actor: peerstage_core::Actor::cli() };
         store.with_conn(migrate::run)?;
         Ok(store)
+    }
+
+    /// The same store, recording changes as made by `actor`.
+    pub fn acting_as(&self, actor: peerstage_core::Actor) -> Store {
+        Store { engine: self.engine.clone(), actor }
+    }
+
+    pub fn actor(&self) -> &peerstage_core::Actor {
+        &self.actor
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -201,6 +217,23 @@ impl Store {
             Engine::Sqlite { pool, .. } => pool.close_idle(),
             Engine::Postgres { pool } => pool.close_idle(),
         }
+    }
+}
+
+impl Store {
+    /// Audits a change to one record, with its values before and after.
+    pub(crate) fn audit_change<T: serde::Serialize>(
+        &self,
+        c: &mut dyn Conn,
+        action: &str,
+        entity: &str,
+        id: i64,
+        summary: &str,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> Result<()> {
+        let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+        self.audit(c, action, entity, Some(id), summary, json(before), json(after))
     }
 }
 

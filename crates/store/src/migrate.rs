@@ -3,8 +3,14 @@
 use crate::db::{Conn, Dialect, Value};
 use crate::Result;
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_customers.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_customers.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_customers.sql")),
+    (2, include_str!("../migrations/sqlite/0002_access.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_customers.sql")),
+    (2, include_str!("../migrations/postgres/0002_access.sql")),
+];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {
     let (migrations, lock) = match c.dialect() {

@@ -93,18 +93,22 @@ impl Store {
                 ],
             )?;
             crate::ensure_external_id(c, "nps_responses", "nps", id)?;
-            get(c, id)
+            let after = get(c, id)?;
+            self.audit_change(c, "create", "nps_response", id, &format!("score {} on {}", after.data.score, after.data.responded_on), None, Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn delete_nps(&self, id: i64) -> Result<()> {
         self.transaction(|c| {
+            let before = get(c, id)?;
             if c.execute("DELETE FROM nps_responses WHERE id = ?", &[Value::Int(id)])? == 0 {
                 return Err(StoreError::NotFound {
                     what: "NPS response",
                     id,
                 });
             }
+            self.audit_change(c, "delete", "nps_response", id, &format!("score {} on {}", before.data.score, before.data.responded_on), Some(&before), None)?;
             Ok(())
         })
     }
@@ -129,7 +133,8 @@ impl Store {
             let r = c
                 .query_one(
                     &format!(
-                        "SELECT {BUCKETS} FROM nps_responses n JOIN accounts a ON a.id = n.account_id WHERE {}",
+                        "SELECT {BUCKETS} FROM nps_responses n{} WHERE {}",
+                        if segment.is_some() { " JOIN accounts a ON a.id = n.account_id" } else { "" },
                         conds.join(" AND ")
                     ),
                     &params,
@@ -170,9 +175,10 @@ impl Store {
         let rows = self.with_conn(|c| {
             Ok(c.query(
                 &format!(
-                    "SELECT {month}, {BUCKETS} FROM nps_responses n JOIN accounts a ON a.id = n.account_id \
+                    "SELECT {month}, {BUCKETS} FROM nps_responses n{join} \
                      WHERE n.responded_on >= ? AND n.responded_on <= ?{} GROUP BY {month} ORDER BY 1",
-                    if segment.is_some() { " AND a.segment = ?" } else { "" }
+                    if segment.is_some() { " AND a.segment = ?" } else { "" },
+                    join = if segment.is_some() { " JOIN accounts a ON a.id = n.account_id" } else { "" },
                 ),
                 &params,
             )?)

@@ -142,12 +142,15 @@ impl Store {
             )?;
             link_contacts(c, id, &d.contact_ids)?;
             crate::ensure_external_id(c, "touchpoints", "tp", id)?;
-            get(c, id)
+            let after = get(c, id)?;
+            self.audit_change(c, "create", "touchpoint", id, &format!("{} on {}", after.data.kind, after.data.occurred_on), None, Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn update_touchpoint(&self, id: i64, d: &TouchpointData) -> Result<Touchpoint> {
         self.transaction(|c| {
+            let before = get(c, id)?;
             require_account(c, d.account_id)?;
             check_contacts(c, d)?;
             let n = c.execute(
@@ -167,18 +170,22 @@ impl Store {
             }
             link_contacts(c, id, &d.contact_ids)?;
             crate::ensure_external_id(c, "touchpoints", "tp", id)?;
-            get(c, id)
+            let after = get(c, id)?;
+            self.audit_change(c, "update", "touchpoint", id, &format!("{} on {}", after.data.kind, after.data.occurred_on), Some(&before), Some(&after))?;
+            Ok(after)
         })
     }
 
     pub fn delete_touchpoint(&self, id: i64) -> Result<()> {
         self.transaction(|c| {
+            let before = get(c, id)?;
             if c.execute("DELETE FROM touchpoints WHERE id = ?", &[Value::Int(id)])? == 0 {
                 return Err(StoreError::NotFound {
                     what: "touchpoint",
                     id,
                 });
             }
+            self.audit_change(c, "delete", "touchpoint", id, &format!("{} on {}", before.data.kind, before.data.occurred_on), Some(&before), None)?;
             Ok(())
         })
     }

@@ -3,9 +3,11 @@
 //! blocking thread, render.
 
 mod api;
+pub mod auth;
 mod error;
 mod extract;
 mod html;
+mod throttle;
 mod transfer;
 
 use axum::extract::DefaultBodyLimit;
@@ -25,11 +27,16 @@ pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub(crate) throttle: std::sync::Arc<throttle::Throttle>,
+    /// A one-time secret for /setup while no user exists (printed by `serve`).
+    pub setup_token: Option<String>,
+    /// Mark the session cookie Secure (set when served over TLS, or behind an HTTPS proxy).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        AppState { store }
+        AppState { store, throttle: Default::default(), setup_token: None, secure_cookies: false }
     }
 
     /// Runs a store call on a blocking thread: the store is synchronous.
@@ -38,7 +45,11 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let store = self.store.clone();
+        // Changes are recorded in the audit log as made by the signed-in user.
+        let store = match auth::current() {
+            Some(u) => self.store.acting_as(u.actor()),
+            None => self.store.clone(),
+        };
         match tokio::task::spawn_blocking(move || f(&store)).await {
             Ok(r) => r,
             Err(e) => Err(StoreError::Database(format!("worker failed: {e}"))),
@@ -57,6 +68,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(api::not_found))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -90,5 +90,5 @@ CREATE TABLE nps_responses (
     responded_on DATE NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX nps_account_idx ON nps_responses (account_id, responded_on);
-CREATE INDEX nps_responded_idx ON nps_responses (responded_on);
+CREATE INDEX nps_account_idx ON nps_responses (account_id, responded_on, score);
+CREATE INDEX nps_responded_idx ON nps_responses (responded_on, account_id, score);

@@ -3,6 +3,7 @@
 
 pub mod openapi;
 
+use crate::auth::{can, require_api};
 use crate::error::ApiError;
 use crate::extract::{merged, only_known, JsonFields, Query};
 use crate::transfer::{export_response, import_options, run_import};
@@ -19,7 +20,7 @@ use peerstage_core::contact::{ContactData, CONTACT_FIELDS};
 use peerstage_core::import::ImportKind;
 use peerstage_core::nps::{NpsData, NPS_FIELDS};
 use peerstage_core::touchpoint::{TouchpointData, TOUCHPOINT_FIELDS};
-use peerstage_core::Segment;
+use peerstage_core::{Account, Permission, Segment};
 use serde::Serialize;
 use serde_json::json;
 
@@ -81,6 +82,33 @@ pub async fn not_found() -> ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// Account fields only roles with financial or private-note access may see.
+const FINANCIAL_FIELDS: &[&str] = &["cost_to_serve", "discount", "margin"];
+
+/// An account as JSON, without the fields the caller's role may not see (F1).
+fn account_json(a: &Account) -> serde_json::Value {
+    let mut v = serde_json::to_value(a).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        if !can(Permission::ReadFinancials) {
+            for f in FINANCIAL_FIELDS {
+                obj.remove(*f);
+            }
+        }
+        if !can(Permission::ReadPrivateNotes) {
+            obj.remove("private_notes");
+        }
+    }
+    v
+}
+
+/// Sorting or filtering by profitability reveals it, so it needs the same permission.
+fn check_query_allowed(q: &AccountQuery) -> ApiResult<()> {
+    if (q.sort == peerstage_core::AccountSort::Margin || q.unprofitable.is_some()) && !can(Permission::ReadFinancials) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "your role may not sort or filter by margin"));
+    }
+    Ok(())
+}
+
 fn id_of(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>()
         .ok()
@@ -99,22 +127,28 @@ fn no_content() -> Response {
 // ---- accounts ----
 
 async fn list_accounts(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let query = AccountQuery::from_fields(&q)?;
-    Ok(Json(st.run(move |s| s.list_accounts(&query)).await?).into_response())
+    check_query_allowed(&query)?;
+    let page = st.run(move |s| s.list_accounts(&query)).await?;
+    let items: Vec<serde_json::Value> = page.items.iter().map(account_json).collect();
+    Ok(Json(json!({"items": items, "total": page.total, "page": page.page, "per_page": page.per_page})).into_response())
 }
 
 async fn get_account(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
-    Ok(Json(st.run(move |s| s.get_account(id)).await?).into_response())
+    Ok(Json(account_json(&st.run(move |s| s.get_account(id)).await?)).into_response())
 }
 
 async fn create_account(
     State(st): State<AppState>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     only_known(&f, ACCOUNT_FIELDS)?;
     let d = AccountData::from_fields(&f)?;
-    Ok(created(st.run(move |s| s.create_account(&d)).await?))
+    Ok(created(account_json(&st.run(move |s| s.create_account(&d)).await?)))
 }
 
 async fn update_account(
@@ -122,14 +156,16 @@ async fn update_account(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     only_known(&f, ACCOUNT_FIELDS)?;
     let current = st.run(move |s| s.get_account(id)).await?;
     let d = AccountData::from_fields(&merged(current.data.to_fields(), &f))?;
-    Ok(Json(st.run(move |s| s.update_account(id, &d)).await?).into_response())
+    Ok(Json(account_json(&st.run(move |s| s.update_account(id, &d)).await?)).into_response())
 }
 
 async fn delete_account(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     st.run(move |s| s.delete_account(id)).await?;
     Ok(no_content())
@@ -138,6 +174,7 @@ async fn delete_account(State(st): State<AppState>, Path(id): Path<String>) -> A
 // ---- contacts ----
 
 async fn list_contacts(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     let items = st
         .run(move |s| s.get_account(id).and_then(|_| s.list_contacts(id)))
@@ -146,6 +183,7 @@ async fn list_contacts(State(st): State<AppState>, Path(id): Path<String>) -> Ap
 }
 
 async fn search_contacts(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let search = q.get("q").to_string();
     let page = q.get("page").parse().unwrap_or(1);
     let per_page = q.get("per_page").parse().unwrap_or(50);
@@ -161,6 +199,7 @@ async fn create_contact(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     only_known(&f, CONTACT_FIELDS)?;
     let d = ContactData::from_fields(id, &f)?;
@@ -168,6 +207,7 @@ async fn create_contact(
 }
 
 async fn get_contact(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     Ok(Json(st.run(move |s| s.get_contact(id)).await?).into_response())
 }
@@ -177,6 +217,7 @@ async fn update_contact(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     only_known(&f, CONTACT_FIELDS)?;
     let current = st.run(move |s| s.get_contact(id)).await?;
@@ -188,6 +229,7 @@ async fn update_contact(
 }
 
 async fn delete_contact(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     st.run(move |s| s.delete_contact(id)).await?;
     Ok(no_content())
@@ -200,6 +242,7 @@ async fn list_touchpoints(
     Path(id): Path<String>,
     Query(q): Query,
 ) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     let page = q.get("page").parse().unwrap_or(1);
     let per_page = q.get("per_page").parse().unwrap_or(50);
@@ -218,6 +261,7 @@ async fn create_touchpoint(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteTouchpoints)?;
     let id = id_of(&id)?;
     only_known(&f, TOUCHPOINT_FIELDS)?;
     let d = TouchpointData::from_fields(id, &f)?;
@@ -225,6 +269,7 @@ async fn create_touchpoint(
 }
 
 async fn get_touchpoint(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     Ok(Json(st.run(move |s| s.get_touchpoint(id)).await?).into_response())
 }
@@ -234,6 +279,7 @@ async fn update_touchpoint(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     only_known(&f, TOUCHPOINT_FIELDS)?;
     let current = st.run(move |s| s.get_touchpoint(id)).await?;
@@ -248,6 +294,7 @@ async fn delete_touchpoint(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     st.run(move |s| s.delete_touchpoint(id)).await?;
     Ok(no_content())
@@ -259,6 +306,7 @@ async fn list_commitments(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     let items = st
         .run(move |s| s.get_account(id).and_then(|_| s.list_commitments(id)))
@@ -271,6 +319,7 @@ async fn create_commitment(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     only_known(&f, COMMITMENT_FIELDS)?;
     let d = CommitmentData::from_fields(id, &f)?;
@@ -278,6 +327,7 @@ async fn create_commitment(
 }
 
 async fn get_commitment(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     Ok(Json(st.run(move |s| s.get_commitment(id)).await?).into_response())
 }
@@ -287,6 +337,7 @@ async fn update_commitment(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     only_known(&f, COMMITMENT_FIELDS)?;
     let current = st.run(move |s| s.get_commitment(id)).await?;
@@ -301,6 +352,7 @@ async fn delete_commitment(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     st.run(move |s| s.delete_commitment(id)).await?;
     Ok(no_content())
@@ -309,6 +361,7 @@ async fn delete_commitment(
 // ---- NPS ----
 
 async fn list_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     let items = st
         .run(move |s| s.get_account(id).and_then(|_| s.list_nps(id)))
@@ -321,6 +374,7 @@ async fn create_nps(
     Path(id): Path<String>,
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     only_known(&f, NPS_FIELDS)?;
     let d = NpsData::from_fields(id, &f)?;
@@ -328,11 +382,13 @@ async fn create_nps(
 }
 
 async fn get_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     Ok(Json(st.run(move |s| s.get_nps(id)).await?).into_response())
 }
 
 async fn delete_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     st.run(move |s| s.delete_nps(id)).await?;
     Ok(no_content())
@@ -340,6 +396,7 @@ async fn delete_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiRe
 
 /// A5: overall, per segment and per month.
 async fn nps_report(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
     let segment =
         match q.get("segment") {
             "" => None,
@@ -376,6 +433,7 @@ async fn nps_report(State(st): State<AppState>, Query(q): Query) -> ApiResult<Re
 
 /// A6: totals and the unprofitable accounts, worst first.
 async fn value_report(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    require_api(Permission::ReadFinancials)?;
     let mut query = AccountQuery::from_fields(&q)?;
     query.unprofitable = Some(true);
     query.sort = peerstage_core::AccountSort::Margin;
@@ -399,6 +457,7 @@ async fn import(
     Query(q): Query,
     body: Bytes,
 ) -> ApiResult<Response> {
+    require_api(Permission::ImportExport)?;
     let kind = kind_of(&kind)?;
     let skip = peerstage_core::parse::bool_or(q.get("skip_invalid"), false)
         .map_err(|e| ApiError::invalid(peerstage_core::FieldErrors::single("skip_invalid", e)))?;
@@ -414,6 +473,7 @@ async fn import(
 }
 
 async fn export(State(st): State<AppState>, Path(kind): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ImportExport)?;
     let kind = kind_of(kind.trim_end_matches(".csv"))?;
     Ok(export_response(&st, kind))
 }

@@ -12,7 +12,7 @@ use maud::{html, Markup};
 use peerstage_core::account::{AccountData, AccountQuery};
 use peerstage_core::contact::ReferenceConsent;
 use peerstage_core::money::format_amount;
-use peerstage_core::{Account, FieldErrors, Fields, Lifecycle, NpsSummary, Region, Segment};
+use peerstage_core::{Account, FieldErrors, Fields, Lifecycle, NpsSummary, Permission, Region, Segment};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,10 +24,15 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ReadCustomers)?;
     let (query, query_errors) = match AccountQuery::from_fields(&q) {
         Ok(query) => (query, FieldErrors::new()),
         Err(errors) => (AccountQuery::default(), errors),
     };
+    let financial = crate::auth::can(Permission::ReadFinancials);
+    if !financial && (query.sort == peerstage_core::AccountSort::Margin || query.unprofitable.is_some()) {
+        return Err(PageError::new(axum::http::StatusCode::FORBIDDEN, "Your role may not sort or filter accounts by margin."));
+    }
     let qq = query.clone();
     let (accounts, industries) = st
         .run(move |s| Ok((s.list_accounts(&qq)?, s.industries()?)))
@@ -59,7 +64,10 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         html! {
             div.page-head {
                 div { h1 { "Accounts" } p.subtitle { (accounts.total) " accounts match" } }
-                div.actions { a.btn href="/accounts/new" { "New account" } a.btn.secondary href="/export/accounts.csv" { "Export CSV" } }
+                div.actions {
+                    @if crate::auth::can(Permission::WriteCustomers) { a.btn href="/accounts/new" { "New account" } }
+                    @if crate::auth::can(Permission::ImportExport) { a.btn.secondary href="/export/accounts.csv" { "Export CSV" } }
+                }
             }
             (notice(q.get("notice")))
             @if !query_errors.is_empty() { div.notice.error { "Some filters were ignored: " (query_errors.to_string()) } }
@@ -70,7 +78,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
                 (filter_select("segment", "Segment", &enum_options(Segment::ALL, Segment::as_str, Segment::label)))
                 (filter_select("lifecycle", "Lifecycle", &enum_options(Lifecycle::ALL, Lifecycle::as_str, Lifecycle::label)))
                 (filter_select("at_risk", "At risk", &yes_no))
-                (filter_select("unprofitable", "Unprofitable", &yes_no))
+                @if financial { (filter_select("unprofitable", "Unprofitable", &yes_no)) }
                 @if !q.get("sort").is_empty() { input type="hidden" name="sort" value=(q.get("sort")); }
                 @if !q.get("dir").is_empty() { input type="hidden" name="dir" value=(q.get("dir")); }
                 button type="submit" { "Filter" }
@@ -85,12 +93,12 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
                         (th("segment", "Segment", false))
                         (th("employees", "Employees", true))
                         (th("revenue", "Revenue", true))
-                        (th("margin", "Margin", true))
+                        @if financial { (th("margin", "Margin", true)) }
                         (th("renewal", "Renewal", false))
                         th { "Status" }
                     } }
                     tbody {
-                        @for a in &accounts.items { (account_row(a)) }
+                        @for a in &accounts.items { (account_row(a, financial)) }
                         @if accounts.items.is_empty() { tr { td colspan="9" .muted { "No accounts match these filters." } } }
                     }
                 }
@@ -100,7 +108,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
     ))
 }
 
-fn account_row(a: &Account) -> Markup {
+fn account_row(a: &Account, financial: bool) -> Markup {
     let d = &a.data;
     html! {
         tr {
@@ -110,8 +118,8 @@ fn account_row(a: &Account) -> Markup {
             td { (d.segment.map(|s| s.label()).unwrap_or("—")) }
             td.num { (d.employees.map(format_amount).unwrap_or_default()) }
             td.num { (money(d.annual_revenue)) }
-            td.num { (money(a.margin)) }
-            td { (widgets::date(d.renewal_date)) }
+            @if financial { td.num { (money(a.margin)) } }
+            td.nowrap { (widgets::date(d.renewal_date)) }
             td { (status_badges(a)) }
         }
     }
@@ -121,7 +129,7 @@ fn status_badges(a: &Account) -> Markup {
     html! {
         @if a.data.lifecycle != Lifecycle::Customer { span.badge { (a.data.lifecycle.label()) } " " }
         @if a.data.at_risk { span.badge.bad title=(a.data.at_risk_reason.as_deref().unwrap_or("")) { "At risk" } " " }
-        @if a.margin < 0 { span.badge.warn { "Unprofitable" } }
+        @if a.margin < 0 && crate::auth::can(Permission::ReadFinancials) { span.badge.warn { "Unprofitable" } }
     }
 }
 
@@ -140,6 +148,7 @@ pub(super) fn account_form(
             (error_summary(errors))
             div.card {
                 form.stacked method="post" action=(action) novalidate {
+                    (crate::auth::csrf_field())
                     (input("name", "Name").required().text(f, errors))
                     (input("external_id", "External id").hint("Id in your CRM; imports match on it").text(f, errors))
                     (input("industry", "Industry").text(f, errors))
@@ -158,6 +167,7 @@ pub(super) fn account_form(
                     (input("owner", "Owner").text(f, errors))
                     (input("at_risk", "At risk").yes_no(f, errors))
                     (input("at_risk_reason", "Why at risk").hint("Required when the account is at risk").wide().textarea(f, errors))
+                    (input("private_notes", "Private notes").hint("Seen only by managers and admins").wide().textarea(f, errors))
                     div.form-actions { button type="submit" { "Save" } a.btn.secondary href=(cancel) { "Cancel" } }
                 }
             }
@@ -165,7 +175,9 @@ pub(super) fn account_form(
     )
 }
 
-async fn new_form() -> Markup {
+async fn new_form() -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
+    Ok({
     let mut f = Fields::new();
     f.push("lifecycle", "customer");
     account_form(
@@ -175,9 +187,11 @@ async fn new_form() -> Markup {
         &f,
         &FieldErrors::new(),
     )
+    })
 }
 
 async fn create(State(st): State<AppState>, Form(f): Form) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let data = match AccountData::from_fields(&f) {
         Ok(d) => d,
         Err(errors) => {
@@ -206,6 +220,7 @@ async fn edit_form(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let a = st.run(move |s| s.get_account(id)).await?;
     Ok(account_form(
@@ -222,6 +237,7 @@ async fn update(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let action = format!("/accounts/{id}");
     let data = match AccountData::from_fields(&f) {
@@ -249,6 +265,7 @@ async fn update(
 }
 
 async fn delete(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     st.run(move |s| s.delete_account(id)).await?;
     Ok(redirect("/accounts?notice=deleted".into()))
@@ -259,6 +276,7 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Query,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     let tp_page: u32 = q.get("tp_page").parse().unwrap_or(1);
     let (a, contacts, touchpoints, commitments, nps) = st
@@ -273,6 +291,8 @@ async fn show(
         })
         .await?;
     let d = &a.data;
+    let financial = crate::auth::can(Permission::ReadFinancials);
+    let writer = crate::auth::can(Permission::WriteCustomers);
     let nps_summary = NpsSummary::from_scores(nps.iter().map(|n| n.data.score));
     let today = chrono::Utc::now().date_naive();
     let tp_query = Fields::from_pairs([("tp_page", q.get("tp_page"))]);
@@ -285,9 +305,10 @@ async fn show(
                     h1 { (d.name) }
                     p.subtitle { (d.industry.as_deref().unwrap_or("No industry")) " · " (d.city.as_deref().unwrap_or("")) (d.country.as_deref().map(|c| format!(", {c}")).unwrap_or_default()) " " (status_badges(&a)) }
                 }
-                div.actions {
+                div.actions[crate::auth::can(Permission::WriteCustomers)] {
                     a.btn href=(format!("/accounts/{id}/edit")) { "Edit" }
                     form.inline method="post" action=(format!("/accounts/{id}/delete")) onsubmit="return confirm('Delete this account with its contacts, touchpoints, commitments and NPS responses?')" {
+                        (crate::auth::csrf_field())
                         button.danger type="submit" { "Delete" }
                     }
                 }
@@ -296,8 +317,10 @@ async fn show(
             @if d.at_risk { div.notice.error { strong { "At risk: " } (d.at_risk_reason.as_deref().unwrap_or("no reason given")) } }
             div.grid {
                 div.card.stat { div.label { "Annual revenue" } div.value { (money(d.annual_revenue)) } }
-                div.card.stat { div.label { "Margin" } div.value { (money(a.margin)) }
-                    div.note { "revenue − cost to serve " (format_amount(d.cost_to_serve)) " − discount " (format_amount(d.discount)) } }
+                @if financial {
+                    div.card.stat { div.label { "Margin" } div.value { (money(a.margin)) }
+                        div.note { "revenue − cost to serve " (format_amount(d.cost_to_serve)) " − discount " (format_amount(d.discount)) } }
+                }
                 div.card.stat { div.label { "NPS (" (nps_summary.responses) " responses)" } div.value { (widgets::nps_value(nps_summary.nps)) } }
                 div.card.stat { div.label { "Touchpoints" } div.value { (touchpoints.total) } }
             }
@@ -314,8 +337,11 @@ async fn show(
                     dt { "Owner" } dd { (d.owner.as_deref().unwrap_or("—")) }
                 }
             }
+            @if crate::auth::can(Permission::ReadPrivateNotes) {
+                @if let Some(notes) = &d.private_notes { div.card { h3 { "Private notes" } p { (notes) } } }
+            }
             h2 id="contacts" { "Contacts (" (contacts.len()) ")" }
-            div.actions { a.btn.secondary href=(format!("/accounts/{id}/contacts/new")) { "Add contact" } }
+            @if crate::auth::can(Permission::WriteCustomers) { div.actions { a.btn.secondary href=(format!("/accounts/{id}/contacts/new")) { "Add contact" } } }
             div.table-wrap { table {
                 thead { tr { th { "Name" } th { "Title" } th.hide-narrow { "Role" } th.hide-narrow { "Email" } th { "Reference consent" } th {} } }
                 tbody {
@@ -326,25 +352,25 @@ async fn show(
                             td.hide-narrow { (c.data.role.map(|r| r.label()).unwrap_or("")) }
                             td.hide-narrow { (c.data.email.as_deref().unwrap_or("")) }
                             td { span.badge.good[c.data.reference_consent == ReferenceConsent::Yes] { (c.data.reference_consent.label()) } }
-                            td { a href=(format!("/contacts/{}/edit", c.id)) { "Edit" } }
+                            td { @if writer { a href=(format!("/contacts/{}/edit", c.id)) { "Edit" } } }
                         }
                     }
                     @if contacts.is_empty() { tr { td colspan="6" .muted { "No contacts yet." } } }
                 }
             } }
             h2 id="touchpoints" { "Touchpoints (" (touchpoints.total) ")" }
-            div.actions { a.btn.secondary href=(format!("/accounts/{id}/touchpoints/new")) { "Add touchpoint" } }
+            @if crate::auth::can(Permission::WriteTouchpoints) { div.actions { a.btn.secondary href=(format!("/accounts/{id}/touchpoints/new")) { "Add touchpoint" } } }
             div.table-wrap { table {
                 thead { tr { th { "Date" } th { "Kind" } th.hide-narrow { "Staff" } th { "Contacts" } th { "Notes" } th {} } }
                 tbody {
                     @for t in &touchpoints.items {
                         tr {
-                            td { (t.data.occurred_on.format("%Y-%m-%d").to_string()) }
+                            td.nowrap { (t.data.occurred_on.format("%Y-%m-%d").to_string()) }
                             td { (t.data.kind.label()) }
                             td.hide-narrow { (t.data.staff.as_deref().unwrap_or("")) }
                             td { (t.contact_names.join(", ")) }
                             td { (t.data.notes.as_deref().unwrap_or("")) }
-                            td { a href=(format!("/touchpoints/{}/edit", t.id)) { "Edit" } }
+                            td { @if writer { a href=(format!("/touchpoints/{}/edit", t.id)) { "Edit" } } }
                         }
                     }
                     @if touchpoints.items.is_empty() { tr { td colspan="6" .muted { "No touchpoints yet." } } }
@@ -354,7 +380,7 @@ async fn show(
                 (pager(&format!("/accounts/{id}"), &tp_query, "tp_page", touchpoints.page, touchpoints.pages(), touchpoints.total))
             }
             h2 id="commitments" { "Commitments (" (commitments.len()) ")" }
-            div.actions { a.btn.secondary href=(format!("/accounts/{id}/commitments/new")) { "Add commitment" } }
+            @if crate::auth::can(Permission::WriteCustomers) { div.actions { a.btn.secondary href=(format!("/accounts/{id}/commitments/new")) { "Add commitment" } } }
             div.table-wrap { table {
                 thead { tr { th { "Commitment" } th { "Owner" } th { "Due" } th { "Status" } th {} } }
                 tbody {
@@ -362,36 +388,37 @@ async fn show(
                         tr {
                             td { (m.data.description) }
                             td { (m.data.owner.as_deref().unwrap_or("")) }
-                            td { (widgets::date(m.data.due_on)) }
+                            td.nowrap { (widgets::date(m.data.due_on)) }
                             td {
                                 @if m.data.is_overdue(today) { span.badge.bad { "Overdue" } }
                                 @else if m.data.kept_on_time() { span.badge.good { "Kept on time" } }
                                 @else { span.badge { (m.data.status.label()) } }
                                 @if let Some(c) = m.data.closed_on { " " span.small.muted { (c.format("%Y-%m-%d").to_string()) } }
                             }
-                            td { a href=(format!("/commitments/{}/edit", m.id)) { "Edit" } }
+                            td { @if writer { a href=(format!("/commitments/{}/edit", m.id)) { "Edit" } } }
                         }
                     }
                     @if commitments.is_empty() { tr { td colspan="5" .muted { "No commitments recorded." } } }
                 }
             } }
             h2 id="nps" { "NPS history" }
-            div.actions { a.btn.secondary href=(format!("/accounts/{id}/nps/new")) { "Record NPS response" } }
+            @if crate::auth::can(Permission::WriteCustomers) { div.actions { a.btn.secondary href=(format!("/accounts/{id}/nps/new")) { "Record NPS response" } } }
             div.table-wrap { table {
                 thead { tr { th { "Date" } th.num { "Score" } th { "Group" } th { "Contact" } th { "Comment" } th {} } }
                 tbody {
                     @for n in &nps {
                         tr {
-                            td { (n.data.responded_on.format("%Y-%m-%d").to_string()) }
+                            td.nowrap { (n.data.responded_on.format("%Y-%m-%d").to_string()) }
                             td.num { (n.data.score) }
                             td { span.badge.good[n.data.score >= 9].bad[n.data.score <= 6] { (n.bucket.label()) } }
                             td { (n.contact_name.as_deref().unwrap_or("")) }
                             td { (n.data.comment.as_deref().unwrap_or("")) }
-                            td {
+                            td { @if writer {
                                 form.inline method="post" action=(format!("/nps/{}/delete", n.id)) onsubmit="return confirm('Delete this response?')" {
+                                    (crate::auth::csrf_field())
                                     button.secondary type="submit" { "Delete" }
                                 }
-                            }
+                            } }
                         }
                     }
                     @if nps.is_empty() { tr { td colspan="6" .muted { "No NPS responses." } } }

@@ -12,7 +12,7 @@ pub struct Series<'a> {
 const W: f64 = 640.0;
 const H: f64 = 260.0;
 const LEFT: f64 = 44.0;
-const RIGHT: f64 = 12.0;
+const RIGHT: f64 = 28.0;
 const TOP: f64 = 30.0;
 const BOTTOM: f64 = 48.0;
 

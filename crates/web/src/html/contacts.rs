@@ -14,6 +14,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ReadCustomers)?;
     let search = q.get("q").to_string();
     let page_no: u32 = q.get("page").parse().unwrap_or(1);
     let s2 = search.clone();
@@ -26,7 +27,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         html! {
             div.page-head {
                 div { h1 { "Contacts" } p.subtitle { (contacts.total) " contacts" } }
-                div.actions { a.btn.secondary href="/export/contacts.csv" { "Export CSV" } }
+                @if crate::auth::can(peerstage_core::Permission::ImportExport) { div.actions { a.btn.secondary href="/export/contacts.csv" { "Export CSV" } } }
             }
             form.filters method="get" action="/contacts" role="search" {
                 label { "Name or email" input type="search" name="q" value=(search); }
@@ -42,7 +43,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
                             td { (c.data.title.as_deref().unwrap_or("")) }
                             td.hide-narrow { (c.data.email.as_deref().unwrap_or("")) }
                             td { span.badge.good[c.data.reference_consent == ReferenceConsent::Yes] { (c.data.reference_consent.label()) } }
-                            td { a href=(format!("/contacts/{}/edit", c.id)) { "Edit" } }
+                            td { @if crate::auth::can(peerstage_core::Permission::WriteCustomers) { a href=(format!("/contacts/{}/edit", c.id)) { "Edit" } } }
                         }
                     }
                     @if contacts.items.is_empty() { tr { td colspan="6" .muted { "No contacts match." } } }

@@ -14,6 +14,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ReadCustomers)?;
     let today = chrono::Utc::now().date_naive();
     let at_risk = AccountQuery {
         at_risk: Some(true),
@@ -44,9 +45,14 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
             }
             div.grid {
                 div.card.stat { div.label { "NPS" } div.value { (nps_value(nps.nps)) } div.note { (nps.responses) " responses" } }
-                div.card.stat { div.label { "Revenue" } div.value { (money(value.revenue)) } div.note { "margin " (money(value.margin)) } }
+                div.card.stat { div.label { "Revenue" } div.value { (money(value.revenue)) }
+                    @if crate::auth::can(peerstage_core::Permission::ReadFinancials) { div.note { "margin " (money(value.margin)) } } }
                 div.card.stat { div.label { "At risk" } div.value { (value.at_risk_accounts) } div.note { (money(value.at_risk_revenue)) " revenue" } }
-                div.card.stat { div.label { "Unprofitable" } div.value { (value.unprofitable_accounts) } div.note { a href="/value" { "see accounts" } } }
+                @if crate::auth::can(peerstage_core::Permission::ReadFinancials) {
+                    div.card.stat { div.label { "Unprofitable" } div.value { (value.unprofitable_accounts) } div.note { a href="/value" { "see accounts" } } }
+                } @else {
+                    div.card.stat { div.label { "Contacts" } div.value { (counts.contacts) } div.note { a href="/contacts" { "search contacts" } } }
+                }
             }
             div.grid.two {
                 div.card {

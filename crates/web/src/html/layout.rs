@@ -1,32 +1,54 @@
+use crate::auth::{self, csrf_field};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+use peerstage_core::Permission;
 
-/// Top-level sections; later parts of the product add theirs here.
-const NAV: &[(&str, &str, &str)] = &[
-    ("dashboard", "/", "Dashboard"),
-    ("accounts", "/accounts", "Accounts"),
-    ("contacts", "/contacts", "Contacts"),
-    ("nps", "/nps", "NPS"),
-    ("value", "/value", "Value"),
-    ("transfer", "/transfer", "Import & export"),
+/// Top-level sections; later parts of the product add theirs here. The permission hides
+/// sections a role cannot open.
+const NAV: &[(&str, &str, &str, Permission)] = &[
+    ("dashboard", "/", "Dashboard", Permission::ReadCustomers),
+    ("accounts", "/accounts", "Accounts", Permission::ReadCustomers),
+    ("contacts", "/contacts", "Contacts", Permission::ReadCustomers),
+    ("nps", "/nps", "NPS", Permission::ReadCustomers),
+    ("value", "/value", "Value", Permission::ReadFinancials),
+    ("transfer", "/transfer", "Import & export", Permission::ImportExport),
+    ("admin", "/admin/users", "Admin", Permission::Administer),
 ];
 
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · peerstage" }
+            link rel="stylesheet" href="/static/style.css";
+        }
+    }
+}
+
 pub fn page(title: &str, active: &str, content: Markup) -> Markup {
+    let user = auth::current();
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · peerstage" }
-                link rel="stylesheet" href="/static/style.css";
-            }
+            (head(title))
             body {
                 header.topbar {
                     div.inner {
                         a.brand href="/" { "peer" span { "stage" } }
                         nav.main aria-label="Main" {
-                            @for (key, href, label) in NAV {
-                                a href=(href) class=[(*key == active).then_some("active")] { (label) }
+                            @for (key, href, label, perm) in NAV {
+                                @if user.as_ref().is_some_and(|u| u.can(*perm)) {
+                                    a href=(href) class=[(*key == active).then_some("active")] { (label) }
+                                }
+                            }
+                        }
+                        @if let Some(u) = &user {
+                            div.usermenu {
+                                span.small title=(u.user.role.label()) { (u.user.email) }
+                                form.inline method="post" action="/logout" {
+                                    (csrf_field())
+                                    button.link type="submit" { "Sign out" }
+                                }
                             }
                         }
                     }
@@ -38,18 +60,33 @@ pub fn page(title: &str, active: &str, content: Markup) -> Markup {
     }
 }
 
-pub fn error_page(title: &str, message: &str) -> Markup {
-    page(
-        title,
-        "",
-        html! {
-            div.card {
-                h1 { (title) }
-                p { (message) }
-                p { a href="/" { "Back to the dashboard" } }
+/// A page without navigation (sign-in, setup).
+pub fn bare_page(title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body {
+                header.topbar { div.inner { a.brand href="/" { "peer" span { "stage" } } } }
+                main { (content) }
             }
-        },
-    )
+        }
+    }
+}
+
+pub fn error_page(title: &str, message: &str) -> Markup {
+    let body = html! {
+        div.card {
+            h1 { (title) }
+            p { (message) }
+            p { a href="/" { "Back to the dashboard" } }
+        }
+    };
+    if auth::current().is_some() {
+        page(title, "", body)
+    } else {
+        bare_page(title, body)
+    }
 }
 
 /// A confirmation shown after a redirect (`?notice=created`). Only known keys are shown.
@@ -58,6 +95,7 @@ pub fn notice(key: &str) -> Markup {
         "created" => "Created.",
         "updated" => "Saved.",
         "deleted" => "Deleted.",
+        "erased" => "Personal data erased.",
         _ => return PreEscaped(String::new()),
     };
     html! { div.notice.ok role="status" { (text) } }

@@ -7,6 +7,7 @@ mod dashboard;
 pub(crate) mod layout;
 mod nps;
 mod records;
+mod session;
 mod transfer;
 mod value;
 pub(crate) mod widgets;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(nps::router())
         .merge(value::router())
         .merge(transfer::router())
+        .merge(session::router())
         .fallback(not_found)
 }
 

@@ -21,6 +21,7 @@ fn segment_label(key: &str) -> String {
 }
 
 async fn overview(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ReadCustomers)?;
     let segment = Segment::parse(q.get("segment")).ok();
     let months: u32 = q
         .get("months")

@@ -61,12 +61,14 @@ impl FormPage<'_> {
                 (error_summary(errors))
                 div.card {
                     form.stacked method="post" action=(self.action) novalidate {
+                        (crate::auth::csrf_field())
                         (fields)
                         div.form-actions { button type="submit" { "Save" } a.btn.secondary href=(back) { "Cancel" } }
                     }
                 }
                 @if let Some(del) = &self.delete {
                     form method="post" action=(del) onsubmit="return confirm('Delete this record?')" {
+                        (crate::auth::csrf_field())
                         button.danger type="submit" { "Delete" }
                     }
                 }
@@ -102,6 +104,7 @@ async fn contact_new(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let p = FormPage {
@@ -120,6 +123,7 @@ async fn contact_create(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let p = FormPage {
@@ -163,6 +167,7 @@ async fn contact_edit(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let c = load_contact(&st, id_of(&id)?).await?;
     Ok(contact_page(&c).render(
         &FieldErrors::new(),
@@ -175,6 +180,7 @@ async fn contact_update(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let c = load_contact(&st, id_of(&id)?).await?;
     let (cid, account_id) = (c.id, c.data.account_id);
     let result = match ContactData::from_fields(account_id, &f) {
@@ -199,6 +205,7 @@ async fn contact_delete(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let c = load_contact(&st, id_of(&id)?).await?;
     let cid = c.id;
     st.run(move |s| s.delete_contact(cid)).await?;
@@ -236,6 +243,7 @@ async fn touchpoint_new(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteTouchpoints)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let contacts = contact_options(&st, id).await?;
@@ -262,6 +270,7 @@ async fn touchpoint_create(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteTouchpoints)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let result = match TouchpointData::from_fields(id, &f) {
@@ -294,6 +303,7 @@ async fn touchpoint_edit(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let t = st.run(move |s| s.get_touchpoint(id)).await?;
     let name = account_name(&st, t.data.account_id).await?;
@@ -316,6 +326,7 @@ async fn touchpoint_update(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let t = st.run(move |s| s.get_touchpoint(id)).await?;
     let account_id = t.data.account_id;
@@ -350,6 +361,7 @@ async fn touchpoint_delete(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let t = st.run(move |s| s.get_touchpoint(id)).await?;
     st.run(move |s| s.delete_touchpoint(id)).await?;
@@ -376,6 +388,7 @@ async fn commitment_new(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let p = FormPage {
@@ -397,6 +410,7 @@ async fn commitment_create(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let result = match CommitmentData::from_fields(id, &f) {
@@ -428,6 +442,7 @@ async fn commitment_edit(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let m = st.run(move |s| s.get_commitment(id)).await?;
     let name = account_name(&st, m.data.account_id).await?;
@@ -449,6 +464,7 @@ async fn commitment_update(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let m = st.run(move |s| s.get_commitment(id)).await?;
     let account_id = m.data.account_id;
@@ -482,6 +498,7 @@ async fn commitment_delete(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let m = st.run(move |s| s.get_commitment(id)).await?;
     st.run(move |s| s.delete_commitment(id)).await?;
@@ -507,6 +524,7 @@ fn nps_fields(f: &Fields, e: &FieldErrors, contacts: &[(String, String)]) -> Mar
 }
 
 async fn nps_new(State(st): State<AppState>, Path(id): Path<String>) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let contacts = contact_options(&st, id).await?;
@@ -533,6 +551,7 @@ async fn nps_create(
     Path(id): Path<String>,
     Form(f): Form,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let name = account_name(&st, id).await?;
     let result = match NpsData::from_fields(id, &f) {
@@ -560,6 +579,7 @@ async fn nps_delete(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let id = id_of(&id)?;
     let n = st.run(move |s| s.get_nps(id)).await?;
     st.run(move |s| s.delete_nps(id)).await?;

@@ -36,7 +36,7 @@ fn form_page(message: Option<(&str, Markup)>) -> Markup {
                 div.card {
                     h2 { "Import a CSV file" }
                     p.muted.small { "Rows are matched on external id: importing the same file again changes nothing. If any row is invalid, nothing is imported unless you choose to skip invalid rows." }
-                    form.stacked method="post" action="/transfer" enctype="multipart/form-data" {
+                    form.stacked method="post" action=(format!("/transfer?csrf={}", crate::auth::csrf_token())) enctype="multipart/form-data" {
                         div.field { label for="kind" { "What the file holds" }
                             select id="kind" name="kind" { @for (v, l) in &kinds { option value=(v) { (l) } } } }
                         div.field { label for="file" { "CSV file" } input id="file" type="file" name="file" accept=".csv,text/csv" required; span.hint { "UTF-8, comma or semicolon separated, up to 64 MB" } }
@@ -65,8 +65,11 @@ fn form_page(message: Option<(&str, Markup)>) -> Markup {
     )
 }
 
-async fn form() -> Markup {
+async fn form() -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
+    Ok({
     form_page(None)
+    })
 }
 
 pub(crate) fn report(outcome: &ImportOutcome) -> Markup {
@@ -96,6 +99,7 @@ async fn upload(
     State(st): State<AppState>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
     let (mut kind, mut preset, mut map, mut skip, mut file) = (
         String::new(),
         String::new(),
@@ -162,6 +166,7 @@ async fn download(
     State(st): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
     let kind = file
         .strip_suffix(".csv")
         .and_then(|k| ImportKind::parse(k).ok())

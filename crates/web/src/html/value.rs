@@ -15,6 +15,7 @@ pub fn router() -> Router<AppState> {
 
 /// A6: margin per account and the unprofitable ones, worst first.
 async fn overview(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ReadFinancials)?;
     let page_no: u32 = q.get("page").parse().unwrap_or(1);
     let query = AccountQuery {
         unprofitable: Some(true),

@@ -1,0 +1,96 @@
+//! Everything stored about a person, and erasing it (F3).
+
+use crate::db::Value;
+use crate::{now, AuditFilter, Result, Store};
+use serde_json::json;
+
+impl Store {
+    /// A JSON document with everything stored about a contact.
+    pub fn privacy_export(&self, contact_id: i64) -> Result<serde_json::Value> {
+        let contact = self.get_contact(contact_id)?;
+        let (touchpoints, nps) = self.with_conn(|c| {
+            let tps: Vec<serde_json::Value> = c
+                .query(
+                    "SELECT t.id, t.kind, t.occurred_on, t.staff, t.notes FROM touchpoints t \
+                     JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id WHERE tc.contact_id = ? ORDER BY t.occurred_on, t.id",
+                    &[Value::Int(contact_id)],
+                )?
+                .iter()
+                .map(|r| json!({"id": r.int(0), "kind": r.text(1), "occurred_on": r.opt_text(2), "staff": r.opt_text(3), "notes": r.opt_text(4)}))
+                .collect();
+            let nps: Vec<serde_json::Value> = c
+                .query(
+                    "SELECT id, score, comment, responded_on FROM nps_responses WHERE contact_id = ? ORDER BY responded_on, id",
+                    &[Value::Int(contact_id)],
+                )?
+                .iter()
+                .map(|r| json!({"id": r.int(0), "score": r.int(1), "comment": r.opt_text(2), "responded_on": r.opt_text(3)}))
+                .collect();
+            Ok((tps, nps))
+        })?;
+        let history = self.list_audit(&AuditFilter { entity: Some("contact".into()), entity_id: Some(contact_id), per_page: 500, ..Default::default() })?;
+        Ok(json!({
+            "exported_at": now(),
+            "contact": contact,
+            "touchpoints": touchpoints,
+            "nps_responses": nps,
+            "history": history.items,
+        }))
+    }
+
+    /// Removes a contact's personal data. The record, its touchpoints and NPS responses stay
+    /// (so counts and scores are unchanged) with the person's name taken out of their text;
+    /// earlier audit entries about the contact lose their values.
+    pub fn erase_contact(&self, contact_id: i64) -> Result<()> {
+        let contact = self.get_contact(contact_id)?;
+        let mut names: Vec<String> = vec![contact.data.name.clone()];
+        names.extend(contact.data.name.split_whitespace().filter(|p| p.chars().count() >= 3).map(str::to_string));
+        for v in [&contact.data.email, &contact.data.phone, &contact.data.public_link].into_iter().flatten() {
+            names.push(v.clone());
+        }
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        let scrub = |text: &str| -> String {
+            let mut out = text.to_string();
+            for n in &names {
+                out = out.replace(n.as_str(), "[erased]");
+            }
+            out
+        };
+        self.transaction(|c| {
+            c.execute(
+                "UPDATE contacts SET name = ?, title = NULL, email = NULL, phone = NULL, city = NULL, topics = '', \
+                 public_link = NULL, audience_size = NULL, reference_consent = 'no', do_not_contact = ?, \
+                 erased_at = ?, consent_changed_at = ?, consent_changed_by = ?, updated_at = ? WHERE id = ?",
+                &[
+                    Value::Text(format!("Erased contact {contact_id}")),
+                    Value::Bool(true),
+                    Value::Time(now()),
+                    Value::Time(now()),
+                    Value::from(&self.actor().label),
+                    Value::Time(now()),
+                    Value::Int(contact_id),
+                ],
+            )?;
+            let notes = c.query(
+                "SELECT t.id, t.notes FROM touchpoints t JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id WHERE tc.contact_id = ? AND t.notes IS NOT NULL",
+                &[Value::Int(contact_id)],
+            )?;
+            for r in notes {
+                c.execute("UPDATE touchpoints SET notes = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
+            }
+            let comments = c.query(
+                "SELECT id, comment FROM nps_responses WHERE contact_id = ? AND comment IS NOT NULL",
+                &[Value::Int(contact_id)],
+            )?;
+            for r in comments {
+                c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
+            }
+            c.execute(
+                "UPDATE audit_log SET before_json = NULL, after_json = NULL, summary = ? WHERE entity = 'contact' AND entity_id = ?",
+                &[Value::from("(erased)"), Value::Int(contact_id)],
+            )?;
+            self.audit(c, "erase", "contact", Some(contact_id), "personal data erased", None, None)?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,285 @@
+//! Users, sessions and API tokens (F2). Secrets are stored only as hashes.
+
+use crate::db::{Conn, Row, Value};
+use crate::secrets::{hash_password, random_token, sha256_hex, verify_password};
+use crate::{now, Result, Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use peerstage_core::access::{check_password, normalize_email, Actor, Role};
+use peerstage_core::FieldErrors;
+use serde::Serialize;
+
+/// Sessions end after this long without being renewed by use.
+pub const SESSION_IDLE: Duration = Duration::hours(12);
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.id), label: self.email.clone(), role: self.role }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A signed-in browser: the user and the CSRF token of this session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.email, u.role, u.disabled, u.created_at";
+
+fn user_from(r: &Row) -> User {
+    User {
+        id: r.int(0),
+        email: r.text(1),
+        role: Role::parse(&r.text(2)).unwrap_or(Role::Viewer),
+        disabled: r.bool(3),
+        created_at: r.time(4),
+    }
+}
+
+fn get_user(c: &mut dyn Conn, id: i64) -> Result<User> {
+    c.query_one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"), &[Value::Int(id)])?
+        .map(|r| user_from(&r))
+        .ok_or(StoreError::NotFound { what: "user", id })
+}
+
+impl Store {
+    pub fn count_users(&self) -> Result<i64> {
+        self.with_conn(|c| Ok(c.query_int("SELECT count(*) FROM users", &[])?))
+    }
+
+    /// Adds a user; the email must be unique and the password long enough.
+    pub fn add_user(&self, email: &str, role: Role, password: &str) -> Result<User> {
+        let mut e = FieldErrors::new();
+        let email = e.check("email", normalize_email(email));
+        e.check("password", check_password(password));
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        let email = email.expect("checked");
+        let hash = hash_password(password);
+        self.transaction(|c| {
+            let id = c.query_int(
+                "INSERT INTO users (email, role, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                &[Value::from(&email), Value::from(role.as_str()), Value::Text(hash), Value::Bool(false), Value::Time(now())],
+            )?;
+            let user = get_user(c, id)?;
+            self.audit(c, "create", "user", Some(id), &format!("user {email} ({role})"), None, Some(serde_json::to_value(&user).unwrap_or_default()))?;
+            Ok(user)
+        })
+    }
+
+    pub fn list_users(&self) -> Result<Vec<User>> {
+        self.with_conn(|c| Ok(c.query(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.email"), &[])?.iter().map(user_from).collect()))
+    }
+
+    pub fn get_user(&self, id: i64) -> Result<User> {
+        self.with_conn(|c| get_user(c, id))
+    }
+
+    pub fn find_user(&self, email: &str) -> Result<Option<User>> {
+        let email = email.trim().to_lowercase();
+        self.with_conn(|c| {
+            Ok(c.query_one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?"), &[Value::Text(email)])?
+                .map(|r| user_from(&r)))
+        })
+    }
+
+    /// Disables or re-enables a user; disabling ends their sessions and revokes their tokens.
+    pub fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<User> {
+        self.transaction(|c| {
+            let before = get_user(c, id)?;
+            c.execute("UPDATE users SET disabled = ? WHERE id = ?", &[Value::Bool(disabled), Value::Int(id)])?;
+            if disabled {
+                c.execute("DELETE FROM sessions WHERE user_id = ?", &[Value::Int(id)])?;
+                c.execute(
+                    "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                    &[Value::Time(now()), Value::Int(id)],
+                )?;
+            }
+            let after = get_user(c, id)?;
+            let what = if disabled { "disabled" } else { "enabled" };
+            self.audit(c, "update", "user", Some(id), &format!("{what} {}", after.email), Some(serde_json::to_value(&before).unwrap_or_default()), Some(serde_json::to_value(&after).unwrap_or_default()))?;
+            Ok(after)
+        })
+    }
+
+    pub fn set_user_role(&self, id: i64, role: Role) -> Result<User> {
+        self.transaction(|c| {
+            let before = get_user(c, id)?;
+            c.execute("UPDATE users SET role = ? WHERE id = ?", &[Value::from(role.as_str()), Value::Int(id)])?;
+            let after = get_user(c, id)?;
+            self.audit(c, "update", "user", Some(id), &format!("role of {} set to {role}", after.email), Some(serde_json::to_value(&before).unwrap_or_default()), Some(serde_json::to_value(&after).unwrap_or_default()))?;
+            Ok(after)
+        })
+    }
+
+    /// Checks a password. Returns the user only when it matches and the user is enabled.
+    pub fn check_login(&self, email: &str, password: &str) -> Result<Option<User>> {
+        let email = email.trim().to_lowercase();
+        let row = self.with_conn(|c| {
+            Ok(c.query_one(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = ?"), &[Value::Text(email)])?)
+        })?;
+        match row {
+            Some(r) => {
+                let ok = verify_password(password, &r.text(5));
+                let user = user_from(&r);
+                Ok((ok && !user.disabled).then_some(user))
+            }
+            None => {
+                // Same work as a real check, so timing does not reveal which emails exist.
+                verify_password(password, "argon2id$v=19$m=19456,t=2,p=1$00000000000000000000000000000000$0000000000000000000000000000000000000000000000000000000000000000");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Starts a session; returns the cookie value (shown once, stored hashed).
+    pub fn create_session(&self, user_id: i64) -> Result<(String, Session)> {
+        let token = random_token("");
+        let csrf = random_token("");
+        let expires = now() + SESSION_IDLE;
+        self.transaction(|c| {
+            c.execute(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                &[Value::Text(sha256_hex(&token)), Value::Int(user_id), Value::from(&csrf), Value::Time(now()), Value::Time(expires)],
+            )?;
+            // Expired sessions are swept as new ones start.
+            c.execute("DELETE FROM sessions WHERE expires_at < ?", &[Value::Time(now())])?;
+            let user = get_user(c, user_id)?;
+            Ok((token.clone(), Session { user, csrf_token: csrf.clone(), expires_at: expires }))
+        })
+    }
+
+    /// The session behind a cookie value, if it is live and its user enabled; renews it.
+    pub fn session(&self, token: &str) -> Result<Option<Session>> {
+        let hash = sha256_hex(token);
+        self.with_conn(|c| {
+            let Some(r) = c.query_one(
+                &format!("SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?"),
+                &[Value::Text(hash.clone())],
+            )?
+            else {
+                return Ok(None);
+            };
+            let user = user_from(&r);
+            let expires = r.time(6);
+            if user.disabled || expires < now() {
+                c.execute("DELETE FROM sessions WHERE token_hash = ?", &[Value::Text(hash)])?;
+                return Ok(None);
+            }
+            let renewed = now() + SESSION_IDLE;
+            // Renew at most every few minutes to keep reads cheap.
+            let expires_at = if renewed - expires > Duration::minutes(5) {
+                c.execute("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", &[Value::Time(renewed), Value::Text(hash)])?;
+                renewed
+            } else {
+                expires
+            };
+            Ok(Some(Session { user, csrf_token: r.text(5), expires_at }))
+        })
+    }
+
+    pub fn end_session(&self, token: &str) -> Result<()> {
+        self.with_conn(|c| {
+            c.execute("DELETE FROM sessions WHERE token_hash = ?", &[Value::Text(sha256_hex(token))])?;
+            Ok(())
+        })
+    }
+
+    /// Creates an API token for a user; returns the secret (shown once) and its record.
+    pub fn create_token(&self, user_id: i64, name: &str) -> Result<(String, ApiToken)> {
+        let name = peerstage_core::parse::required_text(name, 100).map_err(|e| FieldErrors::single("name", e))?;
+        let secret = random_token("pst_");
+        self.transaction(|c| {
+            let user = get_user(c, user_id)?;
+            if user.disabled {
+                return Err(FieldErrors::single("user", "is disabled").into());
+            }
+            let id = c.query_int(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                &[Value::Int(user_id), Value::from(&name), Value::Text(sha256_hex(&secret)), Value::Time(now())],
+            )?;
+            self.audit(c, "create", "api_token", Some(id), &format!("token '{name}' for {}", user.email), None, None)?;
+            let token = list_tokens(c, Some(id))?.pop().expect("just created");
+            Ok((secret.clone(), token))
+        })
+    }
+
+    pub fn list_tokens(&self) -> Result<Vec<ApiToken>> {
+        self.with_conn(|c| list_tokens(c, None))
+    }
+
+    pub fn revoke_token(&self, id: i64) -> Result<()> {
+        self.transaction(|c| {
+            let n = c.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", &[Value::Time(now()), Value::Int(id)])?;
+            if n == 0 && list_tokens(c, Some(id))?.is_empty() {
+                return Err(StoreError::NotFound { what: "API token", id });
+            }
+            self.audit(c, "update", "api_token", Some(id), "revoked", None, None)?;
+            Ok(())
+        })
+    }
+
+    /// The user behind a bearer token, if the token is live and the user enabled.
+    pub fn token_user(&self, secret: &str) -> Result<Option<User>> {
+        let hash = sha256_hex(secret);
+        self.with_conn(|c| {
+            let Some(r) = c.query_one(
+                &format!("SELECT {USER_COLUMNS}, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL"),
+                &[Value::Text(hash)],
+            )?
+            else {
+                return Ok(None);
+            };
+            let user = user_from(&r);
+            if user.disabled {
+                return Ok(None);
+            }
+            c.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Value::Time(now()), Value::Int(r.int(5))])?;
+            Ok(Some(user))
+        })
+    }
+}
+
+fn list_tokens(c: &mut dyn Conn, id: Option<i64>) -> Result<Vec<ApiToken>> {
+    let (filter, params) = match id {
+        Some(id) => (" WHERE t.id = ?", vec![Value::Int(id)]),
+        None => ("", vec![]),
+    };
+    Ok(c.query(
+        &format!("SELECT t.id, t.user_id, u.email, t.name, t.created_at, t.last_used_at, t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id{filter} ORDER BY t.id"),
+        &params,
+    )?
+    .iter()
+    .map(|r| ApiToken {
+        id: r.int(0),
+        user_id: r.int(1),
+        user_email: r.text(2),
+        name: r.text(3),
+        created_at: r.time(4),
+        last_used_at: r.opt_time(5),
+        revoked_at: r.opt_time(6),
+    })
+    .collect())
+}

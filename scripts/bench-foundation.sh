@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Foundation benchmarks (docs/PERFORMANCE.md): CSV import into SQLite and PostgreSQL against
+# the engines' own bulk loaders, and page render times at --scale 10.
+# Usage: scripts/bench-foundation.sh [WORKDIR]   (PostgreSQL part needs BENCH_POSTGRES_URL,
+# default postgres://postgres@127.0.0.1:5432/test; it is skipped if unreachable)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="${1:-/tmp/peerstage-bench}"
+pg_admin="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+mkdir -p "$work"
+cargo build --release -q
+bin="$PWD/target/release/peerstage"
+now() { date +%s.%N; }
+secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
+
+echo "== data: demo --scale 10 exported as CSV"
+rm -f "$work"/src.db*
+"$bin" --database-url "sqlite://$work/src.db" demo --scale 10 --seed 42 2>/dev/null
+for k in accounts contacts touchpoints; do
+  "$bin" --database-url "sqlite://$work/src.db" export "$k" --out "$work/$k.csv" 2>/dev/null
+done
+rows=$(($(wc -l < "$work/touchpoints.csv") - 1))
+echo "touchpoints.csv: $rows rows, $(du -h "$work/touchpoints.csv" | cut -f1)"
+
+echo "== SQLite"
+rm -f "$work"/bench.db*
+"$bin" --database-url "sqlite://$work/bench.db" import accounts "$work/accounts.csv" 2>/dev/null
+"$bin" --database-url "sqlite://$work/bench.db" import contacts "$work/contacts.csv" 2>/dev/null
+t0=$(now); "$bin" --database-url "sqlite://$work/bench.db" import touchpoints "$work/touchpoints.csv" 2>/dev/null; t1=$(now)
+ours=$(secs "$t0" "$t1")
+rm -f "$work"/shell.db*
+t0=$(now); sqlite3 "$work/shell.db" ".mode csv" ".import $work/touchpoints.csv touchpoints"; t1=$(now)
+shell=$(secs "$t0" "$t1")
+python3 - "$rows" "$ours" "$shell" <<'PY'
+import sys
+rows, ours, shell = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+print(f"peerstage import: {ours:.2f}s ({rows/ours:,.0f} rows/s); sqlite3 .import: {shell:.2f}s ({rows/shell:,.0f} rows/s); ratio {ours/shell:.2f}x")
+PY
+t0=$(now); "$bin" --database-url "sqlite://$work/bench.db" import touchpoints "$work/touchpoints.csv" 2>/dev/null; t1=$(now)
+echo "re-import of the same file (all unchanged): $(secs "$t0" "$t1")s"
+
+if psql "$pg_admin" -Atc 'select 1' >/dev/null 2>&1; then
+  echo "== PostgreSQL"
+  db="peerstage_bench_$$"
+  psql "$pg_admin" -qc "CREATE DATABASE $db"
+  url="${pg_admin%/*}/$db"
+  "$bin" --database-url "$url" import accounts "$work/accounts.csv" 2>/dev/null
+  "$bin" --database-url "$url" import contacts "$work/contacts.csv" 2>/dev/null
+  t0=$(now); "$bin" --database-url "$url" import touchpoints "$work/touchpoints.csv" 2>/dev/null; t1=$(now)
+  ours=$(secs "$t0" "$t1")
+  psql "$url" -qc "CREATE TABLE copy_baseline (external_id text, account_external_id text, kind text, occurred_on date, staff text, contact_external_ids text, notes text)"
+  t0=$(now); psql "$url" -qc "\\copy copy_baseline FROM '$work/touchpoints.csv' WITH (FORMAT csv, HEADER true)"; t1=$(now)
+  copy=$(secs "$t0" "$t1")
+  python3 - "$rows" "$ours" "$copy" <<'PY'
+import sys
+rows, ours, copy = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+print(f"peerstage import: {ours:.2f}s ({rows/ours:,.0f} rows/s); psql \\copy: {copy:.2f}s ({rows/copy:,.0f} rows/s); ratio {ours/copy:.2f}x")
+PY
+  psql "$pg_admin" -qc "DROP DATABASE $db WITH (FORCE)"
+else
+  echo "== PostgreSQL: skipped ($pg_admin unreachable)"
+fi
+
+echo "== pages at --scale 10 (SQLite, 200 requests each, one client)"
+port=18123
+"$bin" --database-url "sqlite://$work/src.db" serve --bind "127.0.0.1:$port" >/dev/null 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+for path in "/accounts" "/accounts?sort=margin&dir=desc&page=40" "/accounts?q=health&segment=enterprise" "/accounts/1234" "/accounts/77?tp_page=2"; do
+  for _ in $(seq 1 200); do curl -s -o /dev/null -w "%{time_total}\n" "http://127.0.0.1:$port$path"; done \
+    | python3 -c "
+import sys
+t = sorted(float(x) * 1000 for x in sys.stdin)
+print(f'{sys.argv[1]:45s} p50 {t[len(t)//2]:6.1f} ms   p99 {t[int(len(t)*0.99)-1]:6.1f} ms')" "$path"
+done
