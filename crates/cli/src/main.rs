@@ -2,6 +2,7 @@
 
 mod access;
 mod progress;
+mod references;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -122,6 +123,12 @@ enum Command {
     /// Export or erase everything stored about a person (F3)
     #[command(subcommand)]
     Privacy(PrivacyCommand),
+    /// Reference requests and matching advocates to them (B3)
+    #[command(subcommand)]
+    Reference(references::ReferenceCommand),
+    /// Advocates: scores, Rock Stars, what they value (B1, B2)
+    #[command(subcommand)]
+    Advocate(references::AdvocateCommand),
 }
 
 #[derive(Subcommand)]
@@ -229,6 +236,8 @@ fn run(cli: Cli) -> Result<()> {
             access::audit(&cli.database_url, access::AuditArgs { actor, entity, id, action, since, until, limit, json })
         }
         Command::Privacy(cmd) => access::privacy(&cli.database_url, cmd),
+        Command::Reference(cmd) => references::reference(&cli.database_url, cmd),
+        Command::Advocate(cmd) => references::advocate(&cli.database_url, cmd),
         Command::Backup { file } => {
             let store = open(&cli.database_url)?;
             store.backup(&file)?;

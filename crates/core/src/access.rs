@@ -31,6 +31,11 @@ pub enum Permission {
     ManageConsent,
     /// Export or erase everything about a person.
     Privacy,
+    /// Advocate profiles, motivations, activities, incentives, program settings, and moving
+    /// reference requests through their workflow.
+    ManageAdvocates,
+    /// Ask for a reference for a deal, and see one's own requests.
+    RequestReferences,
     /// Users, API tokens and the audit log.
     Administer,
 }
@@ -41,7 +46,7 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Manager => !matches!(p, Administer),
-            Role::Sales => matches!(p, ReadCustomers | WriteTouchpoints),
+            Role::Sales => matches!(p, ReadCustomers | WriteTouchpoints | RequestReferences),
             Role::Product | Role::Viewer => matches!(p, ReadCustomers),
         }
     }
@@ -89,17 +94,30 @@ mod tests {
 
     #[test]
     fn the_matrix() {
-        let all = [ReadCustomers, ReadFinancials, ReadPrivateNotes, WriteCustomers, WriteTouchpoints, ImportExport, ManageConsent, Privacy, Administer];
+        let all = [
+            ReadCustomers,
+            ReadFinancials,
+            ReadPrivateNotes,
+            WriteCustomers,
+            WriteTouchpoints,
+            ImportExport,
+            ManageConsent,
+            Privacy,
+            ManageAdvocates,
+            RequestReferences,
+            Administer,
+        ];
         assert!(all.iter().all(|p| Role::Admin.allows(*p)));
         assert!(!Role::Manager.allows(Administer));
         assert!(Role::Manager.allows(ReadFinancials) && Role::Manager.allows(Privacy));
         for r in [Role::Sales, Role::Product, Role::Viewer] {
             assert!(r.allows(ReadCustomers));
-            for p in [ReadFinancials, ReadPrivateNotes, WriteCustomers, ImportExport, ManageConsent, Privacy, Administer] {
+            for p in [ReadFinancials, ReadPrivateNotes, WriteCustomers, ImportExport, ManageConsent, Privacy, ManageAdvocates, Administer] {
                 assert!(!r.allows(p), "{r} must not have {p:?}");
             }
         }
-        assert!(Role::Sales.allows(WriteTouchpoints));
+        assert!(Role::Sales.allows(WriteTouchpoints) && Role::Sales.allows(RequestReferences));
+        assert!(!Role::Sales.allows(ManageAdvocates) && !Role::Viewer.allows(RequestReferences));
         assert!(!Role::Viewer.allows(WriteTouchpoints) && !Role::Product.allows(WriteTouchpoints));
     }
 

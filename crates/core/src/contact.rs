@@ -38,6 +38,8 @@ pub struct ContactData {
     pub do_not_contact: bool,
     pub public_link: Option<String>,
     pub audience_size: Option<i64>,
+    /// Languages they can speak to a prospect in.
+    pub languages: Vec<String>,
 }
 
 pub const CONTACT_FIELDS: &[&str] = &[
@@ -53,6 +55,7 @@ pub const CONTACT_FIELDS: &[&str] = &[
     "do_not_contact",
     "public_link",
     "audience_size",
+    "languages",
 ];
 
 impl ContactData {
@@ -83,6 +86,7 @@ impl ContactData {
             "audience_size",
             parse::optional_int(f.get("audience_size"), 0, 1_000_000_000),
         );
+        let languages = e.check("languages", parse::list(f.get("languages"), 50));
         e.into_result(|| ContactData {
             external_id: external_id.unwrap(),
             account_id,
@@ -97,6 +101,7 @@ impl ContactData {
             do_not_contact: dnc.unwrap(),
             public_link: public_link.unwrap(),
             audience_size: audience.unwrap(),
+            languages: languages.unwrap(),
         })
     }
 
@@ -122,6 +127,7 @@ impl ContactData {
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
         );
+        f.push("languages", self.languages.join("; "));
         f
     }
 }
@@ -159,5 +165,13 @@ mod tests {
         let err = ContactData::from_fields(1, &bad).unwrap_err();
         assert!(err.get("email").is_some());
         assert!(err.get("reference_consent").unwrap().contains("ask_first"));
+    }
+}
+
+#[allow(clippy::derivable_impls)] // the enum comes from a macro without #[default]
+impl Default for ReferenceConsent {
+    /// Nobody is a reference until they say so.
+    fn default() -> Self {
+        ReferenceConsent::No
     }
 }

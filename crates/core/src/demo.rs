@@ -253,6 +253,7 @@ impl Demo {
                 if c.dnc { "yes" } else { "no" }.to_string(),
                 c.link.clone().unwrap_or_default(),
                 c.audience.map(|a| a.to_string()).unwrap_or_default(),
+                languages_of(p.country.name, c.city),
             ]);
         }
         rows
@@ -2866,5 +2867,26 @@ fn private_note(i: usize, customer_like: bool) -> String {
         NOTES[(i / 6) % NOTES.len()].to_string()
     } else {
         String::new()
+    }
+}
+
+/// Languages a contact can give a reference in: English plus the country's own.
+fn languages_of(country: &str, city: &str) -> String {
+    let local = match country {
+        "Germany" | "Austria" | "Switzerland" => Some("German"),
+        "France" | "Belgium" => Some("French"),
+        "Netherlands" => Some("Dutch"),
+        "Spain" | "Mexico" | "Argentina" | "Colombia" | "Chile" | "Peru" => Some("Spanish"),
+        "Brazil" | "Portugal" => Some("Portuguese"),
+        "Italy" => Some("Italian"),
+        "Japan" => Some("Japanese"),
+        "Sweden" => Some("Swedish"),
+        "Poland" => Some("Polish"),
+        "Canada" if city == "Montreal" => Some("French"),
+        _ => None,
+    };
+    match local {
+        Some(l) => format!("English; {l}"),
+        None => "English".to_string(),
     }
 }

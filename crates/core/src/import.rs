@@ -82,6 +82,7 @@ const CONTACTS: &[FieldSpec] = &[
     f("do_not_contact", false, "yes/no"),
     f("public_link", false, "blog or social link"),
     f("audience_size", false, "whole number"),
+    f("languages", false, "languages they can give a reference in, separated by ;"),
 ];
 const TOUCHPOINTS: &[FieldSpec] = &[
     f("external_id", false, "default: a hash of the row"),

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod advocacy;
 pub mod commitment;
 pub mod contact;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod import;
 pub mod money;
 pub mod nps;
 pub mod parse;
+pub mod reference;
 pub mod rng;
 pub mod touchpoint;
 

@@ -60,6 +60,30 @@ impl Store {
         Ok(())
     }
 
+    /// The actors that occur in the log, for filter choices.
+    pub fn audit_actors(&self) -> Result<Vec<String>> {
+        self.audit_distinct("actor")
+    }
+
+    /// The actions that occur in the log (create, update, delete, import, erase, …).
+    pub fn audit_actions(&self) -> Result<Vec<String>> {
+        self.audit_distinct("action")
+    }
+
+    /// The kinds of record that occur in the log (account, contact, user, …).
+    pub fn audit_entities(&self) -> Result<Vec<String>> {
+        self.audit_distinct("entity")
+    }
+
+    fn audit_distinct(&self, column: &'static str) -> Result<Vec<String>> {
+        self.with_conn(|c| {
+            Ok(c.query(&format!("SELECT DISTINCT {column} FROM audit_log ORDER BY {column}"), &[])?
+                .iter()
+                .map(|r| r.text(0))
+                .collect())
+        })
+    }
+
     pub fn list_audit(&self, f: &AuditFilter) -> Result<Page<AuditEntry>> {
         let mut conds = vec!["1 = 1".to_string()];
         let mut params = Vec::new();

@@ -3,7 +3,7 @@ use crate::{join_list, now, split_list, Result, Store, StoreError};
 use peerstage_core::account::Page;
 use peerstage_core::contact::{Contact, ContactData, ContactRole, ReferenceConsent};
 
-const COLUMNS: &str = "c.id, c.external_id, c.account_id, c.name, c.title, c.role, c.email, c.phone, c.city, c.topics, c.reference_consent, c.do_not_contact, c.public_link, c.audience_size, c.created_at, c.updated_at, a.name, c.consent_changed_at, c.consent_changed_by, c.erased_at";
+const COLUMNS: &str = "c.id, c.external_id, c.account_id, c.name, c.title, c.role, c.email, c.phone, c.city, c.topics, c.reference_consent, c.do_not_contact, c.public_link, c.audience_size, c.created_at, c.updated_at, a.name, c.consent_changed_at, c.consent_changed_by, c.erased_at, c.languages";
 pub(crate) const DATA_COLUMNS: &[&str] = &[
     "external_id",
     "account_id",
@@ -18,6 +18,7 @@ pub(crate) const DATA_COLUMNS: &[&str] = &[
     "do_not_contact",
     "public_link",
     "audience_size",
+    "languages",
 ];
 
 fn from_row(r: &Row) -> Contact {
@@ -37,6 +38,7 @@ fn from_row(r: &Row) -> Contact {
             do_not_contact: r.bool(11),
             public_link: r.opt_text(12),
             audience_size: r.opt_int(13),
+            languages: split_list(&r.text(20)),
         },
         created_at: r.time(14),
         updated_at: r.time(15),
@@ -62,6 +64,7 @@ pub(crate) fn contact_values(d: &ContactData) -> Vec<Value> {
         Value::Bool(d.do_not_contact),
         Value::from(&d.public_link),
         Value::from(d.audience_size),
+        Value::from(join_list(&d.languages)),
     ]
 }
 

@@ -7,7 +7,7 @@ use peerstage_core::import::ImportKind;
 fn select(kind: ImportKind) -> &'static str {
     match kind {
         ImportKind::Accounts => "SELECT a.id, external_id, name, industry, region, country, city, employees, segment, lifecycle, products, annual_revenue, cost_to_serve, discount, customer_since, renewal_date, owner, at_risk, at_risk_reason, private_notes FROM accounts a WHERE a.id > ? ORDER BY a.id LIMIT 5000",
-        ImportKind::Contacts => "SELECT c.id, c.external_id, a.external_id, c.name, c.title, c.role, c.email, c.phone, c.city, c.topics, c.reference_consent, c.do_not_contact, c.public_link, c.audience_size FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id > ? ORDER BY c.id LIMIT 5000",
+        ImportKind::Contacts => "SELECT c.id, c.external_id, a.external_id, c.name, c.title, c.role, c.email, c.phone, c.city, c.topics, c.reference_consent, c.do_not_contact, c.public_link, c.audience_size, c.languages FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id > ? ORDER BY c.id LIMIT 5000",
         ImportKind::Touchpoints => "SELECT t.id, t.external_id, a.external_id, t.kind, t.occurred_on, t.staff, \
             (SELECT {agg} FROM touchpoint_contacts tc JOIN contacts c ON c.id = tc.contact_id WHERE tc.touchpoint_id = t.id), t.notes \
             FROM touchpoints t JOIN accounts a ON a.id = t.account_id WHERE t.id > ? ORDER BY t.id LIMIT 5000",

@@ -263,6 +263,7 @@ impl Store {
             match writer.and_then(|w| w.finish(c)).and_then(|n| self.audit(c, "import", kind.as_str(), None, &summary(&n), None, None).map(|_| n)) {
                 Ok(counts) => {
                     end(c, true)?;
+                    self.changed();
                     outcome.counts = counts;
                     outcome.committed = true;
                     Ok(())

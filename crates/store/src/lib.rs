@@ -2,6 +2,7 @@
 //! Operations are written once against `db::Conn`; each engine has its own migrations.
 
 mod accounts;
+mod advocates;
 mod audit;
 mod commitments;
 mod contacts;
@@ -12,6 +13,7 @@ mod import;
 mod migrate;
 mod nps;
 mod pool;
+mod references;
 mod privacy;
 mod secrets;
 mod postgres;
@@ -21,9 +23,11 @@ mod touchpoints;
 mod users;
 
 pub use accounts::{Counts, ValueSummary};
+pub use advocates::{ActivityRecord, AdvocateProfile, AdvocateRow, Incentive, ProgramSettings, Snapshot};
 pub use audit::{AuditEntry, AuditFilter};
+pub use references::{ActivityCount, Gap, ProgramReport, ReferenceRequest, RequestFilter, RequestStep};
 pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
-pub use users::{ApiToken, Session, User, SESSION_IDLE};
+pub use users::{ApiToken, Session, User, UserChange, SESSION_IDLE};
 pub use export::export_csv;
 pub use import::{ImportCounts, ImportOutcome};
 
@@ -82,9 +86,18 @@ enum Engine {
 }
 
 /// Cheap to clone; share one per process.
+/// State shared by every handle on one database in this process.
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// Bumped by every committed change, so caches know when they are stale.
+    pub(crate) generation: std::sync::atomic::AtomicU64,
+    pub(crate) snapshot: std::sync::Mutex<Option<Arc<advocates::Snapshot>>>,
+}
+
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<Engine>,
+    pub(crate) shared: Arc<Shared>,
     /// Who the changes made through this handle are recorded as (the audit log).
     actor: peerstage_core::Actor,
 }
@@ -116,14 +129,14 @@ impl Store {
             let pool = Pool::new(6, move || sqlite::SqliteConn::open(&p));
             Engine::Sqlite { pool, path }
         };
-        let store = Store { engine: Arc::new(engine), actor: peerstage_core::Actor::cli() };
+        let store = Store { engine: Arc::new(engine), shared: Default::default(), actor: peerstage_core::Actor::cli() };
         store.with_conn(migrate::run)?;
         Ok(store)
     }
 
     /// The same store, recording changes as made by `actor`.
     pub fn acting_as(&self, actor: peerstage_core::Actor) -> Store {
-        Store { engine: self.engine.clone(), actor }
+        Store { engine: self.engine.clone(), shared: self.shared.clone(), actor }
     }
 
     pub fn actor(&self) -> &peerstage_core::Actor {
@@ -176,6 +189,7 @@ impl Store {
             match f(c) {
                 Ok(v) => {
                     c.batch("COMMIT")?;
+                    self.changed();
                     Ok(v)
                 }
                 Err(e) => {
@@ -184,6 +198,11 @@ impl Store {
                 }
             }
         })
+    }
+
+    /// Marks cached derived data (advocate scores, matching candidates) stale.
+    pub(crate) fn changed(&self) {
+        self.shared.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// A consistent copy of an SQLite database while it is in use (`VACUUM INTO`).

@@ -6,10 +6,12 @@ use crate::Result;
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_customers.sql")),
     (2, include_str!("../migrations/sqlite/0002_access.sql")),
+    (3, include_str!("../migrations/sqlite/0003_advocacy.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_customers.sql")),
     (2, include_str!("../migrations/postgres/0002_access.sql")),
+    (3, include_str!("../migrations/postgres/0003_advocacy.sql")),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {

@@ -40,7 +40,8 @@ impl Store {
 
     /// Removes a contact's personal data. The record, its touchpoints and NPS responses stay
     /// (so counts and scores are unchanged) with the person's name taken out of their text;
-    /// earlier audit entries about the contact lose their values.
+    /// earlier audit entries about the contact lose their values, and those about their
+    /// touchpoints and NPS responses lose the person's name, email and phone.
     pub fn erase_contact(&self, contact_id: i64) -> Result<()> {
         let contact = self.get_contact(contact_id)?;
         let mut names: Vec<String> = vec![contact.data.name.clone()];
@@ -85,6 +86,29 @@ impl Store {
             for r in comments {
                 c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
             }
+            // Earlier entries about their touchpoints and NPS responses name them too (contact
+            // names, notes, comments): take the person out of those values as well.
+            let related = c.query(
+                "SELECT a.id, a.summary, a.before_json, a.after_json FROM audit_log a WHERE \
+                 (a.entity = 'touchpoint' AND a.entity_id IN (SELECT touchpoint_id FROM touchpoint_contacts WHERE contact_id = ?)) \
+                 OR (a.entity = 'nps_response' AND a.entity_id IN (SELECT id FROM nps_responses WHERE contact_id = ?))",
+                &[Value::Int(contact_id), Value::Int(contact_id)],
+            )?;
+            for r in related {
+                let json = |text: Option<String>| {
+                    text.map(|t| match serde_json::from_str::<serde_json::Value>(&t) {
+                        Ok(mut v) => {
+                            scrub_strings(&mut v, &scrub);
+                            v.to_string()
+                        }
+                        Err(_) => scrub(&t),
+                    })
+                };
+                c.execute(
+                    "UPDATE audit_log SET summary = ?, before_json = ?, after_json = ? WHERE id = ?",
+                    &[Value::Text(scrub(&r.text(1))), Value::from(json(r.opt_text(2))), Value::from(json(r.opt_text(3))), Value::Int(r.int(0))],
+                )?;
+            }
             c.execute(
                 "UPDATE audit_log SET before_json = NULL, after_json = NULL, summary = ? WHERE entity = 'contact' AND entity_id = ?",
                 &[Value::from("(erased)"), Value::Int(contact_id)],
@@ -92,5 +116,15 @@ impl Store {
             self.audit(c, "erase", "contact", Some(contact_id), "personal data erased", None, None)?;
             Ok(())
         })
+    }
+}
+
+/// Applies `scrub` to every string in a JSON value, keys excepted.
+fn scrub_strings(v: &mut serde_json::Value, scrub: &dyn Fn(&str) -> String) {
+    match v {
+        serde_json::Value::String(s) => *s = scrub(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| scrub_strings(i, scrub)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|i| scrub_strings(i, scrub)),
+        _ => {}
     }
 }

@@ -57,6 +57,28 @@ fn user_from(r: &Row) -> User {
     }
 }
 
+/// A change to a user made by an administrator; `None` keeps the current value.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// How many enabled administrators there are. On PostgreSQL their rows are locked until the
+/// transaction ends, so two administrators demoting each other at once cannot both succeed
+/// (SQLite transactions here are `BEGIN IMMEDIATE`, which serialises writers already).
+fn active_admins(c: &mut dyn Conn) -> Result<i64> {
+    let lock = match c.dialect() {
+        crate::db::Dialect::Postgres => " FOR UPDATE",
+        crate::db::Dialect::Sqlite => "",
+    };
+    Ok(c.query(
+        &format!("SELECT id FROM users WHERE role = 'admin' AND disabled = ?{lock}"),
+        &[Value::Bool(false)],
+    )?
+    .len() as i64)
+}
+
 fn get_user(c: &mut dyn Conn, id: i64) -> Result<User> {
     c.query_one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"), &[Value::Int(id)])?
         .map(|r| user_from(&r))
@@ -107,10 +129,42 @@ impl Store {
 
     /// Disables or re-enables a user; disabling ends their sessions and revokes their tokens.
     pub fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<User> {
+        self.update_user(id, &UserChange { role: None, disabled: Some(disabled) })
+    }
+
+    pub fn set_user_role(&self, id: i64, role: Role) -> Result<User> {
+        self.update_user(id, &UserChange { role: Some(role), disabled: None })
+    }
+
+    /// Changes a user's role and/or status in one transaction. Refused, as a conflict on
+    /// the field concerned: disabling oneself, and leaving no enabled administrator.
+    pub fn update_user(&self, id: i64, change: &UserChange) -> Result<User> {
         self.transaction(|c| {
             let before = get_user(c, id)?;
-            c.execute("UPDATE users SET disabled = ? WHERE id = ?", &[Value::Bool(disabled), Value::Int(id)])?;
-            if disabled {
+            let role = change.role.unwrap_or(before.role);
+            let disabled = change.disabled.unwrap_or(before.disabled);
+            if role == before.role && disabled == before.disabled {
+                return Ok(before);
+            }
+            if disabled && !before.disabled && self.actor.user_id == Some(id) {
+                return Err(StoreError::Conflict {
+                    field: "disabled".into(),
+                    reason: "you cannot disable your own account; ask another administrator".into(),
+                });
+            }
+            let loses_admin = before.role == Role::Admin && !before.disabled && (role != Role::Admin || disabled);
+            if loses_admin && active_admins(c)? <= 1 {
+                let field = if role != Role::Admin { "role" } else { "disabled" };
+                return Err(StoreError::Conflict {
+                    field: field.into(),
+                    reason: format!("{} is the last active administrator; make another user an administrator first", before.email),
+                });
+            }
+            c.execute(
+                "UPDATE users SET role = ?, disabled = ? WHERE id = ?",
+                &[Value::from(role.as_str()), Value::Bool(disabled), Value::Int(id)],
+            )?;
+            if disabled && !before.disabled {
                 c.execute("DELETE FROM sessions WHERE user_id = ?", &[Value::Int(id)])?;
                 c.execute(
                     "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
@@ -118,18 +172,22 @@ impl Store {
                 )?;
             }
             let after = get_user(c, id)?;
-            let what = if disabled { "disabled" } else { "enabled" };
-            self.audit(c, "update", "user", Some(id), &format!("{what} {}", after.email), Some(serde_json::to_value(&before).unwrap_or_default()), Some(serde_json::to_value(&after).unwrap_or_default()))?;
-            Ok(after)
-        })
-    }
-
-    pub fn set_user_role(&self, id: i64, role: Role) -> Result<User> {
-        self.transaction(|c| {
-            let before = get_user(c, id)?;
-            c.execute("UPDATE users SET role = ? WHERE id = ?", &[Value::from(role.as_str()), Value::Int(id)])?;
-            let after = get_user(c, id)?;
-            self.audit(c, "update", "user", Some(id), &format!("role of {} set to {role}", after.email), Some(serde_json::to_value(&before).unwrap_or_default()), Some(serde_json::to_value(&after).unwrap_or_default()))?;
+            let mut what = Vec::new();
+            if role != before.role {
+                what.push(format!("role of {} set to {role}", after.email));
+            }
+            if disabled != before.disabled {
+                what.push(format!("{} {}", if disabled { "disabled" } else { "enabled" }, after.email));
+            }
+            self.audit(
+                c,
+                "update",
+                "user",
+                Some(id),
+                &what.join("; "),
+                Some(serde_json::to_value(&before).unwrap_or_default()),
+                Some(serde_json::to_value(&after).unwrap_or_default()),
+            )?;
             Ok(after)
         })
     }
@@ -282,4 +340,46 @@ fn list_tokens(c: &mut dyn Conn, id: Option<i64>) -> Result<Vec<ApiToken>> {
         revoked_at: r.opt_time(6),
     })
     .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+
+    #[test]
+    fn the_last_admin_stays_and_nobody_disables_themself() {
+        for db in TestDb::all() {
+            let s = &db.store;
+            let ada = s.add_user("ada@example.com", Role::Admin, "long enough pw").unwrap();
+            let bob = s.add_user("bob@example.com", Role::Viewer, "long enough pw").unwrap();
+            let conflict_on = |r: Result<User>| match r {
+                Err(StoreError::Conflict { field, .. }) => field,
+                other => panic!("expected a conflict, got {other:?}"),
+            };
+            // The only administrator keeps the role and stays enabled, whoever asks.
+            assert_eq!(conflict_on(s.set_user_role(ada.id, Role::Manager)), "role");
+            assert_eq!(conflict_on(s.set_user_disabled(ada.id, true)), "disabled");
+            // Nobody disables their own account, even with another administrator around.
+            let as_ada = s.acting_as(ada.actor());
+            s.set_user_role(bob.id, Role::Admin).unwrap();
+            assert_eq!(conflict_on(as_ada.set_user_disabled(ada.id, true)), "disabled");
+            // With two, one may step down; then the other is the last again.
+            let ada2 = as_ada.update_user(ada.id, &UserChange { role: Some(Role::Manager), disabled: None }).unwrap();
+            assert_eq!(ada2.role, Role::Manager);
+            assert_eq!(conflict_on(s.set_user_role(bob.id, Role::Sales)), "role");
+            // A disabled admin does not count as active.
+            s.set_user_role(ada.id, Role::Admin).unwrap();
+            s.set_user_disabled(ada.id, true).unwrap();
+            assert_eq!(conflict_on(s.set_user_disabled(bob.id, true)), "disabled");
+            // Re-enabling is always allowed and changes nothing else.
+            let back = s.set_user_disabled(ada.id, false).unwrap();
+            assert!(!back.disabled && back.role == Role::Admin);
+            // Refusals leave no audit entry; each change leaves one.
+            let changes = s
+                .list_audit(&crate::AuditFilter { entity: Some("user".into()), action: Some("update".into()), ..Default::default() })
+                .unwrap();
+            assert_eq!(changes.total, 5);
+        }
+    }
 }

@@ -1,0 +1,607 @@
+//! Reference requests (B3): what a rep needs for a deal, and matching that ranks advocates
+//! who fit, explains every score, and says why near-candidates were left out. Hard rules
+//! (consent, do-not-contact, at-risk, fatigue) are never traded for a better fit.
+
+use crate::account::{Region, Segment};
+use crate::advocacy::Opportunity;
+use crate::contact::{ContactRole, ReferenceConsent};
+use serde::Serialize;
+
+crate::text_enum!(
+    SizeBand {
+        Small => "small", "1–199 employees";
+        Mid => "mid", "200–1,999 employees";
+        Large => "large", "2,000+ employees";
+    }
+);
+
+impl SizeBand {
+    pub fn of(employees: Option<i64>, segment: Option<Segment>) -> Option<SizeBand> {
+        match (employees, segment) {
+            (Some(n), _) if n >= 2000 => Some(SizeBand::Large),
+            (Some(n), _) if n >= 200 => Some(SizeBand::Mid),
+            (Some(_), _) => Some(SizeBand::Small),
+            (None, Some(Segment::Enterprise)) => Some(SizeBand::Large),
+            (None, Some(Segment::MidMarket)) => Some(SizeBand::Mid),
+            (None, Some(Segment::Smb)) => Some(SizeBand::Small),
+            (None, None) => None,
+        }
+    }
+}
+
+crate::text_enum!(
+    /// How senior a contact is; buyers want a peer with an equivalent vantage point.
+    Seniority {
+        Executive => "executive", "Executive (C-level, VP)";
+        Director => "director", "Director / head of";
+        Manager => "manager", "Manager / lead";
+        Individual => "individual", "Individual contributor";
+    }
+);
+
+impl Seniority {
+    /// From a job title, by its words.
+    pub fn from_title(title: &str) -> Seniority {
+        let t = format!(" {} ", title.to_lowercase().replace(['-', ',', '/'], " "));
+        let has = |w: &str| t.contains(&format!(" {w} "));
+        if ["ceo", "cfo", "cio", "cto", "coo", "cmo", "cro", "chief", "vp", "president", "evp", "svp"].iter().any(|w| has(w)) || t.contains("vice president") {
+            Seniority::Executive
+        } else if has("director") || has("head") {
+            Seniority::Director
+        } else if has("manager") || has("lead") || has("supervisor") {
+            Seniority::Manager
+        } else {
+            Seniority::Individual
+        }
+    }
+}
+
+crate::text_enum!(
+    RequestStatus {
+        Requested => "requested", "Requested";
+        Proposed => "proposed", "Proposed";
+        Asked => "asked", "Asked";
+        Accepted => "accepted", "Accepted";
+        Declined => "declined", "Declined";
+        Completed => "completed", "Completed";
+        Cancelled => "cancelled", "Cancelled";
+    }
+);
+
+impl RequestStatus {
+    /// The workflow: requested → proposed → asked → accepted / declined → completed.
+    /// A declined ask goes back to proposing another advocate.
+    pub fn can_move_to(self, next: RequestStatus) -> bool {
+        use RequestStatus::*;
+        matches!(
+            (self, next),
+            (Requested, Proposed)
+                | (Proposed, Asked)
+                | (Proposed, Proposed)
+                | (Asked, Accepted)
+                | (Asked, Declined)
+                | (Declined, Proposed)
+                | (Accepted, Completed)
+                | (Requested | Proposed | Asked | Accepted | Declined, Cancelled)
+        )
+    }
+}
+
+crate::text_enum!(
+    DealOutcome {
+        Open => "open", "Open";
+        Won => "won", "Won";
+        Lost => "lost", "Lost";
+    }
+);
+
+/// One criterion and whether it must match.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Criterion<T> {
+    pub value: T,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Criteria {
+    pub industry: Option<Criterion<String>>,
+    pub region: Option<Criterion<Region>>,
+    pub country: Option<Criterion<String>>,
+    pub size: Option<Criterion<SizeBand>>,
+    pub products: Option<Criterion<Vec<String>>>,
+    pub topics: Option<Criterion<Vec<String>>>,
+    pub persona_role: Option<Criterion<ContactRole>>,
+    pub seniority: Option<Criterion<Seniority>>,
+    pub language: Option<Criterion<String>>,
+}
+
+/// The fields a request form, JSON body or CLI flags carry. Each criterion `X` may come
+/// with `X_required` (yes/no; default preferred, except industry and activity-defining ones).
+pub const REQUEST_FIELDS: &[&str] = &[
+    "prospect_account_id",
+    "prospect_name",
+    "deal_value",
+    "needed_by",
+    "activity",
+    "notes",
+    "industry",
+    "industry_required",
+    "region",
+    "region_required",
+    "country",
+    "country_required",
+    "size",
+    "size_required",
+    "products",
+    "products_required",
+    "topics",
+    "topics_required",
+    "persona_role",
+    "persona_role_required",
+    "seniority",
+    "seniority_required",
+    "language",
+    "language_required",
+];
+
+/// A rep's request for a reference (B3), validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewRequest {
+    pub prospect_account_id: Option<i64>,
+    pub prospect_name: String,
+    pub deal_value: i64,
+    pub needed_by: Option<chrono::NaiveDate>,
+    pub activity: Opportunity,
+    pub criteria: Criteria,
+    pub notes: Option<String>,
+}
+
+fn crit<T>(
+    f: &crate::Fields,
+    e: &mut crate::FieldErrors,
+    name: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<Criterion<T>> {
+    let raw = f.get(name).trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let required_key = format!("{name}_required");
+    let required = e.check(&required_key, crate::parse::bool_or(f.get(&required_key), false)).unwrap_or(false);
+    e.check(name, parse(raw)).map(|value| Criterion { value, required })
+}
+
+impl NewRequest {
+    /// `prospect_name` may be empty when `prospect_account_id` names the account; the caller
+    /// fills the name in from storage.
+    pub fn from_fields(f: &crate::Fields) -> Result<Self, crate::FieldErrors> {
+        use crate::parse;
+        let mut e = crate::FieldErrors::new();
+        let prospect_account_id = e.check("prospect_account_id", parse::optional_int(f.get("prospect_account_id"), 1, i64::MAX)).flatten();
+        let prospect_name = e.check("prospect_name", parse::optional_text(f.get("prospect_name"), 200)).flatten();
+        if prospect_account_id.is_none() && prospect_name.is_none() {
+            e.add("prospect_name", "name the prospect, or pick their account");
+        }
+        let deal_value = e.check("deal_value", parse::optional_money(f.get("deal_value"))).flatten().unwrap_or(0);
+        let needed_by = e.check("needed_by", parse::optional_date(f.get("needed_by"))).flatten();
+        let activity = e.check(
+            "activity",
+            if f.get("activity").trim().is_empty() {
+                Err("is required".to_string())
+            } else {
+                Opportunity::parse(f.get("activity")).and_then(|o| {
+                    if o.is_reference_activity() {
+                        Ok(o)
+                    } else {
+                        Err(format!("{} is not a reference activity", o.label()))
+                    }
+                })
+            },
+        );
+        let notes = e.check("notes", parse::optional_text(f.get("notes"), 2000)).flatten();
+        let list = |s: &str| parse::list(s, 100).and_then(|l| if l.is_empty() { Err("is empty".to_string()) } else { Ok(l) });
+        let criteria = Criteria {
+            industry: crit(f, &mut e, "industry", |s| parse::required_text(s, 100)),
+            region: crit(f, &mut e, "region", Region::parse),
+            country: crit(f, &mut e, "country", |s| parse::required_text(s, 100)),
+            size: crit(f, &mut e, "size", SizeBand::parse),
+            products: crit(f, &mut e, "products", list),
+            topics: crit(f, &mut e, "topics", list),
+            persona_role: crit(f, &mut e, "persona_role", ContactRole::parse),
+            seniority: crit(f, &mut e, "seniority", Seniority::parse),
+            language: crit(f, &mut e, "language", |s| parse::required_text(s, 50)),
+        };
+        e.into_result(|| NewRequest {
+            prospect_account_id,
+            prospect_name: prospect_name.unwrap_or_default(),
+            deal_value,
+            needed_by,
+            activity: activity.expect("checked"),
+            criteria,
+            notes,
+        })
+    }
+}
+
+impl Criteria {
+    /// A short description, e.g. "industry Healthcare (required), region EMEA".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        let mut add = |name: &str, v: String, req: bool| parts.push(format!("{name} {v}{}", if req { " (required)" } else { "" }));
+        if let Some(c) = &self.industry {
+            add("industry", c.value.clone(), c.required);
+        }
+        if let Some(c) = &self.region {
+            add("region", c.value.label().into(), c.required);
+        }
+        if let Some(c) = &self.country {
+            add("country", c.value.clone(), c.required);
+        }
+        if let Some(c) = &self.size {
+            add("size", c.value.label().into(), c.required);
+        }
+        if let Some(c) = &self.products {
+            add("products", c.value.join(", "), c.required);
+        }
+        if let Some(c) = &self.topics {
+            add("topics", c.value.join(", "), c.required);
+        }
+        if let Some(c) = &self.persona_role {
+            add("persona", c.value.label().into(), c.required);
+        }
+        if let Some(c) = &self.seniority {
+            add("seniority", c.value.label().into(), c.required);
+        }
+        if let Some(c) = &self.language {
+            add("language", c.value.clone(), c.required);
+        }
+        if parts.is_empty() {
+            "any customer".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// What matching knows about one contact.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Candidate {
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub title: Option<String>,
+    pub role: Option<ContactRole>,
+    pub languages: Vec<String>,
+    pub topics: Vec<String>,
+    pub account_id: i64,
+    pub account_name: String,
+    pub industry: Option<String>,
+    pub region: Option<Region>,
+    pub country: Option<String>,
+    pub employees: Option<i64>,
+    pub segment: Option<Segment>,
+    pub products: Vec<String>,
+    pub at_risk: bool,
+    pub consent: ReferenceConsent,
+    pub do_not_contact: bool,
+    pub advocate_score: u32,
+    /// Reference activities of this contact in the fatigue window.
+    pub recent_activities: u32,
+    /// Reference activities of anyone at this account in the fatigue window.
+    pub account_recent_activities: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MatchConfig {
+    /// Most reference activities per advocate in the window (default 3 in 90 days).
+    pub fatigue_limit: u32,
+    pub fatigue_window_days: u32,
+    /// Points taken off per recent activity of the same account, to spread the load.
+    pub spread_penalty: f64,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig { fatigue_limit: 3, fatigue_window_days: 90, spread_penalty: 6.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionResult {
+    pub criterion: &'static str,
+    pub wanted: String,
+    pub required: bool,
+    pub matched: bool,
+    pub points: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ranked {
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub title: Option<String>,
+    pub account_id: i64,
+    #[serde(rename = "account")]
+    pub account_name: String,
+    pub score: f64,
+    pub criteria: Vec<CriterionResult>,
+    pub advocate_score: u32,
+    pub recent_activities: u32,
+    pub account_recent_activities: u32,
+    /// Consent is "ask first": the advocate must agree before being named.
+    pub ask_first: bool,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Excluded {
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub account_name: String,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MatchResult {
+    pub candidates: Vec<Ranked>,
+    /// Contacts that fit the required criteria (or missed one) but were left out, and why.
+    pub excluded: Vec<Excluded>,
+}
+
+fn eq_text(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+fn overlap(wanted: &[String], have: &[String]) -> f64 {
+    if wanted.is_empty() {
+        return 1.0;
+    }
+    let hits = wanted.iter().filter(|w| have.iter().any(|h| eq_text(h, w) || h.to_lowercase().contains(&w.to_lowercase()))).count();
+    hits as f64 / wanted.len() as f64
+}
+
+const CRITERION_POINTS: f64 = 10.0;
+
+/// Checks every criterion for one candidate.
+fn evaluate(c: &Criteria, k: &Candidate) -> Vec<CriterionResult> {
+    let mut out = Vec::new();
+    let mut check = |name: &'static str, wanted: String, required: bool, strength: f64| {
+        out.push(CriterionResult { criterion: name, wanted, required, matched: strength > 0.0, points: CRITERION_POINTS * strength });
+    };
+    if let Some(x) = &c.industry {
+        check("industry", x.value.clone(), x.required, k.industry.as_deref().is_some_and(|i| eq_text(i, &x.value)) as u8 as f64);
+    }
+    if let Some(x) = &c.region {
+        check("region", x.value.label().into(), x.required, (k.region == Some(x.value)) as u8 as f64);
+    }
+    if let Some(x) = &c.country {
+        check("country", x.value.clone(), x.required, k.country.as_deref().is_some_and(|i| eq_text(i, &x.value)) as u8 as f64);
+    }
+    if let Some(x) = &c.size {
+        check("size", x.value.label().into(), x.required, (SizeBand::of(k.employees, k.segment) == Some(x.value)) as u8 as f64);
+    }
+    if let Some(x) = &c.products {
+        check("products", x.value.join(", "), x.required, overlap(&x.value, &k.products));
+    }
+    if let Some(x) = &c.topics {
+        check("topics", x.value.join(", "), x.required, overlap(&x.value, &k.topics));
+    }
+    if let Some(x) = &c.persona_role {
+        check("persona_role", x.value.label().into(), x.required, (k.role == Some(x.value)) as u8 as f64);
+    }
+    if let Some(x) = &c.seniority {
+        let s = Seniority::from_title(k.title.as_deref().unwrap_or(""));
+        check("seniority", x.value.label().into(), x.required, (s == x.value) as u8 as f64);
+    }
+    if let Some(x) = &c.language {
+        check("language", x.value.clone(), x.required, k.languages.iter().any(|l| eq_text(l, &x.value)) as u8 as f64);
+    }
+    out
+}
+
+/// Hard rules: reasons a candidate may not be proposed at all.
+fn hard_rule_failures(k: &Candidate, cfg: &MatchConfig) -> Vec<String> {
+    let mut r = Vec::new();
+    if k.consent == ReferenceConsent::No {
+        r.push("no reference consent".to_string());
+    }
+    if k.do_not_contact {
+        r.push("do not contact".to_string());
+    }
+    if k.at_risk {
+        r.push("account is at risk".to_string());
+    }
+    if k.recent_activities >= cfg.fatigue_limit {
+        r.push(format!(
+            "fatigued: {} reference activities in the last {} days (limit {})",
+            k.recent_activities, cfg.fatigue_window_days, cfg.fatigue_limit
+        ));
+    }
+    r
+}
+
+/// Ranks candidates for a request. `limit` caps the ranked list and the excluded list.
+pub fn rank(criteria: &Criteria, candidates: &[Candidate], cfg: &MatchConfig, limit: usize) -> MatchResult {
+    let mut ranked = Vec::new();
+    let mut excluded = Vec::new();
+    for k in candidates {
+        let results = evaluate(criteria, k);
+        let missed_required: Vec<&CriterionResult> = results.iter().filter(|r| r.required && !r.matched).collect();
+        let failures = hard_rule_failures(k, cfg);
+        // Near-candidates: fit every required criterion but one, or fit all and broke a rule.
+        if missed_required.len() > 1 || (missed_required.len() == 1 && !failures.is_empty()) {
+            continue;
+        }
+        if !missed_required.is_empty() || !failures.is_empty() {
+            let missed = missed_required.len();
+            let mut reasons = failures;
+            for m in missed_required {
+                reasons.push(format!("{} is not {}", m.criterion.replace('_', " "), m.wanted));
+            }
+            excluded.push(((missed, std::cmp::Reverse(k.advocate_score)), Excluded { contact_id: k.contact_id, contact_name: k.contact_name.clone(), account_name: k.account_name.clone(), reasons }));
+            continue;
+        }
+        let fit: f64 = results.iter().map(|r| r.points).sum();
+        let max_fit = results.len() as f64 * CRITERION_POINTS;
+        let fit_share = if max_fit > 0.0 { fit / max_fit } else { 1.0 };
+        let load = 4.0 * k.recent_activities as f64;
+        let spread = cfg.spread_penalty * k.account_recent_activities as f64;
+        let score = (60.0 * fit_share + 0.4 * k.advocate_score as f64 - load - spread).max(0.0);
+        let mut reasons = Vec::new();
+        for r in &results {
+            if r.matched {
+                reasons.push(format!("{} matches ({})", r.criterion.replace('_', " "), r.wanted));
+            } else {
+                reasons.push(format!("preferred {} not matched ({})", r.criterion.replace('_', " "), r.wanted));
+            }
+        }
+        reasons.push(format!("advocate score {}", k.advocate_score));
+        if k.recent_activities > 0 || k.account_recent_activities > 0 {
+            reasons.push(format!(
+                "recent load: {} activities for this advocate, {} for the account",
+                k.recent_activities, k.account_recent_activities
+            ));
+        }
+        let ask_first = k.consent == ReferenceConsent::AskFirst;
+        if ask_first {
+            reasons.push("consent is ask first: check with them before naming them".into());
+        }
+        ranked.push(Ranked {
+            contact_id: k.contact_id,
+            contact_name: k.contact_name.clone(),
+            title: k.title.clone(),
+            account_id: k.account_id,
+            account_name: k.account_name.clone(),
+            score: (score * 10.0).round() / 10.0,
+            criteria: results,
+            advocate_score: k.advocate_score,
+            recent_activities: k.recent_activities,
+            account_recent_activities: k.account_recent_activities,
+            ask_first,
+            reasons,
+        });
+    }
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.contact_id.cmp(&b.contact_id)));
+    ranked.truncate(limit);
+    // Those who fit but broke a rule first, then those one criterion away; better advocates first.
+    excluded.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.contact_id.cmp(&b.1.contact_id)));
+    MatchResult { candidates: ranked, excluded: excluded.into_iter().take(limit).map(|(_, e)| e).collect() }
+}
+
+/// The activity types a rep can request.
+pub fn reference_activities() -> Vec<Opportunity> {
+    Opportunity::ALL.iter().copied().filter(|o| o.is_reference_activity()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(id: i64, industry: &str) -> Candidate {
+        Candidate {
+            contact_id: id,
+            contact_name: format!("C{id}"),
+            account_id: id,
+            account_name: format!("A{id}"),
+            industry: Some(industry.into()),
+            region: Some(Region::Emea),
+            consent: ReferenceConsent::Yes,
+            advocate_score: 50,
+            ..Default::default()
+        }
+    }
+
+    fn industry(v: &str, required: bool) -> Criteria {
+        Criteria { industry: Some(Criterion { value: v.into(), required }), ..Default::default() }
+    }
+
+    #[test]
+    fn required_criterion_filters_and_preferred_only_ranks() {
+        let ks = vec![cand(1, "Retail"), cand(2, "Healthcare")];
+        let r = rank(&industry("Healthcare", true), &ks, &MatchConfig::default(), 10);
+        assert_eq!(r.candidates.iter().map(|c| c.contact_id).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(r.excluded[0].contact_id, 1);
+        assert!(r.excluded[0].reasons[0].contains("industry is not Healthcare"));
+        let p = rank(&industry("Healthcare", false), &ks, &MatchConfig::default(), 10);
+        assert_eq!(p.candidates.iter().map(|c| c.contact_id).collect::<Vec<_>>(), vec![2, 1]);
+    }
+
+    #[test]
+    fn hard_rules_exclude_with_reasons() {
+        let mut no = cand(1, "Retail");
+        no.consent = ReferenceConsent::No;
+        let mut dnc = cand(2, "Retail");
+        dnc.do_not_contact = true;
+        let mut risky = cand(3, "Retail");
+        risky.at_risk = true;
+        let mut tired = cand(4, "Retail");
+        tired.recent_activities = 3;
+        let mut ask = cand(5, "Retail");
+        ask.consent = ReferenceConsent::AskFirst;
+        let r = rank(&industry("Retail", true), &[no, dnc, risky, tired, ask], &MatchConfig::default(), 10);
+        assert_eq!(r.candidates.len(), 1);
+        assert!(r.candidates[0].ask_first);
+        let reasons: Vec<String> = r.excluded.iter().map(|e| e.reasons.join(";")).collect();
+        assert!(reasons.iter().any(|x| x.contains("no reference consent")));
+        assert!(reasons.iter().any(|x| x.contains("do not contact")));
+        assert!(reasons.iter().any(|x| x.contains("at risk")));
+        assert!(reasons.iter().any(|x| x.contains("fatigued: 3")));
+        let relaxed = MatchConfig { fatigue_limit: 4, ..Default::default() };
+        let mut tired = cand(4, "Retail");
+        tired.recent_activities = 3;
+        assert_eq!(rank(&industry("Retail", true), &[tired], &relaxed, 10).candidates.len(), 1);
+    }
+
+    #[test]
+    fn load_is_spread_across_accounts() {
+        let mut busy = cand(1, "Retail");
+        busy.advocate_score = 60;
+        busy.account_recent_activities = 2;
+        let mut fresh = cand(2, "Retail");
+        fresh.advocate_score = 55;
+        let r = rank(&industry("Retail", true), &[busy, fresh], &MatchConfig::default(), 10);
+        assert_eq!(r.candidates[0].contact_id, 2, "{:?}", r.candidates);
+    }
+
+    #[test]
+    fn request_fields_parse_with_required_flags() {
+        let f = crate::Fields::from_pairs([
+            ("prospect_name", "Acme"),
+            ("activity", "reference_call"),
+            ("industry", "Healthcare"),
+            ("industry_required", "yes"),
+            ("products", "A; B"),
+            ("deal_value", "120,000"),
+        ]);
+        let r = NewRequest::from_fields(&f).unwrap();
+        assert!(r.criteria.industry.as_ref().unwrap().required);
+        assert!(!r.criteria.products.as_ref().unwrap().required);
+        assert_eq!(r.deal_value, 120_000);
+        assert_eq!(r.criteria.describe(), "industry Healthcare (required), products A, B");
+        let bad = NewRequest::from_fields(&crate::Fields::from_pairs([("activity", "beta"), ("region", "Mars")])).unwrap_err();
+        assert!(bad.get("activity").unwrap().contains("not a reference activity"));
+        assert!(bad.get("region").is_some());
+        assert!(bad.get("prospect_name").is_some());
+    }
+
+    #[test]
+    fn seniority_comes_from_titles() {
+        assert_eq!(Seniority::from_title("VP Operations"), Seniority::Executive);
+        assert_eq!(Seniority::from_title("Chief Information Officer"), Seniority::Executive);
+        assert_eq!(Seniority::from_title("Director of IT"), Seniority::Director);
+        assert_eq!(Seniority::from_title("Head of Customer Service"), Seniority::Director);
+        assert_eq!(Seniority::from_title("Operations Manager"), Seniority::Manager);
+        assert_eq!(Seniority::from_title("Data Analyst"), Seniority::Individual);
+    }
+
+    #[test]
+    fn workflow_moves_only_forward() {
+        use RequestStatus::*;
+        assert!(Requested.can_move_to(Proposed));
+        assert!(Asked.can_move_to(Declined) && Declined.can_move_to(Proposed));
+        assert!(!Requested.can_move_to(Completed));
+        assert!(!Completed.can_move_to(Requested));
+        assert_eq!(SizeBand::of(Some(2500), None), Some(SizeBand::Large));
+        assert_eq!(SizeBand::of(None, Some(Segment::Smb)), Some(SizeBand::Small));
+    }
+}
