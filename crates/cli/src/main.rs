@@ -32,6 +32,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run; the size of the biggest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Fill the database with a realistic demo company (deterministic for a seed)
@@ -188,6 +190,11 @@ pub(crate) enum PrivacyCommand {
 }
 
 fn main() {
+    // Exit quietly when the reader of our output goes away (`peerstage export … | head`).
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_max_level(if std::env::var("PEERSTAGE_DEBUG").is_ok() {
             tracing::Level::DEBUG
@@ -271,6 +278,8 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
         bar.set_label_count(kind.as_str(), done)
     })?;
     bar.finish();
+    let advocacy = store.seed_advocacy(seed, today)?;
+    eprintln!("advocate program: {advocacy} activities, with reference requests at every stage");
     if store.find_user(DEMO_ADMIN)?.is_none() {
         store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;
         eprintln!("demo administrator: {DEMO_ADMIN} / {DEMO_PASSWORD} (change it, or disable it, before real use)");
@@ -309,12 +318,14 @@ fn serve(url: &str, bind: &str, secure_cookies: bool) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        let app = peerstage_web::app(peerstage_web::AppState::new(store.clone()));
-        println!(
-            "peerstage is running on http://{addr}/ ({})",
-            store.describe()
-        );
-        axum::serve(listener, app)
+        let setup = state.setup_token.clone();
+        let app = peerstage_web::app(state);
+        println!("peerstage is running on http://{addr}/ ({})", store.describe());
+        if let Some(token) = setup {
+            println!("No users yet. Create the first administrator (this link works once): http://{addr}/setup?token={token}");
+            println!("or run: peerstage user add --email YOU@EXAMPLE.COM --role admin");
+        }
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

@@ -34,6 +34,7 @@ pub struct AuditFilter {
 impl Store {
     /// Records one change inside the caller's transaction, so the change and its record
     /// commit together.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn audit(
         &self,
         c: &mut dyn Conn,

@@ -241,6 +241,7 @@ impl Store {
 
 impl Store {
     /// Audits a change to one record, with its values before and after.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn audit_change<T: serde::Serialize>(
         &self,
         c: &mut dyn Conn,

@@ -44,6 +44,10 @@ impl Store {
     /// touchpoints and NPS responses lose the person's name, email and phone.
     pub fn erase_contact(&self, contact_id: i64) -> Result<()> {
         let contact = self.get_contact(contact_id)?;
+        if contact.erased_at.is_some() {
+            // Erasing again would scrub the placeholder name's words ("contact") from notes.
+            return Err(crate::StoreError::Conflict { field: "contact".into(), reason: "was already erased".into() });
+        }
         let mut names: Vec<String> = vec![contact.data.name.clone()];
         names.extend(contact.data.name.split_whitespace().filter(|p| p.chars().count() >= 3).map(str::to_string));
         for v in [&contact.data.email, &contact.data.phone, &contact.data.public_link].into_iter().flatten() {
@@ -58,10 +62,10 @@ impl Store {
             out
         };
         self.transaction(|c| {
-            c.execute(
+            let updated = c.execute(
                 "UPDATE contacts SET name = ?, title = NULL, email = NULL, phone = NULL, city = NULL, topics = '', \
-                 public_link = NULL, audience_size = NULL, reference_consent = 'no', do_not_contact = ?, \
-                 erased_at = ?, consent_changed_at = ?, consent_changed_by = ?, updated_at = ? WHERE id = ?",
+                 public_link = NULL, audience_size = NULL, languages = '', reference_consent = 'no', do_not_contact = ?, \
+                 erased_at = ?, consent_changed_at = ?, consent_changed_by = ?, updated_at = ? WHERE id = ? AND erased_at IS NULL",
                 &[
                     Value::Text(format!("Erased contact {contact_id}")),
                     Value::Bool(true),
@@ -72,6 +76,9 @@ impl Store {
                     Value::Int(contact_id),
                 ],
             )?;
+            if updated == 0 {
+                return Err(crate::StoreError::Conflict { field: "contact".into(), reason: "was already erased".into() });
+            }
             let notes = c.query(
                 "SELECT t.id, t.notes FROM touchpoints t JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id WHERE tc.contact_id = ? AND t.notes IS NOT NULL",
                 &[Value::Int(contact_id)],

@@ -249,11 +249,21 @@ impl Store {
             let advocate = match to {
                 RequestStatus::Proposed | RequestStatus::Asked => {
                     let cid = contact_id.or(before.advocate_contact_id).ok_or_else(|| FieldErrors::single("contact_id", "choose the advocate"))?;
-                    let ok = c.query_one("SELECT reference_consent, do_not_contact FROM contacts WHERE id = ?", &[Value::Int(cid)])?;
+                    let ok = c.query_one(
+                        "SELECT c.reference_consent, c.do_not_contact, c.account_id, a.lifecycle FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
+                        &[Value::Int(cid)],
+                    )?;
                     match ok {
                         None => return Err(FieldErrors::single("contact_id", format!("no contact has id {cid}")).into()),
                         Some(r) if r.text(0) == "no" || r.bool(1) => {
                             return Err(FieldErrors::single("contact_id", "this contact has not consented to be a reference, or must not be contacted").into())
+                        }
+                        // The same rules as matching: never the prospect's own account, only customers.
+                        Some(r) if Some(r.int(2)) == before.prospect_account_id => {
+                            return Err(FieldErrors::single("contact_id", "this contact works at the prospect's own account").into())
+                        }
+                        Some(r) if r.text(3) != "customer" => {
+                            return Err(FieldErrors::single("contact_id", "this contact's account is not a customer").into())
                         }
                         Some(_) => Some(cid),
                     }

@@ -320,6 +320,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Makes every session already expired, as if 12 hours had passed without use. For tests.
+    #[doc(hidden)]
+    pub fn expire_sessions_for_tests(&self) -> Result<()> {
+        self.with_conn(|c| {
+            c.execute("UPDATE sessions SET expires_at = ?", &[Value::Time(now() - Duration::minutes(1))])?;
+            Ok(())
+        })
+    }
+}
+
 fn list_tokens(c: &mut dyn Conn, id: Option<i64>) -> Result<Vec<ApiToken>> {
     let (filter, params) = match id {
         Some(id) => (" WHERE t.id = ?", vec![Value::Int(id)]),

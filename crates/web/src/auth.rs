@@ -120,15 +120,20 @@ pub async fn middleware(State(st): State<AppState>, req: Request, next: Next) ->
             return (StatusCode::SERVICE_UNAVAILABLE, "authentication is unavailable").into_response();
         }
     };
-    let req = if let (Some(expected), false) = (&user.csrf, matches!(method, Method::GET | Method::HEAD | Method::OPTIONS)) {
-        match check_csrf(req, expected).await {
-            Ok(req) => req,
-            Err(resp) => return resp,
-        }
-    } else {
-        req
-    };
-    CURRENT.scope(user, next.run(req)).await
+    let expected = user.csrf.clone().filter(|_| !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS));
+    // Inside the user's scope, so a refusal renders as a page of the site for them.
+    CURRENT
+        .scope(user, async move {
+            let req = match expected {
+                Some(expected) => match check_csrf(req, &expected).await {
+                    Ok(req) => req,
+                    Err(resp) => return resp,
+                },
+                None => req,
+            };
+            next.run(req).await
+        })
+        .await
 }
 
 /// Cookie-authenticated changes must carry the session's CSRF token: in the `csrf` form

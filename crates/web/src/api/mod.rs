@@ -1,6 +1,8 @@
 //! JSON API under /api/v1. Bodies are JSON objects whose fields match the web forms and
 //! the CSV columns; errors are `{"error": …, "fields": [{"field", "reason"}]}`.
 
+mod access;
+mod advocacy;
 pub mod openapi;
 
 use crate::auth::{can, require_api};
@@ -26,6 +28,7 @@ use serde_json::json;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(advocacy::router())
         .route("/accounts", get(list_accounts).post(create_account))
         .route(
             "/accounts/{id}",
@@ -69,6 +72,7 @@ pub fn router() -> Router<AppState> {
             post(import).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
         .route("/export/{kind}", get(export))
+        .merge(access::router())
         .fallback(not_found)
 }
 
@@ -173,6 +177,21 @@ async fn delete_account(State(st): State<AppState>, Path(id): Path<String>) -> A
 
 // ---- contacts ----
 
+/// Reference consent and do-not-contact may be set only with ManageConsent (F3): 403 when
+/// they differ from the current values (`None`: a new contact's defaults, no and no).
+fn check_consent_allowed(d: &ContactData, current: Option<&ContactData>) -> ApiResult<()> {
+    let (consent, dnc) = current
+        .map(|c| (c.reference_consent, c.do_not_contact))
+        .unwrap_or((peerstage_core::ReferenceConsent::No, false));
+    if (d.reference_consent != consent || d.do_not_contact != dnc) && !can(Permission::ManageConsent) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "your role may not change reference_consent or do_not_contact",
+        ));
+    }
+    Ok(())
+}
+
 async fn list_contacts(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
@@ -203,6 +222,7 @@ async fn create_contact(
     let id = id_of(&id)?;
     only_known(&f, CONTACT_FIELDS)?;
     let d = ContactData::from_fields(id, &f)?;
+    check_consent_allowed(&d, None)?;
     Ok(created(st.run(move |s| s.create_contact(&d)).await?))
 }
 
@@ -225,6 +245,7 @@ async fn update_contact(
         current.data.account_id,
         &merged(current.data.to_fields(), &f),
     )?;
+    check_consent_allowed(&d, Some(&current.data))?;
     Ok(Json(st.run(move |s| s.update_contact(id, &d)).await?).into_response())
 }
 

@@ -37,6 +37,8 @@ fn op(summary: &str, tag: &str) -> Map<String, Value> {
         json!({
             "200": {"description": "OK", "content": {"application/json": {}}},
             "400": {"$ref": "#/components/responses/Error"},
+            "401": {"$ref": "#/components/responses/Error"},
+            "403": {"$ref": "#/components/responses/Error"},
             "404": {"$ref": "#/components/responses/Error"},
             "422": {"$ref": "#/components/responses/Error"}
         }),
@@ -65,7 +67,88 @@ fn query(names: &[(&str, &str)]) -> Value {
     )
 }
 
+/// F1–F3: users, API tokens and the audit log (administrators); privacy export and erasure.
+fn access_paths(paths: &mut Map<String, Value>) {
+    let status = |m: &mut Map<String, Value>, code: &str, description: &str| {
+        if let Some(r) = m.get_mut("responses").and_then(Value::as_object_mut) {
+            r.remove("200");
+            r.insert(code.into(), json!({"description": description, "content": {"application/json": {}}}));
+        }
+    };
+    let mut add_user = op("Add a user (administrators)", "admin");
+    status(&mut add_user, "201", "The user, without any password hash");
+    add_user["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+    paths.insert(
+        "/api/v1/users".into(),
+        json!({
+            "get": op("List users: id, email, role, disabled, created_at (administrators)", "admin"),
+            "post": with_body(add_user, "UserInput"),
+        }),
+    );
+    let mut update_user = op(
+        "Change a user's role or disable/enable them; 409 for disabling yourself or the last active administrator",
+        "admin",
+    );
+    update_user["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+    paths.insert(
+        "/api/v1/users/{id}".into(),
+        json!({"parameters": id_param(), "put": with_body(update_user, "UserUpdate")}),
+    );
+    let mut create_token = op(
+        "Create an API token for a user; the response's `secret` is shown only this once",
+        "admin",
+    );
+    status(&mut create_token, "201", "The token's record and its secret");
+    paths.insert(
+        "/api/v1/tokens".into(),
+        json!({
+            "get": op("List API tokens (never their secrets) (administrators)", "admin"),
+            "post": with_body(create_token, "TokenInput"),
+        }),
+    );
+    let mut revoke = op("Revoke an API token", "admin");
+    status(&mut revoke, "204", "Revoked");
+    paths.insert(
+        "/api/v1/tokens/{id}".into(),
+        json!({"parameters": id_param(), "delete": revoke}),
+    );
+    let mut audit = op("The audit log, newest first (administrators)", "admin");
+    audit.insert(
+        "parameters".into(),
+        query(&[
+            ("actor", "email of the user, or cli"),
+            ("action", "create, update, delete, import, erase"),
+            ("entity", "account, contact, touchpoint, commitment, nps_response, user, api_token, …"),
+            ("entity_id", "id of the record"),
+            ("since", "YYYY-MM-DD, inclusive"),
+            ("until", "YYYY-MM-DD, inclusive"),
+            ("page", "from 1"),
+            ("per_page", "1 to 500, default 50"),
+        ]),
+    );
+    paths.insert("/api/v1/audit".into(), json!({"get": audit}));
+    if let Some(contact) = paths.get_mut("/api/v1/contacts/{id}") {
+        contact["put"]["description"] = json!(
+            "Changing reference_consent or do_not_contact needs the ManageConsent permission (403 otherwise)."
+        );
+    }
+    paths.insert(
+        "/api/v1/contacts/{id}/privacy-export".into(),
+        json!({"parameters": id_param(), "get": op("Everything stored about a person: the contact, their touchpoints, NPS responses and history", "privacy")}),
+    );
+    let mut erase = op(
+        "Erase a person's data; touchpoints and NPS responses stay, without their name. 409 if already erased",
+        "privacy",
+    );
+    erase["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+    paths.insert(
+        "/api/v1/contacts/{id}/erase".into(),
+        json!({"parameters": id_param(), "post": erase}),
+    );
+}
+
 pub fn spec() -> Value {
+    let roles: Vec<&str> = peerstage_core::Role::ALL.iter().map(|r| r.as_str()).collect();
     let mut paths = Map::new();
     let mut list_accounts = op("List, search, filter, sort and page accounts", "accounts");
     list_accounts.insert(
@@ -192,6 +275,8 @@ pub fn spec() -> Value {
         json!({"parameters": kind_param, "get": export}),
     );
 
+    access_paths(&mut paths);
+
     json!({
         "openapi": "3.1.0",
         "info": {"title": "peerstage API", "version": env!("CARGO_PKG_VERSION"),
@@ -204,13 +289,28 @@ pub fn spec() -> Value {
                 "TouchpointInput": input_schema(TOUCHPOINT_FIELDS, &["kind", "occurred_on"]),
                 "CommitmentInput": input_schema(COMMITMENT_FIELDS, &["description"]),
                 "NpsInput": input_schema(NPS_FIELDS, &["score", "responded_on"]),
+                "UserInput": {"type": "object", "additionalProperties": false, "required": ["email", "role", "password"], "properties": {
+                    "email": {"type": "string", "format": "email"},
+                    "role": {"type": "string", "enum": roles},
+                    "password": {"type": "string", "minLength": peerstage_core::access::MIN_PASSWORD}
+                }},
+                "UserUpdate": {"type": "object", "additionalProperties": false, "properties": {
+                    "role": {"type": "string", "enum": roles},
+                    "disabled": {"type": ["boolean", "string"], "description": "true disables the user: their sessions end and their API tokens are revoked"}
+                }},
+                "TokenInput": {"type": "object", "additionalProperties": false, "required": ["user_id", "name"], "properties": {
+                    "user_id": {"type": ["integer", "string"]},
+                    "name": {"type": "string", "maxLength": 100}
+                }},
                 "Error": {"type": "object", "required": ["error"], "properties": {
                     "error": {"type": "string"},
                     "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "reason": {"type": "string"}}}}
                 }}
             },
-            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
-        }
+            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token (`peerstage token create`, or Admin → API tokens)"}}
+        },
+        "security": [{"bearer": []}]
     })
 }
 

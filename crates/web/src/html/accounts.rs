@@ -347,7 +347,7 @@ async fn show(
                 tbody {
                     @for c in &contacts {
                         tr {
-                            td { (c.data.name) @if c.data.do_not_contact { " " span.badge.bad { "Do not contact" } } }
+                            td { a href=(format!("/contacts/{}", c.id)) { (c.data.name) } (super::contacts::contact_badges(c)) }
                             td { (c.data.title.as_deref().unwrap_or("")) }
                             td.hide-narrow { (c.data.role.map(|r| r.label()).unwrap_or("")) }
                             td.hide-narrow { (c.data.email.as_deref().unwrap_or("")) }

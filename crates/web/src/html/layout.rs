@@ -9,6 +9,8 @@ const NAV: &[(&str, &str, &str, Permission)] = &[
     ("accounts", "/accounts", "Accounts", Permission::ReadCustomers),
     ("contacts", "/contacts", "Contacts", Permission::ReadCustomers),
     ("nps", "/nps", "NPS", Permission::ReadCustomers),
+    ("advocates", "/advocates", "Advocates", Permission::ReadCustomers),
+    ("references", "/references", "References", Permission::RequestReferences),
     ("value", "/value", "Value", Permission::ReadFinancials),
     ("transfer", "/transfer", "Import & export", Permission::ImportExport),
     ("admin", "/admin/users", "Admin", Permission::Administer),
@@ -96,6 +98,11 @@ pub fn notice(key: &str) -> Markup {
         "updated" => "Saved.",
         "deleted" => "Deleted.",
         "erased" => "Personal data erased.",
+        "user_added" => "User added. They can sign in now.",
+        "role_changed" => "Role changed.",
+        "disabled" => "User disabled: their sessions ended and their API tokens were revoked.",
+        "enabled" => "User enabled. Give them new API tokens if they need any.",
+        "revoked" => "API token revoked.",
         _ => return PreEscaped(String::new()),
     };
     html! { div.notice.ok role="status" { (text) } }

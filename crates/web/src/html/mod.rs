@@ -1,12 +1,15 @@
 //! Server-rendered pages.
 
 mod accounts;
+mod advocates;
+pub(crate) mod admin;
 pub(crate) mod charts;
 mod contacts;
 mod dashboard;
 pub(crate) mod layout;
 mod nps;
 mod records;
+mod references;
 mod session;
 mod transfer;
 mod value;
@@ -25,12 +28,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(dashboard::router())
         .merge(accounts::router())
+        .merge(advocates::router())
+        .merge(references::router())
         .merge(contacts::router())
         .merge(records::router())
         .merge(nps::router())
         .merge(value::router())
         .merge(transfer::router())
         .merge(session::router())
+        .merge(admin::router())
         .fallback(not_found)
 }
 

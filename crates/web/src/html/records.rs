@@ -15,14 +15,17 @@ use peerstage_core::commitment::{CommitmentData, CommitmentStatus};
 use peerstage_core::contact::{Contact, ContactData, ContactRole, ReferenceConsent};
 use peerstage_core::nps::NpsData;
 use peerstage_core::touchpoint::{TouchpointData, TouchpointKind};
-use peerstage_core::{FieldErrors, Fields};
+use peerstage_core::{FieldErrors, Fields, Permission};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/accounts/{id}/contacts/new", get(contact_new))
         .route("/accounts/{id}/contacts", post(contact_create))
         .route("/contacts/{id}/edit", get(contact_edit))
-        .route("/contacts/{id}", post(contact_update))
+        .route(
+            "/contacts/{id}",
+            get(super::contacts::show).post(contact_update),
+        )
         .route("/contacts/{id}/delete", post(contact_delete))
         .route("/accounts/{id}/touchpoints/new", get(touchpoint_new))
         .route("/accounts/{id}/touchpoints", post(touchpoint_create))
@@ -83,7 +86,63 @@ async fn account_name(st: &AppState, id: i64) -> Result<String, PageError> {
 
 // ---- contacts ----
 
-fn contact_fields(f: &Fields, e: &FieldErrors) -> Markup {
+/// The consent fields (F3): editable with ManageConsent, otherwise shown read-only with the
+/// values of `current` (or the defaults for a new contact), and never submitted.
+fn consent_fields(f: &Fields, e: &FieldErrors, current: Option<&Contact>) -> Markup {
+    let history = current.map(super::contacts::consent_history).unwrap_or_default();
+    if crate::auth::can(Permission::ManageConsent) {
+        return html! {
+            (input("reference_consent", "Reference consent").required().hint(&history).select(f, e, &enum_options(ReferenceConsent::ALL, ReferenceConsent::as_str, ReferenceConsent::label)))
+            (input("do_not_contact", "Do not contact").hint(&history).yes_no(f, e))
+        };
+    }
+    let (consent, dnc) = current
+        .map(|c| (c.data.reference_consent, c.data.do_not_contact))
+        .unwrap_or((ReferenceConsent::No, false));
+    let read_only = |id: &str, label: &str, value: &str| {
+        html! {
+            div.field.read-only {
+                label id=(format!("f-{id}")) { (label) }
+                output aria-labelledby=(format!("f-{id}")) { (value) }
+                span.hint { "Only advocacy managers and administrators may change this. " (history) }
+            }
+        }
+    };
+    html! {
+        (read_only("reference_consent", "Reference consent", consent.label()))
+        (read_only("do_not_contact", "Do not contact", if dnc { "Yes" } else { "No" }))
+    }
+}
+
+/// Reference consent and do-not-contact need ManageConsent (F3). Without it they keep their
+/// current values (`None`: a new contact's defaults); a form that changes them is refused.
+fn guard_consent(f: &Fields, current: Option<&ContactData>) -> Result<Fields, PageError> {
+    if crate::auth::can(Permission::ManageConsent) {
+        return Ok(f.clone());
+    }
+    let (consent, dnc) = current
+        .map(|d| (d.reference_consent, d.do_not_contact))
+        .unwrap_or((ReferenceConsent::No, false));
+    let consent_changed = f.has("reference_consent")
+        && match f.get("reference_consent").trim() {
+            "" => consent != ReferenceConsent::No,
+            v => ReferenceConsent::parse(v) != Ok(consent),
+        };
+    let dnc_changed =
+        f.has("do_not_contact") && peerstage_core::parse::bool_or(f.get("do_not_contact"), false) != Ok(dnc);
+    if consent_changed || dnc_changed {
+        return Err(PageError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "Your role may not change reference consent or do-not-contact. Ask an advocacy manager.",
+        ));
+    }
+    let mut out = f.clone();
+    out.set("reference_consent", consent.as_str());
+    out.set("do_not_contact", if dnc { "true" } else { "false" });
+    Ok(out)
+}
+
+fn contact_fields(f: &Fields, e: &FieldErrors, current: Option<&Contact>) -> Markup {
     html! {
         (input("name", "Name").required().text(f, e))
         (input("title", "Title").text(f, e))
@@ -92,10 +151,10 @@ fn contact_fields(f: &Fields, e: &FieldErrors) -> Markup {
         (input("phone", "Phone").text(f, e))
         (input("city", "City").text(f, e))
         (input("topics", "Topics of expertise").hint("Separate with ;").text(f, e))
-        (input("reference_consent", "Reference consent").required().select(f, e, &enum_options(ReferenceConsent::ALL, ReferenceConsent::as_str, ReferenceConsent::label)))
-        (input("do_not_contact", "Do not contact").yes_no(f, e))
+        (consent_fields(f, e, current))
         (input("public_link", "Blog or social link").kind("url").text(f, e))
         (input("audience_size", "Audience size").kind("number").text(f, e))
+        (input("languages", "Languages").hint("For references; separate with ;").text(f, e))
         (input("external_id", "External id").text(f, e))
     }
 }
@@ -115,7 +174,7 @@ async fn contact_new(
         delete: None,
     };
     let f = Fields::from_pairs([("reference_consent", "no")]);
-    Ok(p.render(&FieldErrors::new(), contact_fields(&f, &FieldErrors::new())))
+    Ok(p.render(&FieldErrors::new(), contact_fields(&f, &FieldErrors::new(), None)))
 }
 
 async fn contact_create(
@@ -133,7 +192,8 @@ async fn contact_create(
         action: format!("/accounts/{id}/contacts"),
         delete: None,
     };
-    let result = match ContactData::from_fields(id, &f) {
+    let checked = guard_consent(&f, None)?;
+    let result = match ContactData::from_fields(id, &checked) {
         Ok(d) => st
             .run(move |s| s.create_contact(&d))
             .await
@@ -144,7 +204,7 @@ async fn contact_create(
         Ok(_) => Ok(redirect(format!("/accounts/{id}?notice=created#contacts"))),
         Err(e) => {
             let e = e?;
-            Ok(invalid(p.render(&e, contact_fields(&f, &e))))
+            Ok(invalid(p.render(&e, contact_fields(&f, &e, None))))
         }
     }
 }
@@ -171,7 +231,7 @@ async fn contact_edit(
     let c = load_contact(&st, id_of(&id)?).await?;
     Ok(contact_page(&c).render(
         &FieldErrors::new(),
-        contact_fields(&c.data.to_fields(), &FieldErrors::new()),
+        contact_fields(&c.data.to_fields(), &FieldErrors::new(), Some(&c)),
     ))
 }
 
@@ -183,7 +243,8 @@ async fn contact_update(
     crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     let c = load_contact(&st, id_of(&id)?).await?;
     let (cid, account_id) = (c.id, c.data.account_id);
-    let result = match ContactData::from_fields(account_id, &f) {
+    let checked = guard_consent(&f, Some(&c.data))?;
+    let result = match ContactData::from_fields(account_id, &checked) {
         Ok(d) => st
             .run(move |s| s.update_contact(cid, &d))
             .await
@@ -196,7 +257,7 @@ async fn contact_update(
         ))),
         Err(e) => {
             let e = e?;
-            Ok(invalid(contact_page(&c).render(&e, contact_fields(&f, &e))))
+            Ok(invalid(contact_page(&c).render(&e, contact_fields(&f, &e, Some(&c)))))
         }
     }
 }

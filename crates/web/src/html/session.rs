@@ -23,9 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/setup", get(setup_form).post(setup))
 }
 
-/// Only local paths, so a crafted link cannot send a user elsewhere after signing in.
+/// Only local paths, so a crafted link cannot send a user elsewhere after signing in, and
+/// nothing a `Location` header cannot carry (a control character would make it a 500).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control) {
         next.to_string()
     } else {
         "/".to_string()
