@@ -10,11 +10,18 @@ fn read_password(from_stdin: bool) -> Result<String> {
     let stdin = std::io::stdin();
     if from_stdin || !stdin.is_terminal() {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         return Ok(line.trim_end_matches(['\n', '\r']).to_string());
     }
     // Hide the typed password where the terminal lets us.
-    let hide = std::process::Command::new("stty").arg("-echo").status().map(|s| s.success()).unwrap_or(false);
+    let hide = std::process::Command::new("stty")
+        .arg("-echo")
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     let ask = |prompt: &str| -> Result<String> {
         eprint!("{prompt}");
         std::io::stderr().flush().ok();
@@ -38,7 +45,9 @@ fn read_password(from_stdin: bool) -> Result<String> {
 }
 
 fn find(store: &peerstage_store::Store, email: &str) -> Result<peerstage_store::User> {
-    store.find_user(email)?.ok_or_else(|| anyhow!("no user has the email {email}"))
+    store
+        .find_user(email)?
+        .ok_or_else(|| anyhow!("no user has the email {email}"))
 }
 
 fn show_errors(e: peerstage_store::StoreError) -> anyhow::Error {
@@ -51,10 +60,16 @@ fn show_errors(e: peerstage_store::StoreError) -> anyhow::Error {
 pub fn user(url: &str, cmd: UserCommand) -> Result<()> {
     let store = open(url)?;
     match cmd {
-        UserCommand::Add { email, role, password_stdin } => {
+        UserCommand::Add {
+            email,
+            role,
+            password_stdin,
+        } => {
             let role = Role::parse(&role).map_err(|e| anyhow!("--role: {e}"))?;
             let password = read_password(password_stdin)?;
-            let user = store.add_user(&email, role, &password).map_err(show_errors)?;
+            let user = store
+                .add_user(&email, role, &password)
+                .map_err(show_errors)?;
             println!("added {} ({})", user.email, user.role);
         }
         UserCommand::List { json } => {
@@ -64,7 +79,13 @@ pub fn user(url: &str, cmd: UserCommand) -> Result<()> {
             } else {
                 println!("{:<5} {:<40} {:<8} status", "id", "email", "role");
                 for u in users {
-                    println!("{:<5} {:<40} {:<8} {}", u.id, u.email, u.role.as_str(), if u.disabled { "disabled" } else { "active" });
+                    println!(
+                        "{:<5} {:<40} {:<8} {}",
+                        u.id,
+                        u.email,
+                        u.role.as_str(),
+                        if u.disabled { "disabled" } else { "active" }
+                    );
                 }
             }
         }
@@ -88,17 +109,29 @@ pub fn token(url: &str, cmd: TokenCommand) -> Result<()> {
         TokenCommand::Create { user, name } => {
             let u = find(&store, &user)?;
             let (secret, token) = store.create_token(u.id, &name).map_err(show_errors)?;
-            println!("token {} '{}' for {} (shown once; store it now):", token.id, token.name, u.email);
+            println!(
+                "token {} '{}' for {} (shown once; store it now):",
+                token.id, token.name, u.email
+            );
             println!("{secret}");
         }
         TokenCommand::List => {
-            println!("{:<5} {:<30} {:<24} {:<20} status", "id", "user", "name", "created");
+            println!(
+                "{:<5} {:<30} {:<24} {:<20} status",
+                "id", "user", "name", "created"
+            );
             for t in store.list_tokens()? {
                 let status = match t.revoked_at {
                     Some(r) => format!("revoked {}", r.format("%Y-%m-%d")),
                     None => "active".into(),
                 };
-                println!("{:<5} {:<30} {:<24} {:<20} {status}", t.id, t.user_email, t.name, t.created_at.format("%Y-%m-%d %H:%M"));
+                println!(
+                    "{:<5} {:<30} {:<24} {:<20} {status}",
+                    t.id,
+                    t.user_email,
+                    t.name,
+                    t.created_at.format("%Y-%m-%d %H:%M")
+                );
             }
         }
         TokenCommand::Revoke { id } => {
@@ -124,7 +157,9 @@ pub fn audit(url: &str, a: AuditArgs) -> Result<()> {
     let date = |name: &str, v: &Option<String>| -> Result<Option<chrono::NaiveDate>> {
         match v {
             None => Ok(None),
-            Some(s) => peerstage_core::parse::optional_date(s).map_err(|e| anyhow!("--{name}: {e}")),
+            Some(s) => {
+                peerstage_core::parse::optional_date(s).map_err(|e| anyhow!("--{name}: {e}"))
+            }
         }
     };
     let filter = AuditFilter {
@@ -148,7 +183,14 @@ pub fn audit(url: &str, a: AuditArgs) -> Result<()> {
             Some(id) => format!("{} {id}", e.entity),
             None => e.entity.clone(),
         };
-        println!("{}  {:<28} {:<7} {:<18} {}", e.at.format("%Y-%m-%d %H:%M:%S"), e.actor, e.action, target, e.summary);
+        println!(
+            "{}  {:<28} {:<7} {:<18} {}",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            target,
+            e.summary
+        );
     }
     eprintln!("{} of {} entries", page.items.len(), page.total);
     Ok(())
@@ -162,8 +204,12 @@ pub fn privacy(url: &str, cmd: PrivacyCommand) -> Result<()> {
             let text = serde_json::to_string_pretty(&doc)?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("wrote everything stored about contact {contact} to {}", path.display());
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "wrote everything stored about contact {contact} to {}",
+                        path.display()
+                    );
                 }
                 None => println!("{text}"),
             }

@@ -1,6 +1,7 @@
 //! `peerstage`: the one binary. Each command opens the store and calls into it.
 
 mod access;
+mod bench;
 mod progress;
 mod references;
 
@@ -131,6 +132,9 @@ enum Command {
     /// Advocates: scores, Rock Stars, what they value (B1, B2)
     #[command(subcommand)]
     Advocate(references::AdvocateCommand),
+    /// Benchmarks behind docs/PERFORMANCE.md
+    #[command(subcommand, hide = true)]
+    Bench(bench::BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -219,7 +223,10 @@ pub(crate) fn open(url: &str) -> Result<Store> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { seed, scale, reset } => demo(&cli.database_url, seed, scale, reset),
-        Command::Serve { bind, secure_cookies } => serve(&cli.database_url, &bind, secure_cookies),
+        Command::Serve {
+            bind,
+            secure_cookies,
+        } => serve(&cli.database_url, &bind, secure_cookies),
         Command::Import {
             kind,
             file,
@@ -239,12 +246,32 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export { kind, out } => export(&cli.database_url, &kind, out),
         Command::User(cmd) => access::user(&cli.database_url, cmd),
         Command::Token(cmd) => access::token(&cli.database_url, cmd),
-        Command::Audit { actor, entity, id, action, since, until, limit, json } => {
-            access::audit(&cli.database_url, access::AuditArgs { actor, entity, id, action, since, until, limit, json })
-        }
+        Command::Audit {
+            actor,
+            entity,
+            id,
+            action,
+            since,
+            until,
+            limit,
+            json,
+        } => access::audit(
+            &cli.database_url,
+            access::AuditArgs {
+                actor,
+                entity,
+                id,
+                action,
+                since,
+                until,
+                limit,
+                json,
+            },
+        ),
         Command::Privacy(cmd) => access::privacy(&cli.database_url, cmd),
         Command::Reference(cmd) => references::reference(&cli.database_url, cmd),
         Command::Advocate(cmd) => references::advocate(&cli.database_url, cmd),
+        Command::Bench(cmd) => bench::run(&cli.database_url, cmd),
         Command::Backup { file } => {
             let store = open(&cli.database_url)?;
             store.backup(&file)?;
@@ -438,11 +465,18 @@ fn export(url: &str, kind: &str, out: Option<PathBuf>) -> Result<()> {
             let file = std::fs::File::create(&tmp)
                 .with_context(|| format!("cannot write {}", tmp.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            let n = peerstage_store::export_csv(&store, kind, &mut w)?;
-            w.flush()?;
-            std::fs::rename(&tmp, path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            n
+            let written = peerstage_store::export_csv(&store, kind, &mut w)
+                .map_err(anyhow::Error::from)
+                .and_then(|n| w.flush().map(|_| n).map_err(Into::into))
+                .and_then(|n| {
+                    std::fs::rename(&tmp, path)
+                        .map(|_| n)
+                        .with_context(|| format!("cannot write {}", path.display()))
+                });
+            if written.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            written?
         }
         None => {
             let stdout = std::io::stdout();

@@ -44,16 +44,29 @@ impl CriteriaArgs {
         let mut add = |name: &str, v: Option<String>| {
             if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
                 f.push(name, v);
-                let required = !self.prefer.iter().any(|p| p == name || (name == "products" && p == "product") || (name == "topics" && p == "topic"));
-                f.push(format!("{name}_required"), if required { "yes" } else { "no" });
+                let required = !self.prefer.iter().any(|p| {
+                    p == name
+                        || (name == "products" && p == "product")
+                        || (name == "topics" && p == "topic")
+                });
+                f.push(
+                    format!("{name}_required"),
+                    if required { "yes" } else { "no" },
+                );
             }
         };
         add("industry", self.industry.clone());
         add("region", self.region.clone());
         add("country", self.country.clone());
         add("size", self.size.clone());
-        add("products", (!self.products.is_empty()).then(|| self.products.join(";")));
-        add("topics", (!self.topics.is_empty()).then(|| self.topics.join(";")));
+        add(
+            "products",
+            (!self.products.is_empty()).then(|| self.products.join(";")),
+        );
+        add(
+            "topics",
+            (!self.topics.is_empty()).then(|| self.topics.join(";")),
+        );
         add("persona_role", self.persona_role.clone());
         add("seniority", self.seniority.clone());
         add("language", self.language.clone());
@@ -156,7 +169,12 @@ fn print_match(result: &MatchResult, json: bool) -> Result<()> {
     if !result.excluded.is_empty() {
         println!("\nLeft out:");
         for e in &result.excluded {
-            println!("    {:<28} {:<30} {}", e.contact_name, e.account_name, e.reasons.join("; "));
+            println!(
+                "    {:<28} {:<30} {}",
+                e.contact_name,
+                e.account_name,
+                e.reasons.join("; ")
+            );
         }
     }
     Ok(())
@@ -169,21 +187,47 @@ fn invalid(e: peerstage_core::FieldErrors) -> anyhow::Error {
 pub fn reference(url: &str, cmd: ReferenceCommand) -> Result<()> {
     let store = open(url)?;
     match cmd {
-        ReferenceCommand::Match { request_id: Some(id), limit, json, .. } => {
+        ReferenceCommand::Match {
+            request_id: Some(id),
+            limit,
+            json,
+            ..
+        } => {
             let result = store.match_request(id, today(), limit)?;
             print_match(&result, json)
         }
-        ReferenceCommand::Match { request_id: None, activity, criteria, limit, json } => {
-            let mut f = Fields::from_pairs([("prospect_name", "command line"), ("activity", activity.as_deref().unwrap_or("reference_call"))]);
+        ReferenceCommand::Match {
+            request_id: None,
+            activity,
+            criteria,
+            limit,
+            json,
+        } => {
+            let mut f = Fields::from_pairs([
+                ("prospect_name", "command line"),
+                ("activity", activity.as_deref().unwrap_or("reference_call")),
+            ]);
             criteria.push(&mut f);
             let req = NewRequest::from_fields(&f).map_err(invalid)?;
             let result = store.match_criteria(&req.criteria, today(), limit)?;
             print_match(&result, json)
         }
-        ReferenceCommand::Request { prospect, prospect_account, activity, deal_value, needed_by, notes, criteria, json } => {
+        ReferenceCommand::Request {
+            prospect,
+            prospect_account,
+            activity,
+            deal_value,
+            needed_by,
+            notes,
+            criteria,
+            json,
+        } => {
             let mut f = Fields::new();
             f.push("prospect_name", prospect.unwrap_or_default());
-            f.push("prospect_account_id", prospect_account.map(|i| i.to_string()).unwrap_or_default());
+            f.push(
+                "prospect_account_id",
+                prospect_account.map(|i| i.to_string()).unwrap_or_default(),
+            );
             f.push("activity", activity);
             f.push("deal_value", deal_value.unwrap_or_default());
             f.push("needed_by", needed_by.unwrap_or_default());
@@ -194,19 +238,36 @@ pub fn reference(url: &str, cmd: ReferenceCommand) -> Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&created)?);
             } else {
-                println!("request {} created: {} for {} ({})", created.id, created.activity.label(), created.prospect_name, created.criteria.describe());
-                println!("rank advocates with: peerstage reference match {}", created.id);
+                println!(
+                    "request {} created: {} for {} ({})",
+                    created.id,
+                    created.activity.label(),
+                    created.prospect_name,
+                    created.criteria.describe()
+                );
+                println!(
+                    "rank advocates with: peerstage reference match {}",
+                    created.id
+                );
             }
             Ok(())
         }
         ReferenceCommand::List { status, json } => {
-            let status = status.map(|s| RequestStatus::parse(&s).map_err(|e| anyhow!("--status: {e}"))).transpose()?;
-            let list = store.list_requests(&RequestFilter { status, ..Default::default() })?;
+            let status = status
+                .map(|s| RequestStatus::parse(&s).map_err(|e| anyhow!("--status: {e}")))
+                .transpose()?;
+            let list = store.list_requests(&RequestFilter {
+                status,
+                ..Default::default()
+            })?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
                 return Ok(());
             }
-            println!("{:<5} {:<10} {:<24} {:<22} {:<12} advocate", "id", "status", "prospect", "activity", "needed by");
+            println!(
+                "{:<5} {:<10} {:<24} {:<22} {:<12} advocate",
+                "id", "status", "prospect", "activity", "needed by"
+            );
             for r in list {
                 println!(
                     "{:<5} {:<10} {:<24} {:<22} {:<12} {}",
@@ -226,10 +287,23 @@ pub fn reference(url: &str, cmd: ReferenceCommand) -> Result<()> {
 pub fn advocate(url: &str, cmd: AdvocateCommand) -> Result<()> {
     let store = open(url)?;
     match cmd {
-        AdvocateCommand::List { rock_stars, limit, json } => {
+        AdvocateCommand::List {
+            rock_stars,
+            limit,
+            json,
+        } => {
             let snap = store.advocate_snapshot(today())?;
-            let mut rows: Vec<_> = snap.rows.iter().filter(|r| !rock_stars || r.score.rock_star).collect();
-            rows.sort_by(|a, b| b.score.score.cmp(&a.score.score).then(a.candidate.contact_id.cmp(&b.candidate.contact_id)));
+            let mut rows: Vec<_> = snap
+                .rows
+                .iter()
+                .filter(|r| !rock_stars || r.score.rock_star)
+                .collect();
+            rows.sort_by(|a, b| {
+                b.score
+                    .score
+                    .cmp(&a.score.score)
+                    .then(a.candidate.contact_id.cmp(&b.candidate.contact_id))
+            });
             rows.truncate(limit);
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -253,12 +327,39 @@ pub fn advocate(url: &str, cmd: AdvocateCommand) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&p)?);
                 return Ok(());
             }
-            println!("{} ({}) — score {}{}", p.row.candidate.contact_name, p.row.candidate.account_name, p.row.score.score, if p.row.score.rock_star { ", Rock Star" } else { "" });
+            println!(
+                "{} ({}) — score {}{}",
+                p.row.candidate.contact_name,
+                p.row.candidate.account_name,
+                p.row.score.score,
+                if p.row.score.rock_star {
+                    ", Rock Star"
+                } else {
+                    ""
+                }
+            );
             for t in &p.row.score.traits {
-                println!("  {:<28} {:>5.1} points  {}", t.trait_.label(), t.points, t.because);
+                println!(
+                    "  {:<28} {:>5.1} points  {}",
+                    t.trait_.label(),
+                    t.points,
+                    t.because
+                );
             }
-            let valued: Vec<String> = p.row.motivations.iter().map(|(m, s)| format!("{} ({s:?})", m.label())).collect();
-            println!("  values: {}", if valued.is_empty() { "not recorded yet".into() } else { valued.join(", ") });
+            let valued: Vec<String> = p
+                .row
+                .motivations
+                .iter()
+                .map(|(m, s)| format!("{} ({s:?})", m.label()))
+                .collect();
+            println!(
+                "  values: {}",
+                if valued.is_empty() {
+                    "not recorded yet".into()
+                } else {
+                    valued.join(", ")
+                }
+            );
             for s in p.suggestions.iter().take(5) {
                 println!("  offer {}: {}", s.opportunity.label(), s.why);
             }

@@ -63,7 +63,11 @@ pub struct Actor {
 impl Actor {
     /// The operator at the command line, who holds the database file or URL.
     pub fn cli() -> Actor {
-        Actor { user_id: None, label: "cli".into(), role: Role::Admin }
+        Actor {
+            user_id: None,
+            label: "cli".into(),
+            role: Role::Admin,
+        }
     }
     pub fn can(&self, p: Permission) -> bool {
         self.role.allows(p)
@@ -84,7 +88,9 @@ pub fn check_password(p: &str) -> Result<(), String> {
 }
 
 pub fn normalize_email(e: &str) -> Result<String, String> {
-    crate::parse::optional_email(e)?.map(|e| e.to_lowercase()).ok_or_else(|| "is required".into())
+    crate::parse::optional_email(e)?
+        .map(|e| e.to_lowercase())
+        .ok_or_else(|| "is required".into())
 }
 
 #[cfg(test)]
@@ -112,7 +118,16 @@ mod tests {
         assert!(Role::Manager.allows(ReadFinancials) && Role::Manager.allows(Privacy));
         for r in [Role::Sales, Role::Product, Role::Viewer] {
             assert!(r.allows(ReadCustomers));
-            for p in [ReadFinancials, ReadPrivateNotes, WriteCustomers, ImportExport, ManageConsent, Privacy, ManageAdvocates, Administer] {
+            for p in [
+                ReadFinancials,
+                ReadPrivateNotes,
+                WriteCustomers,
+                ImportExport,
+                ManageConsent,
+                Privacy,
+                ManageAdvocates,
+                Administer,
+            ] {
                 assert!(!r.allows(p), "{r} must not have {p:?}");
             }
         }
@@ -125,7 +140,10 @@ mod tests {
     fn passwords_and_emails() {
         assert!(check_password("short").is_err());
         assert!(check_password("long enough pw").is_ok());
-        assert_eq!(normalize_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
         assert!(normalize_email("nope").is_err());
     }
 }

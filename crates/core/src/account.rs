@@ -122,7 +122,10 @@ impl AccountData {
             "at_risk_reason",
             parse::optional_text(f.get("at_risk_reason"), 500),
         );
-        let private_notes = e.check("private_notes", parse::optional_text(f.get("private_notes"), parse::MAX_NOTES));
+        let private_notes = e.check(
+            "private_notes",
+            parse::optional_text(f.get("private_notes"), parse::MAX_NOTES),
+        );
         if at_risk == Some(true) && matches!(at_risk_reason, Some(None)) {
             e.add("at_risk_reason", "say why the account is at risk");
         }
@@ -190,7 +193,10 @@ impl AccountData {
             "at_risk_reason",
             self.at_risk_reason.clone().unwrap_or_default(),
         );
-        f.push("private_notes", self.private_notes.clone().unwrap_or_default());
+        f.push(
+            "private_notes",
+            self.private_notes.clone().unwrap_or_default(),
+        );
         f
     }
 }

@@ -61,12 +61,25 @@ impl Opportunity {
     /// Activities a prospect's rep can request as a reference.
     pub fn is_reference_activity(self) -> bool {
         use Opportunity::*;
-        matches!(self, ReferenceCall | SiteVisit | CaseStudy | VideoTestimonial | Review | SpeakingSlot | Panel | MediaInterview)
+        matches!(
+            self,
+            ReferenceCall
+                | SiteVisit
+                | CaseStudy
+                | VideoTestimonial
+                | Review
+                | SpeakingSlot
+                | Panel
+                | MediaInterview
+        )
     }
 
     /// Activities that count as building community / affiliation.
     pub fn is_affiliation(self) -> bool {
-        matches!(self, Opportunity::AdvisoryBoard | Opportunity::Community | Opportunity::ProductCouncil)
+        matches!(
+            self,
+            Opportunity::AdvisoryBoard | Opportunity::Community | Opportunity::ProductCouncil
+        )
     }
 
     /// Activities that put the advocate at the leading edge.
@@ -103,7 +116,13 @@ pub struct TraitWeights {
 impl Default for TraitWeights {
     /// Documented in docs/ADVOCACY.md.
     fn default() -> Self {
-        TraitWeights { profitable: 20, exceptional_value: 25, affiliates: 15, leading_edge: 15, serves_others: 25 }
+        TraitWeights {
+            profitable: 20,
+            exceptional_value: 25,
+            affiliates: 15,
+            leading_edge: 15,
+            serves_others: 25,
+        }
     }
 }
 
@@ -143,20 +162,40 @@ fn saturate(count: u32, full_at: u32) -> f64 {
 }
 
 pub fn score(f: &AdvocateFacts, w: &TraitWeights) -> AdvocateScore {
-    let total = (w.profitable + w.exceptional_value + w.affiliates + w.leading_edge + w.serves_others).max(1) as f64;
+    let total =
+        (w.profitable + w.exceptional_value + w.affiliates + w.leading_edge + w.serves_others)
+            .max(1) as f64;
     let mut traits = Vec::with_capacity(5);
     let mut push = |t: Trait, weight: u32, strength: f64, because: String| {
-        traits.push(TraitScore { trait_: t, strength, points: strength * weight as f64 * 100.0 / total, because });
+        traits.push(TraitScore {
+            trait_: t,
+            strength,
+            points: strength * weight as f64 * 100.0 / total,
+            because,
+        });
     };
-    let margin_ratio = if f.account_revenue > 0 { f.account_margin as f64 / f.account_revenue as f64 } else { 0.0 };
+    let margin_ratio = if f.account_revenue > 0 {
+        f.account_margin as f64 / f.account_revenue as f64
+    } else {
+        0.0
+    };
     push(
         Trait::Profitable,
         w.profitable,
-        if f.account_margin > 0 { (0.5 + margin_ratio).min(1.0) } else { 0.0 },
+        if f.account_margin > 0 {
+            (0.5 + margin_ratio).min(1.0)
+        } else {
+            0.0
+        },
         if f.account_revenue == 0 {
             "no revenue recorded for the account".into()
         } else {
-            format!("account margin {} on revenue {} ({:.0}%)", crate::money::format_amount(f.account_margin), crate::money::format_amount(f.account_revenue), margin_ratio * 100.0)
+            format!(
+                "account margin {} on revenue {} ({:.0}%)",
+                crate::money::format_amount(f.account_margin),
+                crate::money::format_amount(f.account_revenue),
+                margin_ratio * 100.0
+            )
         },
     );
     push(
@@ -181,7 +220,9 @@ pub fn score(f: &AdvocateFacts, w: &TraitWeights) -> AdvocateScore {
             f.events_attended, f.community_answers, f.affiliation_activities
         ),
     );
-    let edge = (if f.lead_user { 0.5 } else { 0.0 }) + (if f.modifies_product { 0.3 } else { 0.0 }) + 0.25 * f.leading_edge_activities as f64;
+    let edge = (if f.lead_user { 0.5 } else { 0.0 })
+        + (if f.modifies_product { 0.3 } else { 0.0 })
+        + 0.25 * f.leading_edge_activities as f64;
     let mut edge_facts = Vec::new();
     if f.lead_user {
         edge_facts.push("lead user".to_string());
@@ -189,16 +230,31 @@ pub fn score(f: &AdvocateFacts, w: &TraitWeights) -> AdvocateScore {
     if f.modifies_product {
         edge_facts.push("modifies the product".to_string());
     }
-    edge_facts.push(format!("{} beta / early-access activities", f.leading_edge_activities));
-    push(Trait::LeadingEdge, w.leading_edge, edge.min(1.0), edge_facts.join(", "));
+    edge_facts.push(format!(
+        "{} beta / early-access activities",
+        f.leading_edge_activities
+    ));
+    push(
+        Trait::LeadingEdge,
+        w.leading_edge,
+        edge.min(1.0),
+        edge_facts.join(", "),
+    );
     push(
         Trait::ServesOthers,
         w.serves_others,
         saturate(f.community_answers + 2 * f.references_given, 6),
-        format!("{} community answers, {} references given", f.community_answers, f.references_given),
+        format!(
+            "{} community answers, {} references given",
+            f.community_answers, f.references_given
+        ),
     );
     let score = traits.iter().map(|t| t.points).sum::<f64>().round() as u32;
-    AdvocateScore { score, rock_star: score >= ROCK_STAR_SCORE, traits }
+    AdvocateScore {
+        score,
+        rock_star: score >= ROCK_STAR_SCORE,
+        traits,
+    }
 }
 
 /// Where a motivation comes from.
@@ -230,20 +286,40 @@ pub struct Suggestion {
 }
 
 /// Offers that fit what the advocate values, best first, with the reason.
-pub fn suggest_offers(valued: &[(Motivation, MotivationSource)], already: &[Opportunity]) -> Vec<Suggestion> {
+pub fn suggest_offers(
+    valued: &[(Motivation, MotivationSource)],
+    already: &[Opportunity],
+) -> Vec<Suggestion> {
     let mut out: Vec<Suggestion> = Opportunity::ALL
         .iter()
         .filter(|o| !already.contains(o))
         .filter_map(|o| {
-            let hits: Vec<&(Motivation, MotivationSource)> = valued.iter().filter(|(m, _)| o.serves().contains(m)).collect();
+            let hits: Vec<&(Motivation, MotivationSource)> = valued
+                .iter()
+                .filter(|(m, _)| o.serves().contains(m))
+                .collect();
             if hits.is_empty() {
                 return None;
             }
             let reasons: Vec<String> = hits
                 .iter()
-                .map(|(m, src)| format!("{} ({})", m.label().to_lowercase(), if *src == MotivationSource::Recorded { "recorded" } else { "inferred from what they accepted" }))
+                .map(|(m, src)| {
+                    format!(
+                        "{} ({})",
+                        m.label().to_lowercase(),
+                        if *src == MotivationSource::Recorded {
+                            "recorded"
+                        } else {
+                            "inferred from what they accepted"
+                        }
+                    )
+                })
                 .collect();
-            Some(Suggestion { opportunity: *o, fit: hits.len(), why: format!("serves {}", reasons.join(" and ")) })
+            Some(Suggestion {
+                opportunity: *o,
+                fit: hits.len(),
+                why: format!("serves {}", reasons.join(" and ")),
+            })
         })
         .collect();
     out.sort_by(|a, b| b.fit.cmp(&a.fit).then(a.opportunity.cmp(&b.opportunity)));
@@ -296,7 +372,12 @@ mod tests {
 
     #[test]
     fn an_unprofitable_detractor_scores_low() {
-        let f = AdvocateFacts { account_margin: -5, account_revenue: 100, latest_nps: Some(3), ..Default::default() };
+        let f = AdvocateFacts {
+            account_margin: -5,
+            account_revenue: 100,
+            latest_nps: Some(3),
+            ..Default::default()
+        };
         let s = score(&f, &TraitWeights::default());
         assert_eq!(s.score, 0);
         assert!(!s.rock_star);
@@ -304,8 +385,17 @@ mod tests {
 
     #[test]
     fn weights_change_the_score() {
-        let f = AdvocateFacts { latest_nps: Some(9), ..Default::default() };
-        let only_nps = TraitWeights { profitable: 0, exceptional_value: 1, affiliates: 0, leading_edge: 0, serves_others: 0 };
+        let f = AdvocateFacts {
+            latest_nps: Some(9),
+            ..Default::default()
+        };
+        let only_nps = TraitWeights {
+            profitable: 0,
+            exceptional_value: 1,
+            affiliates: 0,
+            leading_edge: 0,
+            serves_others: 0,
+        };
         assert_eq!(score(&f, &only_nps).score, 100);
         assert_eq!(score(&f, &TraitWeights::default()).score, 25);
     }
@@ -322,9 +412,17 @@ mod tests {
     fn offers_fit_what_the_advocate_values() {
         let s = suggest_offers(&[(Motivation::InTheKnow, MotivationSource::Recorded)], &[]);
         assert_eq!(s[0].opportunity, Opportunity::AdvisoryBoard);
-        assert!(s.iter().any(|x| x.opportunity == Opportunity::EarlyReleasePreview && x.why.contains("being in the know (recorded)")));
-        assert!(s.iter().all(|x| x.opportunity.serves().contains(&Motivation::InTheKnow)));
-        let none = suggest_offers(&[(Motivation::Stage, MotivationSource::Inferred)], &[Opportunity::CaseStudy]);
+        assert!(s
+            .iter()
+            .any(|x| x.opportunity == Opportunity::EarlyReleasePreview
+                && x.why.contains("being in the know (recorded)")));
+        assert!(s
+            .iter()
+            .all(|x| x.opportunity.serves().contains(&Motivation::InTheKnow)));
+        let none = suggest_offers(
+            &[(Motivation::Stage, MotivationSource::Inferred)],
+            &[Opportunity::CaseStudy],
+        );
         assert!(!none.iter().any(|x| x.opportunity == Opportunity::CaseStudy));
     }
 

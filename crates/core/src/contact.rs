@@ -147,6 +147,14 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
 }
 
+#[allow(clippy::derivable_impls)] // the enum comes from a macro without #[default]
+impl Default for ReferenceConsent {
+    /// Nobody is a reference until they say so.
+    fn default() -> Self {
+        ReferenceConsent::No
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,13 +173,5 @@ mod tests {
         let err = ContactData::from_fields(1, &bad).unwrap_err();
         assert!(err.get("email").is_some());
         assert!(err.get("reference_consent").unwrap().contains("ask_first"));
-    }
-}
-
-#[allow(clippy::derivable_impls)] // the enum comes from a macro without #[default]
-impl Default for ReferenceConsent {
-    /// Nobody is a reference until they say so.
-    fn default() -> Self {
-        ReferenceConsent::No
     }
 }

@@ -2262,6 +2262,44 @@ const DETRACTOR_COMMENTS: &[&str] = &[
     "Hard to use; our {team} staff went back to spreadsheets.",
 ];
 
+/// Account-team notes not meant for everyone (F1): on about one account in six.
+fn private_note(i: usize, customer_like: bool) -> String {
+    const NOTES: &[&str] = &[
+        "Renewal pricing was approved at 12% below list; do not quote it to other accounts.",
+        "The CFO is sceptical of the rollout; keep executive updates short and numeric.",
+        "Legal is reviewing a data-residency clause; no case study until it is signed.",
+        "Champion is interviewing elsewhere; build a second relationship in operations.",
+        "Agreed a one-off services credit after the March outage; not to be repeated.",
+        "Procurement benchmarks us against Tidewell every year; expect a hard negotiation.",
+    ];
+    if customer_like && i % 6 == 1 {
+        NOTES[(i / 6) % NOTES.len()].to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Languages a contact can give a reference in: English plus the country's own.
+fn languages_of(country: &str, city: &str) -> String {
+    let local = match country {
+        "Germany" | "Austria" | "Switzerland" => Some("German"),
+        "France" | "Belgium" => Some("French"),
+        "Netherlands" => Some("Dutch"),
+        "Spain" | "Mexico" | "Argentina" | "Colombia" | "Chile" | "Peru" => Some("Spanish"),
+        "Brazil" | "Portugal" => Some("Portuguese"),
+        "Italy" => Some("Italian"),
+        "Japan" => Some("Japanese"),
+        "Sweden" => Some("Swedish"),
+        "Poland" => Some("Polish"),
+        "Canada" if city == "Montreal" => Some("French"),
+        _ => None,
+    };
+    match local {
+        Some(l) => format!("English; {l}"),
+        None => "English".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2850,43 +2888,5 @@ mod tests {
             "new: {built:?}; {n} touchpoints in {:?}",
             start.elapsed() - built
         );
-    }
-}
-
-/// Account-team notes not meant for everyone (F1): on about one account in six.
-fn private_note(i: usize, customer_like: bool) -> String {
-    const NOTES: &[&str] = &[
-        "Renewal pricing was approved at 12% below list; do not quote it to other accounts.",
-        "The CFO is sceptical of the rollout; keep executive updates short and numeric.",
-        "Legal is reviewing a data-residency clause; no case study until it is signed.",
-        "Champion is interviewing elsewhere; build a second relationship in operations.",
-        "Agreed a one-off services credit after the March outage; not to be repeated.",
-        "Procurement benchmarks us against Tidewell every year; expect a hard negotiation.",
-    ];
-    if customer_like && i % 6 == 1 {
-        NOTES[(i / 6) % NOTES.len()].to_string()
-    } else {
-        String::new()
-    }
-}
-
-/// Languages a contact can give a reference in: English plus the country's own.
-fn languages_of(country: &str, city: &str) -> String {
-    let local = match country {
-        "Germany" | "Austria" | "Switzerland" => Some("German"),
-        "France" | "Belgium" => Some("French"),
-        "Netherlands" => Some("Dutch"),
-        "Spain" | "Mexico" | "Argentina" | "Colombia" | "Chile" | "Peru" => Some("Spanish"),
-        "Brazil" | "Portugal" => Some("Portuguese"),
-        "Italy" => Some("Italian"),
-        "Japan" => Some("Japanese"),
-        "Sweden" => Some("Swedish"),
-        "Poland" => Some("Polish"),
-        "Canada" if city == "Montreal" => Some("French"),
-        _ => None,
-    };
-    match local {
-        Some(l) => format!("English; {l}"),
-        None => "English".to_string(),
     }
 }

@@ -82,7 +82,11 @@ const CONTACTS: &[FieldSpec] = &[
     f("do_not_contact", false, "yes/no"),
     f("public_link", false, "blog or social link"),
     f("audience_size", false, "whole number"),
-    f("languages", false, "languages they can give a reference in, separated by ;"),
+    f(
+        "languages",
+        false,
+        "languages they can give a reference in, separated by ;",
+    ),
 ];
 const TOUCHPOINTS: &[FieldSpec] = &[
     f("external_id", false, "default: a hash of the row"),
@@ -793,7 +797,11 @@ mod doc_tests {
         let doc = include_str!("../../../docs/IMPORT.md");
         for kind in ImportKind::ALL {
             for f in kind.fields() {
-                assert!(doc.contains(&format!("| `{}` |", f.name)), "docs/IMPORT.md lacks {kind}.{}", f.name);
+                assert!(
+                    doc.contains(&format!("| `{}` |", f.name)),
+                    "docs/IMPORT.md lacks {kind}.{}",
+                    f.name
+                );
             }
         }
     }

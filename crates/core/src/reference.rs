@@ -44,7 +44,24 @@ impl Seniority {
     pub fn from_title(title: &str) -> Seniority {
         let t = format!(" {} ", title.to_lowercase().replace(['-', ',', '/'], " "));
         let has = |w: &str| t.contains(&format!(" {w} "));
-        if ["ceo", "cfo", "cio", "cto", "coo", "cmo", "cro", "chief", "vp", "president", "evp", "svp"].iter().any(|w| has(w)) || t.contains("vice president") {
+        if [
+            "ceo",
+            "cfo",
+            "cio",
+            "cto",
+            "coo",
+            "cmo",
+            "cro",
+            "chief",
+            "vp",
+            "president",
+            "evp",
+            "svp",
+        ]
+        .iter()
+        .any(|w| has(w))
+            || t.contains("vice president")
+        {
             Seniority::Executive
         } else if has("director") || has("head") {
             Seniority::Director
@@ -82,7 +99,10 @@ impl RequestStatus {
                 | (Asked, Declined)
                 | (Declined, Proposed)
                 | (Accepted, Completed)
-                | (Requested | Proposed | Asked | Accepted | Declined, Cancelled)
+                | (
+                    Requested | Proposed | Asked | Accepted | Declined,
+                    Cancelled
+                )
         )
     }
 }
@@ -168,8 +188,14 @@ fn crit<T>(
         return None;
     }
     let required_key = format!("{name}_required");
-    let required = e.check(&required_key, crate::parse::bool_or(f.get(&required_key), false)).unwrap_or(false);
-    e.check(name, parse(raw)).map(|value| Criterion { value, required })
+    let required = e
+        .check(
+            &required_key,
+            crate::parse::bool_or(f.get(&required_key), false),
+        )
+        .unwrap_or(false);
+    e.check(name, parse(raw))
+        .map(|value| Criterion { value, required })
 }
 
 impl NewRequest {
@@ -178,13 +204,28 @@ impl NewRequest {
     pub fn from_fields(f: &crate::Fields) -> Result<Self, crate::FieldErrors> {
         use crate::parse;
         let mut e = crate::FieldErrors::new();
-        let prospect_account_id = e.check("prospect_account_id", parse::optional_int(f.get("prospect_account_id"), 1, i64::MAX)).flatten();
-        let prospect_name = e.check("prospect_name", parse::optional_text(f.get("prospect_name"), 200)).flatten();
+        let prospect_account_id = e
+            .check(
+                "prospect_account_id",
+                parse::optional_int(f.get("prospect_account_id"), 1, i64::MAX),
+            )
+            .flatten();
+        let prospect_name = e
+            .check(
+                "prospect_name",
+                parse::optional_text(f.get("prospect_name"), 200),
+            )
+            .flatten();
         if prospect_account_id.is_none() && prospect_name.is_none() {
             e.add("prospect_name", "name the prospect, or pick their account");
         }
-        let deal_value = e.check("deal_value", parse::optional_money(f.get("deal_value"))).flatten().unwrap_or(0);
-        let needed_by = e.check("needed_by", parse::optional_date(f.get("needed_by"))).flatten();
+        let deal_value = e
+            .check("deal_value", parse::optional_money(f.get("deal_value")))
+            .flatten()
+            .unwrap_or(0);
+        let needed_by = e
+            .check("needed_by", parse::optional_date(f.get("needed_by")))
+            .flatten();
         let activity = e.check(
             "activity",
             if f.get("activity").trim().is_empty() {
@@ -199,8 +240,18 @@ impl NewRequest {
                 })
             },
         );
-        let notes = e.check("notes", parse::optional_text(f.get("notes"), 2000)).flatten();
-        let list = |s: &str| parse::list(s, 100).and_then(|l| if l.is_empty() { Err("is empty".to_string()) } else { Ok(l) });
+        let notes = e
+            .check("notes", parse::optional_text(f.get("notes"), 2000))
+            .flatten();
+        let list = |s: &str| {
+            parse::list(s, 100).and_then(|l| {
+                if l.is_empty() {
+                    Err("is empty".to_string())
+                } else {
+                    Ok(l)
+                }
+            })
+        };
         let criteria = Criteria {
             industry: crit(f, &mut e, "industry", |s| parse::required_text(s, 100)),
             region: crit(f, &mut e, "region", Region::parse),
@@ -228,7 +279,12 @@ impl Criteria {
     /// A short description, e.g. "industry Healthcare (required), region EMEA".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        let mut add = |name: &str, v: String, req: bool| parts.push(format!("{name} {v}{}", if req { " (required)" } else { "" }));
+        let mut add = |name: &str, v: String, req: bool| {
+            parts.push(format!(
+                "{name} {v}{}",
+                if req { " (required)" } else { "" }
+            ))
+        };
         if let Some(c) = &self.industry {
             add("industry", c.value.clone(), c.required);
         }
@@ -271,6 +327,8 @@ pub struct Candidate {
     pub contact_name: String,
     pub title: Option<String>,
     pub role: Option<ContactRole>,
+    /// From the title (`Seniority::from_title`), computed once.
+    pub seniority: Option<Seniority>,
     pub languages: Vec<String>,
     pub topics: Vec<String>,
     pub account_id: i64,
@@ -302,7 +360,11 @@ pub struct MatchConfig {
 
 impl Default for MatchConfig {
     fn default() -> Self {
-        MatchConfig { fatigue_limit: 3, fatigue_window_days: 90, spread_penalty: 6.0 }
+        MatchConfig {
+            fatigue_limit: 3,
+            fatigue_window_days: 90,
+            spread_penalty: 6.0,
+        }
     }
 }
 
@@ -345,6 +407,8 @@ pub struct Excluded {
 pub struct MatchResult {
     pub candidates: Vec<Ranked>,
     /// Contacts that fit the required criteria (or missed one) but were left out, and why.
+    /// With a required industry, only that industry is searched while someone fits; when
+    /// nobody does, every contact is searched so the near-misses from other industries show.
     pub excluded: Vec<Excluded>,
 }
 
@@ -352,51 +416,132 @@ fn eq_text(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
+/// Share of `wanted` (lower-case) found in `have`, by equal text or containment.
 fn overlap(wanted: &[String], have: &[String]) -> f64 {
     if wanted.is_empty() {
         return 1.0;
     }
-    let hits = wanted.iter().filter(|w| have.iter().any(|h| eq_text(h, w) || h.to_lowercase().contains(&w.to_lowercase()))).count();
+    let hits = wanted
+        .iter()
+        .filter(|w| {
+            have.iter()
+                .any(|h| eq_text(h, w) || h.to_lowercase().contains(w.as_str()))
+        })
+        .count();
     hits as f64 / wanted.len() as f64
 }
 
 const CRITERION_POINTS: f64 = 10.0;
+const MAX_CRITERIA: usize = 9;
 
-/// Checks every criterion for one candidate.
-fn evaluate(c: &Criteria, k: &Candidate) -> Vec<CriterionResult> {
-    let mut out = Vec::new();
-    let mut check = |name: &'static str, wanted: String, required: bool, strength: f64| {
-        out.push(CriterionResult { criterion: name, wanted, required, matched: strength > 0.0, points: CRITERION_POINTS * strength });
-    };
-    if let Some(x) = &c.industry {
-        check("industry", x.value.clone(), x.required, k.industry.as_deref().is_some_and(|i| eq_text(i, &x.value)) as u8 as f64);
+/// A candidate that passed the cheap checks, with its criterion strengths.
+type Scored<'a, K> = (K, &'a Candidate, [f64; MAX_CRITERIA]);
+/// Near-candidates sort by criteria missed, then better advocates, then id.
+type NearKey = (usize, std::cmp::Reverse<u32>, i64);
+
+/// The criteria of one request, flattened once so each candidate is checked without allocating.
+struct Plan<'c> {
+    items: Vec<(&'static str, String, bool)>,
+    criteria: &'c Criteria,
+    lower_products: Vec<String>,
+    lower_topics: Vec<String>,
+}
+
+impl<'c> Plan<'c> {
+    fn new(c: &'c Criteria) -> Self {
+        let mut items = Vec::new();
+        if let Some(x) = &c.industry {
+            items.push(("industry", x.value.clone(), x.required));
+        }
+        if let Some(x) = &c.region {
+            items.push(("region", x.value.label().to_string(), x.required));
+        }
+        if let Some(x) = &c.country {
+            items.push(("country", x.value.clone(), x.required));
+        }
+        if let Some(x) = &c.size {
+            items.push(("size", x.value.label().to_string(), x.required));
+        }
+        if let Some(x) = &c.products {
+            items.push(("products", x.value.join(", "), x.required));
+        }
+        if let Some(x) = &c.topics {
+            items.push(("topics", x.value.join(", "), x.required));
+        }
+        if let Some(x) = &c.persona_role {
+            items.push(("persona_role", x.value.label().to_string(), x.required));
+        }
+        if let Some(x) = &c.seniority {
+            items.push(("seniority", x.value.label().to_string(), x.required));
+        }
+        if let Some(x) = &c.language {
+            items.push(("language", x.value.clone(), x.required));
+        }
+        let lower = |v: &Option<Criterion<Vec<String>>>| {
+            v.as_ref()
+                .map(|x| x.value.iter().map(|s| s.to_lowercase()).collect())
+                .unwrap_or_default()
+        };
+        Plan {
+            items,
+            lower_products: lower(&c.products),
+            lower_topics: lower(&c.topics),
+            criteria: c,
+        }
     }
-    if let Some(x) = &c.region {
-        check("region", x.value.label().into(), x.required, (k.region == Some(x.value)) as u8 as f64);
+
+    /// Strength (0 to 1) of each criterion, in `items` order.
+    fn strengths(&self, k: &Candidate) -> [f64; MAX_CRITERIA] {
+        let c = self.criteria;
+        let mut out = [0.0; MAX_CRITERIA];
+        let mut i = 0;
+        let mut put = |v: f64| {
+            out[i] = v;
+            i += 1;
+        };
+        if let Some(x) = &c.industry {
+            put(k.industry.as_deref().is_some_and(|v| eq_text(v, &x.value)) as u8 as f64);
+        }
+        if let Some(x) = &c.region {
+            put((k.region == Some(x.value)) as u8 as f64);
+        }
+        if let Some(x) = &c.country {
+            put(k.country.as_deref().is_some_and(|v| eq_text(v, &x.value)) as u8 as f64);
+        }
+        if let Some(x) = &c.size {
+            put((SizeBand::of(k.employees, k.segment) == Some(x.value)) as u8 as f64);
+        }
+        if c.products.is_some() {
+            put(overlap(&self.lower_products, &k.products));
+        }
+        if c.topics.is_some() {
+            put(overlap(&self.lower_topics, &k.topics));
+        }
+        if let Some(x) = &c.persona_role {
+            put((k.role == Some(x.value)) as u8 as f64);
+        }
+        if let Some(x) = &c.seniority {
+            put((k.seniority == Some(x.value)) as u8 as f64);
+        }
+        if let Some(x) = &c.language {
+            put(k.languages.iter().any(|l| eq_text(l, &x.value)) as u8 as f64);
+        }
+        out
     }
-    if let Some(x) = &c.country {
-        check("country", x.value.clone(), x.required, k.country.as_deref().is_some_and(|i| eq_text(i, &x.value)) as u8 as f64);
+
+    fn results(&self, strengths: &[f64; MAX_CRITERIA]) -> Vec<CriterionResult> {
+        self.items
+            .iter()
+            .zip(strengths.iter())
+            .map(|((name, wanted, required), s)| CriterionResult {
+                criterion: name,
+                wanted: wanted.clone(),
+                required: *required,
+                matched: *s > 0.0,
+                points: CRITERION_POINTS * s,
+            })
+            .collect()
     }
-    if let Some(x) = &c.size {
-        check("size", x.value.label().into(), x.required, (SizeBand::of(k.employees, k.segment) == Some(x.value)) as u8 as f64);
-    }
-    if let Some(x) = &c.products {
-        check("products", x.value.join(", "), x.required, overlap(&x.value, &k.products));
-    }
-    if let Some(x) = &c.topics {
-        check("topics", x.value.join(", "), x.required, overlap(&x.value, &k.topics));
-    }
-    if let Some(x) = &c.persona_role {
-        check("persona_role", x.value.label().into(), x.required, (k.role == Some(x.value)) as u8 as f64);
-    }
-    if let Some(x) = &c.seniority {
-        let s = Seniority::from_title(k.title.as_deref().unwrap_or(""));
-        check("seniority", x.value.label().into(), x.required, (s == x.value) as u8 as f64);
-    }
-    if let Some(x) = &c.language {
-        check("language", x.value.clone(), x.required, k.languages.iter().any(|l| eq_text(l, &x.value)) as u8 as f64);
-    }
-    out
 }
 
 /// Hard rules: reasons a candidate may not be proposed at all.
@@ -420,77 +565,149 @@ fn hard_rule_failures(k: &Candidate, cfg: &MatchConfig) -> Vec<String> {
     r
 }
 
+fn breaks_a_rule(k: &Candidate, cfg: &MatchConfig) -> bool {
+    k.consent == ReferenceConsent::No
+        || k.do_not_contact
+        || k.at_risk
+        || k.recent_activities >= cfg.fatigue_limit
+}
+
 /// Ranks candidates for a request. `limit` caps the ranked list and the excluded list.
-pub fn rank(criteria: &Criteria, candidates: &[Candidate], cfg: &MatchConfig, limit: usize) -> MatchResult {
-    let mut ranked = Vec::new();
-    let mut excluded = Vec::new();
+/// Each candidate is first checked without allocating; reasons are written only for the
+/// few that are shown.
+pub fn rank<'a>(
+    criteria: &Criteria,
+    candidates: impl IntoIterator<Item = &'a Candidate>,
+    cfg: &MatchConfig,
+    limit: usize,
+) -> MatchResult {
+    let plan = Plan::new(criteria);
+    let n = plan.items.len();
+    let max_fit = n as f64 * CRITERION_POINTS;
+    let mut ranked: Vec<Scored<f64>> = Vec::new();
+    let mut excluded: Vec<Scored<NearKey>> = Vec::new();
     for k in candidates {
-        let results = evaluate(criteria, k);
-        let missed_required: Vec<&CriterionResult> = results.iter().filter(|r| r.required && !r.matched).collect();
-        let failures = hard_rule_failures(k, cfg);
+        let s = plan.strengths(k);
+        let missed = plan
+            .items
+            .iter()
+            .zip(s.iter())
+            .filter(|((_, _, req), v)| *req && **v <= 0.0)
+            .count();
+        let broken = breaks_a_rule(k, cfg);
         // Near-candidates: fit every required criterion but one, or fit all and broke a rule.
-        if missed_required.len() > 1 || (missed_required.len() == 1 && !failures.is_empty()) {
+        if missed > 1 || (missed == 1 && broken) {
             continue;
         }
-        if !missed_required.is_empty() || !failures.is_empty() {
-            let missed = missed_required.len();
-            let mut reasons = failures;
-            for m in missed_required {
-                reasons.push(format!("{} is not {}", m.criterion.replace('_', " "), m.wanted));
-            }
-            excluded.push(((missed, std::cmp::Reverse(k.advocate_score)), Excluded { contact_id: k.contact_id, contact_name: k.contact_name.clone(), account_name: k.account_name.clone(), reasons }));
+        if missed == 1 || broken {
+            excluded.push((
+                (missed, std::cmp::Reverse(k.advocate_score), k.contact_id),
+                k,
+                s,
+            ));
             continue;
         }
-        let fit: f64 = results.iter().map(|r| r.points).sum();
-        let max_fit = results.len() as f64 * CRITERION_POINTS;
+        let fit: f64 = s[..n].iter().sum::<f64>() * CRITERION_POINTS;
         let fit_share = if max_fit > 0.0 { fit / max_fit } else { 1.0 };
         let load = 4.0 * k.recent_activities as f64;
         let spread = cfg.spread_penalty * k.account_recent_activities as f64;
         let score = (60.0 * fit_share + 0.4 * k.advocate_score as f64 - load - spread).max(0.0);
-        let mut reasons = Vec::new();
-        for r in &results {
-            if r.matched {
-                reasons.push(format!("{} matches ({})", r.criterion.replace('_', " "), r.wanted));
-            } else {
-                reasons.push(format!("preferred {} not matched ({})", r.criterion.replace('_', " "), r.wanted));
-            }
-        }
-        reasons.push(format!("advocate score {}", k.advocate_score));
-        if k.recent_activities > 0 || k.account_recent_activities > 0 {
-            reasons.push(format!(
-                "recent load: {} activities for this advocate, {} for the account",
-                k.recent_activities, k.account_recent_activities
-            ));
-        }
-        let ask_first = k.consent == ReferenceConsent::AskFirst;
-        if ask_first {
-            reasons.push("consent is ask first: check with them before naming them".into());
-        }
-        ranked.push(Ranked {
-            contact_id: k.contact_id,
-            contact_name: k.contact_name.clone(),
-            title: k.title.clone(),
-            account_id: k.account_id,
-            account_name: k.account_name.clone(),
-            score: (score * 10.0).round() / 10.0,
-            criteria: results,
-            advocate_score: k.advocate_score,
-            recent_activities: k.recent_activities,
-            account_recent_activities: k.account_recent_activities,
-            ask_first,
-            reasons,
-        });
+        ranked.push(((score * 10.0).round() / 10.0, k, s));
     }
-    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.contact_id.cmp(&b.contact_id)));
-    ranked.truncate(limit);
+    let by_score = |a: &Scored<f64>, b: &Scored<f64>| {
+        b.0.total_cmp(&a.0)
+            .then(a.1.contact_id.cmp(&b.1.contact_id))
+    };
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit, by_score);
+        ranked.truncate(limit);
+    }
+    ranked.sort_by(by_score);
     // Those who fit but broke a rule first, then those one criterion away; better advocates first.
-    excluded.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.contact_id.cmp(&b.1.contact_id)));
-    MatchResult { candidates: ranked, excluded: excluded.into_iter().take(limit).map(|(_, e)| e).collect() }
+    if excluded.len() > limit {
+        excluded.select_nth_unstable_by(limit, |a, b| a.0.cmp(&b.0));
+        excluded.truncate(limit);
+    }
+    excluded.sort_by_key(|e| e.0);
+    let candidates = ranked
+        .into_iter()
+        .map(|(score, k, s)| {
+            let results = plan.results(&s);
+            let mut reasons = Vec::new();
+            for r in &results {
+                if r.matched {
+                    reasons.push(format!(
+                        "{} matches ({})",
+                        r.criterion.replace('_', " "),
+                        r.wanted
+                    ));
+                } else {
+                    reasons.push(format!(
+                        "preferred {} not matched ({})",
+                        r.criterion.replace('_', " "),
+                        r.wanted
+                    ));
+                }
+            }
+            reasons.push(format!("advocate score {}", k.advocate_score));
+            if k.recent_activities > 0 || k.account_recent_activities > 0 {
+                reasons.push(format!(
+                    "recent load: {} activities for this advocate, {} for the account",
+                    k.recent_activities, k.account_recent_activities
+                ));
+            }
+            let ask_first = k.consent == ReferenceConsent::AskFirst;
+            if ask_first {
+                reasons.push("consent is ask first: check with them before naming them".into());
+            }
+            Ranked {
+                contact_id: k.contact_id,
+                contact_name: k.contact_name.clone(),
+                title: k.title.clone(),
+                account_id: k.account_id,
+                account_name: k.account_name.clone(),
+                score,
+                criteria: results,
+                advocate_score: k.advocate_score,
+                recent_activities: k.recent_activities,
+                account_recent_activities: k.account_recent_activities,
+                ask_first,
+                reasons,
+            }
+        })
+        .collect();
+    let excluded = excluded
+        .into_iter()
+        .map(|(_, k, s)| {
+            let mut reasons = hard_rule_failures(k, cfg);
+            for r in plan.results(&s).iter().filter(|r| r.required && !r.matched) {
+                reasons.push(format!(
+                    "{} is not {}",
+                    r.criterion.replace('_', " "),
+                    r.wanted
+                ));
+            }
+            Excluded {
+                contact_id: k.contact_id,
+                contact_name: k.contact_name.clone(),
+                account_name: k.account_name.clone(),
+                reasons,
+            }
+        })
+        .collect();
+    MatchResult {
+        candidates,
+        excluded,
+    }
 }
 
 /// The activity types a rep can request.
 pub fn reference_activities() -> Vec<Opportunity> {
-    Opportunity::ALL.iter().copied().filter(|o| o.is_reference_activity()).collect()
+    Opportunity::ALL
+        .iter()
+        .copied()
+        .filter(|o| o.is_reference_activity())
+        .collect()
 }
 
 #[cfg(test)]
@@ -512,18 +729,46 @@ mod tests {
     }
 
     fn industry(v: &str, required: bool) -> Criteria {
-        Criteria { industry: Some(Criterion { value: v.into(), required }), ..Default::default() }
+        Criteria {
+            industry: Some(Criterion {
+                value: v.into(),
+                required,
+            }),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn required_criterion_filters_and_preferred_only_ranks() {
         let ks = vec![cand(1, "Retail"), cand(2, "Healthcare")];
-        let r = rank(&industry("Healthcare", true), &ks, &MatchConfig::default(), 10);
-        assert_eq!(r.candidates.iter().map(|c| c.contact_id).collect::<Vec<_>>(), vec![2]);
+        let r = rank(
+            &industry("Healthcare", true),
+            &ks,
+            &MatchConfig::default(),
+            10,
+        );
+        assert_eq!(
+            r.candidates
+                .iter()
+                .map(|c| c.contact_id)
+                .collect::<Vec<_>>(),
+            vec![2]
+        );
         assert_eq!(r.excluded[0].contact_id, 1);
         assert!(r.excluded[0].reasons[0].contains("industry is not Healthcare"));
-        let p = rank(&industry("Healthcare", false), &ks, &MatchConfig::default(), 10);
-        assert_eq!(p.candidates.iter().map(|c| c.contact_id).collect::<Vec<_>>(), vec![2, 1]);
+        let p = rank(
+            &industry("Healthcare", false),
+            &ks,
+            &MatchConfig::default(),
+            10,
+        );
+        assert_eq!(
+            p.candidates
+                .iter()
+                .map(|c| c.contact_id)
+                .collect::<Vec<_>>(),
+            vec![2, 1]
+        );
     }
 
     #[test]
@@ -538,7 +783,12 @@ mod tests {
         tired.recent_activities = 3;
         let mut ask = cand(5, "Retail");
         ask.consent = ReferenceConsent::AskFirst;
-        let r = rank(&industry("Retail", true), &[no, dnc, risky, tired, ask], &MatchConfig::default(), 10);
+        let r = rank(
+            &industry("Retail", true),
+            &[no, dnc, risky, tired, ask],
+            &MatchConfig::default(),
+            10,
+        );
         assert_eq!(r.candidates.len(), 1);
         assert!(r.candidates[0].ask_first);
         let reasons: Vec<String> = r.excluded.iter().map(|e| e.reasons.join(";")).collect();
@@ -546,10 +796,18 @@ mod tests {
         assert!(reasons.iter().any(|x| x.contains("do not contact")));
         assert!(reasons.iter().any(|x| x.contains("at risk")));
         assert!(reasons.iter().any(|x| x.contains("fatigued: 3")));
-        let relaxed = MatchConfig { fatigue_limit: 4, ..Default::default() };
+        let relaxed = MatchConfig {
+            fatigue_limit: 4,
+            ..Default::default()
+        };
         let mut tired = cand(4, "Retail");
         tired.recent_activities = 3;
-        assert_eq!(rank(&industry("Retail", true), &[tired], &relaxed, 10).candidates.len(), 1);
+        assert_eq!(
+            rank(&industry("Retail", true), &[tired], &relaxed, 10)
+                .candidates
+                .len(),
+            1
+        );
     }
 
     #[test]
@@ -559,7 +817,12 @@ mod tests {
         busy.account_recent_activities = 2;
         let mut fresh = cand(2, "Retail");
         fresh.advocate_score = 55;
-        let r = rank(&industry("Retail", true), &[busy, fresh], &MatchConfig::default(), 10);
+        let r = rank(
+            &industry("Retail", true),
+            &[busy, fresh],
+            &MatchConfig::default(),
+            10,
+        );
         assert_eq!(r.candidates[0].contact_id, 2, "{:?}", r.candidates);
     }
 
@@ -577,9 +840,19 @@ mod tests {
         assert!(r.criteria.industry.as_ref().unwrap().required);
         assert!(!r.criteria.products.as_ref().unwrap().required);
         assert_eq!(r.deal_value, 120_000);
-        assert_eq!(r.criteria.describe(), "industry Healthcare (required), products A, B");
-        let bad = NewRequest::from_fields(&crate::Fields::from_pairs([("activity", "beta"), ("region", "Mars")])).unwrap_err();
-        assert!(bad.get("activity").unwrap().contains("not a reference activity"));
+        assert_eq!(
+            r.criteria.describe(),
+            "industry Healthcare (required), products A, B"
+        );
+        let bad = NewRequest::from_fields(&crate::Fields::from_pairs([
+            ("activity", "beta"),
+            ("region", "Mars"),
+        ]))
+        .unwrap_err();
+        assert!(bad
+            .get("activity")
+            .unwrap()
+            .contains("not a reference activity"));
         assert!(bad.get("region").is_some());
         assert!(bad.get("prospect_name").is_some());
     }
@@ -587,10 +860,19 @@ mod tests {
     #[test]
     fn seniority_comes_from_titles() {
         assert_eq!(Seniority::from_title("VP Operations"), Seniority::Executive);
-        assert_eq!(Seniority::from_title("Chief Information Officer"), Seniority::Executive);
+        assert_eq!(
+            Seniority::from_title("Chief Information Officer"),
+            Seniority::Executive
+        );
         assert_eq!(Seniority::from_title("Director of IT"), Seniority::Director);
-        assert_eq!(Seniority::from_title("Head of Customer Service"), Seniority::Director);
-        assert_eq!(Seniority::from_title("Operations Manager"), Seniority::Manager);
+        assert_eq!(
+            Seniority::from_title("Head of Customer Service"),
+            Seniority::Director
+        );
+        assert_eq!(
+            Seniority::from_title("Operations Manager"),
+            Seniority::Manager
+        );
         assert_eq!(Seniority::from_title("Data Analyst"), Seniority::Individual);
     }
 
@@ -602,6 +884,9 @@ mod tests {
         assert!(!Requested.can_move_to(Completed));
         assert!(!Completed.can_move_to(Requested));
         assert_eq!(SizeBand::of(Some(2500), None), Some(SizeBand::Large));
-        assert_eq!(SizeBand::of(None, Some(Segment::Smb)), Some(SizeBand::Small));
+        assert_eq!(
+            SizeBand::of(None, Some(Segment::Smb)),
+            Some(SizeBand::Small)
+        );
     }
 }

@@ -201,7 +201,15 @@ impl Store {
             let id = c.query_int(&sql, &params)?;
             crate::ensure_external_id(c, "accounts", "acc", id)?;
             let after = get_account(c, id)?;
-            self.audit_change(c, "create", "account", id, &after.data.name, None, Some(&after))?;
+            self.audit_change(
+                c,
+                "create",
+                "account",
+                id,
+                &after.data.name,
+                None,
+                Some(&after),
+            )?;
             Ok(after)
         })
     }
@@ -228,7 +236,15 @@ impl Store {
             }
             crate::ensure_external_id(c, "accounts", "acc", id)?;
             let after = get_account(c, id)?;
-            self.audit_change(c, "update", "account", id, &after.data.name, Some(&before), Some(&after))?;
+            self.audit_change(
+                c,
+                "update",
+                "account",
+                id,
+                &after.data.name,
+                Some(&before),
+                Some(&after),
+            )?;
             Ok(after)
         })
     }
@@ -243,7 +259,15 @@ impl Store {
                     id,
                 });
             }
-            self.audit_change(c, "delete", "account", id, &before.data.name, Some(&before), None)?;
+            self.audit_change(
+                c,
+                "delete",
+                "account",
+                id,
+                &before.data.name,
+                Some(&before),
+                None,
+            )?;
             Ok(())
         })
     }

@@ -6,14 +6,14 @@ use crate::db::{Conn, Value};
 use crate::{now, split_list, Result, Store, StoreError};
 use chrono::NaiveDate;
 use peerstage_core::advocacy::{
-    depends_on_incentives, infer_motivations, score, suggest_offers, AdvocateFacts, AdvocateScore, IncentiveKind, Motivation,
-    MotivationSource, Opportunity, Suggestion, TraitWeights, ROCK_STAR_SCORE,
+    depends_on_incentives, infer_motivations, score, suggest_offers, AdvocateFacts, AdvocateScore,
+    IncentiveKind, Motivation, MotivationSource, Opportunity, Suggestion, TraitWeights,
+    ROCK_STAR_SCORE,
 };
 use peerstage_core::reference::{Candidate, MatchConfig};
 use peerstage_core::{ContactRole, FieldErrors, ReferenceConsent, Region, Segment};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Program settings (weights, Rock Star threshold, fatigue), stored in `settings`.
@@ -26,7 +26,11 @@ pub struct ProgramSettings {
 
 impl Default for ProgramSettings {
     fn default() -> Self {
-        ProgramSettings { weights: TraitWeights::default(), rock_star_score: ROCK_STAR_SCORE, matching: MatchConfig::default() }
+        ProgramSettings {
+            weights: TraitWeights::default(),
+            rock_star_score: ROCK_STAR_SCORE,
+            matching: MatchConfig::default(),
+        }
     }
 }
 
@@ -45,15 +49,29 @@ pub struct AdvocateRow {
 #[derive(Debug)]
 pub struct Snapshot {
     pub(crate) generation: u64,
-    pub(crate) built_at: std::time::Instant,
     pub today: NaiveDate,
     pub settings: ProgramSettings,
     pub rows: Vec<AdvocateRow>,
     pub by_contact: HashMap<i64, usize>,
+    /// Row indexes per lower-case industry: a required industry scans only its own.
+    pub by_industry: HashMap<String, Vec<usize>>,
 }
 
-/// A snapshot older than this is rebuilt even without local changes (another process may write).
-const SNAPSHOT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+impl Snapshot {
+    /// The rows a request can match: all of them, or one industry's when it is required.
+    pub fn candidates_for<'a>(
+        &'a self,
+        criteria: &peerstage_core::reference::Criteria,
+    ) -> Box<dyn Iterator<Item = &'a Candidate> + 'a> {
+        match &criteria.industry {
+            Some(c) if c.required => match self.by_industry.get(&c.value.trim().to_lowercase()) {
+                Some(idx) => Box::new(idx.iter().map(move |i| &self.rows[*i].candidate)),
+                None => Box::new(std::iter::empty()),
+            },
+            _ => Box::new(self.rows.iter().map(|r| &r.candidate)),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ActivityRecord {
@@ -95,12 +113,20 @@ fn setting<T: std::str::FromStr>(map: &HashMap<String, String>, key: &str, defau
 }
 
 pub(crate) fn load_settings(c: &mut dyn Conn) -> Result<ProgramSettings> {
-    let map: HashMap<String, String> = c.query("SELECT key, value FROM settings", &[])?.iter().map(|r| (r.text(0), r.text(1))).collect();
+    let map: HashMap<String, String> = c
+        .query("SELECT key, value FROM settings", &[])?
+        .iter()
+        .map(|r| (r.text(0), r.text(1)))
+        .collect();
     let d = ProgramSettings::default();
     Ok(ProgramSettings {
         weights: TraitWeights {
             profitable: setting(&map, "weight.profitable", d.weights.profitable),
-            exceptional_value: setting(&map, "weight.exceptional_value", d.weights.exceptional_value),
+            exceptional_value: setting(
+                &map,
+                "weight.exceptional_value",
+                d.weights.exceptional_value,
+            ),
             affiliates: setting(&map, "weight.affiliates", d.weights.affiliates),
             leading_edge: setting(&map, "weight.leading_edge", d.weights.leading_edge),
             serves_others: setting(&map, "weight.serves_others", d.weights.serves_others),
@@ -108,7 +134,11 @@ pub(crate) fn load_settings(c: &mut dyn Conn) -> Result<ProgramSettings> {
         rock_star_score: setting(&map, "rock_star_score", d.rock_star_score),
         matching: MatchConfig {
             fatigue_limit: setting(&map, "fatigue_limit", d.matching.fatigue_limit),
-            fatigue_window_days: setting(&map, "fatigue_window_days", d.matching.fatigue_window_days),
+            fatigue_window_days: setting(
+                &map,
+                "fatigue_window_days",
+                d.matching.fatigue_window_days,
+            ),
             spread_penalty: setting(&map, "spread_penalty", d.matching.spread_penalty),
         },
     })
@@ -121,8 +151,11 @@ impl Store {
 
     pub fn save_program_settings(&self, s: &ProgramSettings) -> Result<()> {
         let w = &s.weights;
-        if w.profitable + w.exceptional_value + w.affiliates + w.leading_edge + w.serves_others == 0 {
-            return Err(FieldErrors::single("weights", "at least one weight must be above zero").into());
+        if w.profitable + w.exceptional_value + w.affiliates + w.leading_edge + w.serves_others == 0
+        {
+            return Err(
+                FieldErrors::single("weights", "at least one weight must be above zero").into(),
+            );
         }
         if s.matching.fatigue_limit == 0 || s.matching.fatigue_window_days == 0 {
             return Err(FieldErrors::single("fatigue_limit", "must be at least 1").into());
@@ -135,7 +168,10 @@ impl Store {
             ("weight.serves_others", w.serves_others.to_string()),
             ("rock_star_score", s.rock_star_score.to_string()),
             ("fatigue_limit", s.matching.fatigue_limit.to_string()),
-            ("fatigue_window_days", s.matching.fatigue_window_days.to_string()),
+            (
+                "fatigue_window_days",
+                s.matching.fatigue_window_days.to_string(),
+            ),
             ("spread_penalty", s.matching.spread_penalty.to_string()),
         ];
         self.transaction(|c| {
@@ -153,17 +189,29 @@ impl Store {
 
     /// The scored advocates, rebuilt when anything changed since the last build.
     pub fn advocate_snapshot(&self, today: NaiveDate) -> Result<Arc<Snapshot>> {
-        let generation = self.shared.generation.load(Ordering::SeqCst);
+        // The database's revision counts changes by every process, so a CLI import while the
+        // server runs is seen too; reading it costs one indexed lookup.
+        let generation = self.with_conn(|c| {
+            Ok(c.query_int("SELECT value FROM meta WHERE key = 'revision'", &[])? as u64)
+        })?;
         {
-            let cached = self.shared.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+            let cached = self
+                .shared
+                .snapshot
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             if let Some(s) = cached.as_ref() {
-                if s.generation == generation && s.today == today && s.built_at.elapsed() < SNAPSHOT_MAX_AGE {
+                if s.generation == generation && s.today == today {
                     return Ok(s.clone());
                 }
             }
         }
         let snap = Arc::new(self.with_conn(|c| build_snapshot(c, today, generation))?);
-        *self.shared.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = Some(snap.clone());
+        *self
+            .shared
+            .snapshot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(snap.clone());
         Ok(snap)
     }
 
@@ -173,7 +221,10 @@ impl Store {
             .by_contact
             .get(&contact_id)
             .map(|i| snap.rows[*i].clone())
-            .ok_or(StoreError::NotFound { what: "advocate (a contact of a customer account)", id: contact_id })?;
+            .ok_or(StoreError::NotFound {
+                what: "advocate (a contact of a customer account)",
+                id: contact_id,
+            })?;
         self.with_conn(|c| {
             let p = c.query_one(
                 "SELECT lead_user, modifies_product, notes FROM advocate_profiles WHERE contact_id = ?",
@@ -195,7 +246,13 @@ impl Store {
         })
     }
 
-    pub fn set_advocate_profile(&self, contact_id: i64, lead_user: bool, modifies_product: bool, notes: Option<String>) -> Result<()> {
+    pub fn set_advocate_profile(
+        &self,
+        contact_id: i64,
+        lead_user: bool,
+        modifies_product: bool,
+        notes: Option<String>,
+    ) -> Result<()> {
         self.transaction(|c| {
             require_contact(c, contact_id)?;
             c.execute(
@@ -215,7 +272,10 @@ impl Store {
         self.transaction(|c| {
             require_contact(c, contact_id)?;
             c.execute("DELETE FROM advocate_motivations WHERE contact_id = ?", &[Value::Int(contact_id)])?;
-            for m in motivations {
+            let mut motivations = motivations.to_vec();
+            motivations.sort();
+            motivations.dedup();
+            for m in &motivations {
                 c.execute(
                     "INSERT INTO advocate_motivations (contact_id, motivation, recorded_by, recorded_at) VALUES (?, ?, ?, ?)",
                     &[Value::Int(contact_id), Value::from(m.as_str()), Value::from(&self.actor().label), Value::Time(now())],
@@ -228,9 +288,20 @@ impl Store {
     }
 
     /// Records an opportunity offered to, accepted or declined by, or completed by an advocate.
-    pub fn record_activity(&self, contact_id: i64, opportunity: Opportunity, status: &str, occurred_on: NaiveDate, notes: Option<String>) -> Result<i64> {
+    pub fn record_activity(
+        &self,
+        contact_id: i64,
+        opportunity: Opportunity,
+        status: &str,
+        occurred_on: NaiveDate,
+        notes: Option<String>,
+    ) -> Result<i64> {
         if !matches!(status, "offered" | "accepted" | "declined" | "completed") {
-            return Err(FieldErrors::single("status", "must be offered, accepted, declined or completed").into());
+            return Err(FieldErrors::single(
+                "status",
+                "must be offered, accepted, declined or completed",
+            )
+            .into());
         }
         self.transaction(|c| {
             require_contact(c, contact_id)?;
@@ -244,8 +315,16 @@ impl Store {
     }
 
     /// Records a gift or special deal; it is always flagged on the advocate.
-    pub fn record_incentive(&self, contact_id: i64, kind: IncentiveKind, given_on: NaiveDate, description: &str, value: i64) -> Result<i64> {
-        let description = peerstage_core::parse::required_text(description, 500).map_err(|e| FieldErrors::single("description", e))?;
+    pub fn record_incentive(
+        &self,
+        contact_id: i64,
+        kind: IncentiveKind,
+        given_on: NaiveDate,
+        description: &str,
+        value: i64,
+    ) -> Result<i64> {
+        let description = peerstage_core::parse::required_text(description, 500)
+            .map_err(|e| FieldErrors::single("description", e))?;
         if value < 0 {
             return Err(FieldErrors::single("value", "must not be negative").into());
         }
@@ -270,8 +349,15 @@ impl Store {
 }
 
 fn require_contact(c: &mut dyn Conn, id: i64) -> Result<()> {
-    if c.query_int("SELECT count(*) FROM contacts WHERE id = ?", &[Value::Int(id)])? == 0 {
-        return Err(StoreError::NotFound { what: "contact", id });
+    if c.query_int(
+        "SELECT count(*) FROM contacts WHERE id = ?",
+        &[Value::Int(id)],
+    )? == 0
+    {
+        return Err(StoreError::NotFound {
+            what: "contact",
+            id,
+        });
     }
     Ok(())
 }
@@ -335,6 +421,9 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
             contact_id: r.int(0),
             contact_name: r.text(1),
             title: r.opt_text(2),
+            seniority: r
+                .opt_text(2)
+                .map(|t| peerstage_core::reference::Seniority::from_title(&t)),
             role: r.opt_text(3).and_then(|s| ContactRole::parse(&s).ok()),
             languages: split_list(&r.text(4)),
             topics: split_list(&r.text(5)),
@@ -417,24 +506,35 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
         activity_days.entry(r.int(0)).or_default().push((day - today).num_days());
     }
     let mut recorded: HashMap<i64, Vec<Motivation>> = HashMap::new();
-    for r in c.query("SELECT contact_id, motivation FROM advocate_motivations", &[])? {
+    for r in c.query(
+        "SELECT contact_id, motivation FROM advocate_motivations",
+        &[],
+    )? {
         if let Ok(m) = Motivation::parse(&r.text(1)) {
             recorded.entry(r.int(0)).or_default().push(m);
         }
     }
     let mut gifts: HashMap<i64, Vec<i64>> = HashMap::new();
     for r in c.query("SELECT contact_id, given_on FROM incentives", &[])? {
-        gifts.entry(r.int(0)).or_default().push((r.date(1) - today).num_days());
+        gifts
+            .entry(r.int(0))
+            .or_default()
+            .push((r.date(1) - today).num_days());
     }
     for row in rows.iter_mut() {
         let id = row.candidate.contact_id;
-        row.candidate.account_recent_activities = account_recent.get(&row.candidate.account_id).copied().unwrap_or(0);
+        row.candidate.account_recent_activities = account_recent
+            .get(&row.candidate.account_id)
+            .copied()
+            .unwrap_or(0);
         let mut s = score(&row.facts, &settings.weights);
         s.rock_star = s.score >= settings.rock_star_score;
         row.candidate.advocate_score = s.score;
         row.score = s;
-        let mut motivations: Vec<(Motivation, MotivationSource)> =
-            recorded.get(&id).map(|v| v.iter().map(|m| (*m, MotivationSource::Recorded)).collect()).unwrap_or_default();
+        let mut motivations: Vec<(Motivation, MotivationSource)> = recorded
+            .get(&id)
+            .map(|v| v.iter().map(|m| (*m, MotivationSource::Recorded)).collect())
+            .unwrap_or_default();
         if let Some(acc) = accepted.get(&id) {
             for m in infer_motivations(acc) {
                 if !motivations.iter().any(|(x, _)| *x == m) {
@@ -445,8 +545,30 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
         row.motivations = motivations;
         if let Some(g) = gifts.get(&id) {
             row.has_incentives = true;
-            row.depends_on_incentives = depends_on_incentives(activity_days.get(&id).map(Vec::as_slice).unwrap_or(&[]), g);
+            row.depends_on_incentives =
+                depends_on_incentives(activity_days.get(&id).map(Vec::as_slice).unwrap_or(&[]), g);
         }
     }
-    Ok(Snapshot { generation, built_at: std::time::Instant::now(), today, settings, rows, by_contact })
+    let mut by_industry: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_industry
+            .entry(
+                r.candidate
+                    .industry
+                    .as_deref()
+                    .unwrap_or("")
+                    .trim()
+                    .to_lowercase(),
+            )
+            .or_default()
+            .push(i);
+    }
+    Ok(Snapshot {
+        generation,
+        today,
+        settings,
+        rows,
+        by_contact,
+        by_industry,
+    })
 }

@@ -78,10 +78,13 @@ impl Store {
 
     fn audit_distinct(&self, column: &'static str) -> Result<Vec<String>> {
         self.with_conn(|c| {
-            Ok(c.query(&format!("SELECT DISTINCT {column} FROM audit_log ORDER BY {column}"), &[])?
-                .iter()
-                .map(|r| r.text(0))
-                .collect())
+            Ok(c.query(
+                &format!("SELECT DISTINCT {column} FROM audit_log ORDER BY {column}"),
+                &[],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect())
         })
     }
 
@@ -106,13 +109,24 @@ impl Store {
         }
         if let Some(d) = f.since {
             conds.push("at >= ?".into());
-            params.push(Value::Time(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()));
+            params.push(Value::Time(
+                d.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+            ));
         }
         if let Some(d) = f.until {
             conds.push("at < ?".into());
-            params.push(Value::Time((d + chrono::Days::new(1)).and_hms_opt(0, 0, 0).expect("midnight").and_utc()));
+            params.push(Value::Time(
+                (d + chrono::Days::new(1))
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc(),
+            ));
         }
-        let per_page = if f.per_page == 0 { 50 } else { f.per_page.min(500) };
+        let per_page = if f.per_page == 0 {
+            50
+        } else {
+            f.per_page.min(500)
+        };
         let page = f.page.max(1);
         let filter = conds.join(" AND ");
         self.with_conn(|c| {

@@ -110,7 +110,15 @@ impl Store {
                     id,
                 });
             }
-            self.audit_change(c, "delete", "commitment", id, &before.data.description, Some(&before), None)?;
+            self.audit_change(
+                c,
+                "delete",
+                "commitment",
+                id,
+                &before.data.description,
+                Some(&before),
+                None,
+            )?;
             Ok(())
         })
     }

@@ -203,12 +203,22 @@ impl Store {
                     id,
                 });
             }
-            if before.data.reference_consent != d.reference_consent || before.data.do_not_contact != d.do_not_contact {
+            if before.data.reference_consent != d.reference_consent
+                || before.data.do_not_contact != d.do_not_contact
+            {
                 record_consent(c, id, &self.actor().label)?;
             }
             crate::ensure_external_id(c, "contacts", "con", id)?;
             let after = get(c, id)?;
-            self.audit_change(c, "update", "contact", id, &after.data.name, Some(&before), Some(&after))?;
+            self.audit_change(
+                c,
+                "update",
+                "contact",
+                id,
+                &after.data.name,
+                Some(&before),
+                Some(&after),
+            )?;
             Ok(after)
         })
     }
@@ -222,7 +232,15 @@ impl Store {
                     id,
                 });
             }
-            self.audit_change(c, "delete", "contact", id, &before.data.name, Some(&before), None)?;
+            self.audit_change(
+                c,
+                "delete",
+                "contact",
+                id,
+                &before.data.name,
+                Some(&before),
+                None,
+            )?;
             Ok(())
         })
     }

@@ -86,42 +86,118 @@ impl Store {
                 continue;
             }
             let first = *rng.pick(Motivation::ALL);
-            motivations.push(vec![Value::Int(c.contact_id), Value::from(first.as_str()), Value::from("demo"), Value::Time(stamp)]);
+            motivations.push(vec![
+                Value::Int(c.contact_id),
+                Value::from(first.as_str()),
+                Value::from("demo"),
+                Value::Time(stamp),
+            ]);
             if rng.chance(0.35) {
                 let second = *rng.pick(Motivation::ALL);
                 if second != first {
-                    motivations.push(vec![Value::Int(c.contact_id), Value::from(second.as_str()), Value::from("demo"), Value::Time(stamp)]);
+                    motivations.push(vec![
+                        Value::Int(c.contact_id),
+                        Value::from(second.as_str()),
+                        Value::from("demo"),
+                        Value::Time(stamp),
+                    ]);
                 }
             }
             if rng.chance(0.15) {
-                profiles.push(vec![Value::Int(c.contact_id), Value::Bool(rng.chance(0.7)), Value::Bool(rng.chance(0.4)), Value::Time(stamp)]);
+                profiles.push(vec![
+                    Value::Int(c.contact_id),
+                    Value::Bool(rng.chance(0.7)),
+                    Value::Bool(rng.chance(0.4)),
+                    Value::Time(stamp),
+                ]);
             }
             for _ in 0..rng.range(0, 4) {
                 let o = *rng.pick(Opportunity::ALL);
                 let day = today - chrono::Days::new(rng.range(1, 420) as u64);
-                let status = if day < today - chrono::Days::new(30) { "completed" } else { "accepted" };
-                activities.push(vec![Value::Int(c.contact_id), Value::from(o.as_str()), Value::from(status), Value::Date(day), Value::Time(stamp)]);
+                let status = if day < today - chrono::Days::new(30) {
+                    "completed"
+                } else {
+                    "accepted"
+                };
+                activities.push(vec![
+                    Value::Int(c.contact_id),
+                    Value::from(o.as_str()),
+                    Value::from(status),
+                    Value::Date(day),
+                    Value::Time(stamp),
+                ]);
             }
             if rng.chance(0.04) {
                 let day = today - chrono::Days::new(rng.range(10, 300) as u64);
-                let what = *rng.pick(&["Conference pass and hotel", "Dinner after the user group", "Early renewal discount", "Branded jacket"]);
-                let kind = if what.contains("discount") { "special_deal" } else { "gift" };
-                incentives.push(vec![Value::Int(c.contact_id), Value::from(kind), Value::Date(day), Value::from(what), Value::Int(rng.range(50, 2500)), Value::from("demo"), Value::Time(stamp)]);
+                let what = *rng.pick(&[
+                    "Conference pass and hotel",
+                    "Dinner after the user group",
+                    "Early renewal discount",
+                    "Branded jacket",
+                ]);
+                let kind = if what.contains("discount") {
+                    "special_deal"
+                } else {
+                    "gift"
+                };
+                incentives.push(vec![
+                    Value::Int(c.contact_id),
+                    Value::from(kind),
+                    Value::Date(day),
+                    Value::from(what),
+                    Value::Int(rng.range(50, 2500)),
+                    Value::from("demo"),
+                    Value::Time(stamp),
+                ]);
             }
         }
         let n = activities.len();
         self.transaction(|c| {
-            c.load("advocate_motivations", &["contact_id", "motivation", "recorded_by", "recorded_at"], &mut motivations.into_iter())?;
-            c.load("advocate_profiles", &["contact_id", "lead_user", "modifies_product", "updated_at"], &mut profiles.into_iter())?;
-            c.load("advocate_activities", &["contact_id", "opportunity", "status", "occurred_on", "created_at"], &mut activities.into_iter())?;
-            c.load("incentives", &["contact_id", "kind", "given_on", "description", "value", "recorded_by", "created_at"], &mut incentives.into_iter())?;
+            c.load(
+                "advocate_motivations",
+                &["contact_id", "motivation", "recorded_by", "recorded_at"],
+                &mut motivations.into_iter(),
+            )?;
+            c.load(
+                "advocate_profiles",
+                &["contact_id", "lead_user", "modifies_product", "updated_at"],
+                &mut profiles.into_iter(),
+            )?;
+            c.load(
+                "advocate_activities",
+                &[
+                    "contact_id",
+                    "opportunity",
+                    "status",
+                    "occurred_on",
+                    "created_at",
+                ],
+                &mut activities.into_iter(),
+            )?;
+            c.load(
+                "incentives",
+                &[
+                    "contact_id",
+                    "kind",
+                    "given_on",
+                    "description",
+                    "value",
+                    "recorded_by",
+                    "created_at",
+                ],
+                &mut incentives.into_iter(),
+            )?;
             Ok(())
         })?;
         self.seed_requests(&mut rng, today)?;
         Ok(n)
     }
 
-    fn seed_requests(&self, rng: &mut peerstage_core::rng::Rng, today: chrono::NaiveDate) -> Result<()> {
+    fn seed_requests(
+        &self,
+        rng: &mut peerstage_core::rng::Rng,
+        today: chrono::NaiveDate,
+    ) -> Result<()> {
         use peerstage_core::reference::{DealOutcome, RequestStatus};
         use peerstage_core::Fields;
         let prospects = self.with_conn(|c| {
@@ -130,7 +206,15 @@ impl Store {
                 .map(|r| (r.int(0), r.opt_text(1), r.opt_text(2)))
                 .collect::<Vec<_>>())
         })?;
-        let activities = ["reference_call", "reference_call", "reference_call", "site_visit", "case_study", "review", "speaking_slot"];
+        let activities = [
+            "reference_call",
+            "reference_call",
+            "reference_call",
+            "site_visit",
+            "case_study",
+            "review",
+            "speaking_slot",
+        ];
         // Create every request first, then match them all against one snapshot, then move
         // them along: matching after each change would rebuild the snapshot every time.
         let mut created = Vec::new();
@@ -139,7 +223,10 @@ impl Store {
             f.push("prospect_account_id", pid.to_string());
             f.push("activity", *rng.pick(&activities));
             f.push("deal_value", (rng.range(2, 60) * 5000).to_string());
-            f.push("needed_by", (today + chrono::Days::new(rng.range(3, 45) as u64)).to_string());
+            f.push(
+                "needed_by",
+                (today + chrono::Days::new(rng.range(3, 45) as u64)).to_string(),
+            );
             if let Some(ind) = industry {
                 f.push("industry", ind.clone());
                 f.push("industry_required", "yes");
@@ -151,7 +238,8 @@ impl Store {
             if i % 4 == 1 {
                 f.push("seniority", "executive");
             }
-            let req = peerstage_core::reference::NewRequest::from_fields(&f).map_err(StoreError::Invalid)?;
+            let req = peerstage_core::reference::NewRequest::from_fields(&f)
+                .map_err(StoreError::Invalid)?;
             created.push((i, self.create_request(&req)?.id, req.deal_value));
         }
         let mut best = Vec::new();
@@ -162,7 +250,9 @@ impl Store {
         }
         for (i, id, value, contact) in best {
             let stage = i % 6;
-            let go = |to: RequestStatus, contact: Option<i64>| self.advance_request(id, to, contact, None, today);
+            let go = |to: RequestStatus, contact: Option<i64>| {
+                self.advance_request(id, to, contact, None, today)
+            };
             if stage >= 1 {
                 go(RequestStatus::Proposed, Some(contact))?;
             }
@@ -179,10 +269,75 @@ impl Store {
             if stage >= 5 {
                 go(RequestStatus::Completed, None)?;
                 let won = rng.chance(0.6);
-                let outcome = if won { DealOutcome::Won } else { DealOutcome::Lost };
+                let outcome = if won {
+                    DealOutcome::Won
+                } else {
+                    DealOutcome::Lost
+                };
                 self.set_request_outcome(id, outcome, if won { value } else { 0 })?;
             }
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// Benchmark data: `n` past reference activities spread over customer contacts and the
+    /// last two years, written in one transaction.
+    #[doc(hidden)]
+    pub fn bench_add_activities(
+        &self,
+        n: usize,
+        seed: u64,
+        today: chrono::NaiveDate,
+    ) -> Result<()> {
+        use crate::db::Value;
+        use peerstage_core::advocacy::Opportunity;
+        let ids: Vec<i64> = self.with_conn(|c| {
+            Ok(c.query("SELECT id FROM contacts ORDER BY id", &[])?
+                .iter()
+                .map(|r| r.int(0))
+                .collect())
+        })?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut rng = peerstage_core::rng::Rng::new(seed);
+        let kinds: Vec<Opportunity> = Opportunity::ALL
+            .iter()
+            .copied()
+            .filter(|o| o.is_reference_activity())
+            .collect();
+        let stamp = crate::now();
+        let mut rows = (0..n).map(|_| {
+            let day = today - chrono::Days::new(rng.range(1, 730) as u64);
+            vec![
+                Value::Int(*rng.pick(&ids)),
+                Value::from(rng.pick(&kinds).as_str()),
+                Value::from("completed"),
+                Value::Date(day),
+                Value::Time(stamp),
+            ]
+        });
+        self.transaction(|c| {
+            c.load(
+                "advocate_activities",
+                &[
+                    "contact_id",
+                    "opportunity",
+                    "status",
+                    "occurred_on",
+                    "created_at",
+                ],
+                &mut rows,
+            )?;
+            Ok(())
+        })
+    }
+
+    #[doc(hidden)]
+    pub fn bench_count(&self, table: &str) -> Result<i64> {
+        let table = table.to_string();
+        self.with_conn(|c| Ok(c.query_int(&format!("SELECT count(*) FROM {table}"), &[])?))
     }
 }

@@ -258,12 +258,21 @@ impl Store {
                 return end(c, false);
             }
             let summary = |n: &ImportCounts| {
-                format!("{} rows: {} new, {} updated, {} unchanged, {} rejected", outcome.rows, n.inserted, n.updated, n.unchanged, outcome.rejected)
+                format!(
+                    "{} rows: {} new, {} updated, {} unchanged, {} rejected",
+                    outcome.rows, n.inserted, n.updated, n.unchanged, outcome.rejected
+                )
             };
-            match writer.and_then(|w| w.finish(c)).and_then(|n| self.audit(c, "import", kind.as_str(), None, &summary(&n), None, None).map(|_| n)) {
+            match writer
+                .and_then(|w| w.finish(c))
+                .and_then(|n| {
+                    self.audit(c, "import", kind.as_str(), None, &summary(&n), None, None)
+                        .map(|_| n)
+                })
+                .and_then(|n| crate::bump_revision(c).map(|_| n))
+            {
                 Ok(counts) => {
                     end(c, true)?;
-                    self.changed();
                     outcome.counts = counts;
                     outcome.committed = true;
                     Ok(())
@@ -283,7 +292,13 @@ impl Store {
             let mut w = Writer::begin(c, kind)?;
             w.write(c, records)?;
             let n = w.finish(c)?;
-            let summary = format!("{} records: {} new, {} updated, {} unchanged", records.len(), n.inserted, n.updated, n.unchanged);
+            let summary = format!(
+                "{} records: {} new, {} updated, {} unchanged",
+                records.len(),
+                n.inserted,
+                n.updated,
+                n.unchanged
+            );
             self.audit(c, "import", kind.as_str(), None, &summary, None, None)?;
             Ok(n)
         })

@@ -13,23 +13,27 @@ mod import;
 mod migrate;
 mod nps;
 mod pool;
-mod references;
-mod privacy;
-mod secrets;
 mod postgres;
+mod privacy;
+mod references;
+mod secrets;
 mod sqlite;
 pub mod testing;
 mod touchpoints;
 mod users;
 
 pub use accounts::{Counts, ValueSummary};
-pub use advocates::{ActivityRecord, AdvocateProfile, AdvocateRow, Incentive, ProgramSettings, Snapshot};
+pub use advocates::{
+    ActivityRecord, AdvocateProfile, AdvocateRow, Incentive, ProgramSettings, Snapshot,
+};
 pub use audit::{AuditEntry, AuditFilter};
-pub use references::{ActivityCount, Gap, ProgramReport, ReferenceRequest, RequestFilter, RequestStep};
-pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
-pub use users::{ApiToken, Session, User, UserChange, SESSION_IDLE};
 pub use export::export_csv;
 pub use import::{ImportCounts, ImportOutcome};
+pub use references::{
+    ActivityCount, Gap, ProgramReport, ReferenceRequest, RequestFilter, RequestStep,
+};
+pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
+pub use users::{ApiToken, Session, User, UserChange, SESSION_IDLE};
 
 use db::{Conn, DbError, Dialect};
 use peerstage_core::FieldErrors;
@@ -89,8 +93,6 @@ enum Engine {
 /// State shared by every handle on one database in this process.
 #[derive(Default)]
 pub(crate) struct Shared {
-    /// Bumped by every committed change, so caches know when they are stale.
-    pub(crate) generation: std::sync::atomic::AtomicU64,
     pub(crate) snapshot: std::sync::Mutex<Option<Arc<advocates::Snapshot>>>,
 }
 
@@ -129,14 +131,22 @@ impl Store {
             let pool = Pool::new(6, move || sqlite::SqliteConn::open(&p));
             Engine::Sqlite { pool, path }
         };
-        let store = Store { engine: Arc::new(engine), shared: Default::default(), actor: peerstage_core::Actor::cli() };
+        let store = Store {
+            engine: Arc::new(engine),
+            shared: Default::default(),
+            actor: peerstage_core::Actor::cli(),
+        };
         store.with_conn(migrate::run)?;
         Ok(store)
     }
 
     /// The same store, recording changes as made by `actor`.
     pub fn acting_as(&self, actor: peerstage_core::Actor) -> Store {
-        Store { engine: self.engine.clone(), shared: self.shared.clone(), actor }
+        Store {
+            engine: self.engine.clone(),
+            shared: self.shared.clone(),
+            actor,
+        }
     }
 
     pub fn actor(&self) -> &peerstage_core::Actor {
@@ -186,10 +196,9 @@ impl Store {
                 Dialect::Postgres => "BEGIN",
             };
             c.batch(begin)?;
-            match f(c) {
+            match f(c).and_then(|v| bump_revision(c).map(|_| v)) {
                 Ok(v) => {
                     c.batch("COMMIT")?;
-                    self.changed();
                     Ok(v)
                 }
                 Err(e) => {
@@ -198,11 +207,6 @@ impl Store {
                 }
             }
         })
-    }
-
-    /// Marks cached derived data (advocate scores, matching candidates) stale.
-    pub(crate) fn changed(&self) {
-        self.shared.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// A consistent copy of an SQLite database while it is in use (`VACUUM INTO`).
@@ -253,8 +257,25 @@ impl Store {
         after: Option<&T>,
     ) -> Result<()> {
         let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
-        self.audit(c, action, entity, Some(id), summary, json(before), json(after))
+        self.audit(
+            c,
+            action,
+            entity,
+            Some(id),
+            summary,
+            json(before),
+            json(after),
+        )
     }
+}
+
+/// Records that the data changed (see `meta.revision`), inside the changing transaction.
+pub(crate) fn bump_revision(c: &mut dyn Conn) -> Result<()> {
+    c.execute(
+        "UPDATE meta SET value = value + 1 WHERE key = 'revision'",
+        &[],
+    )?;
+    Ok(())
 }
 
 /// Every record has an external id, so an export always imports back onto the same rows.

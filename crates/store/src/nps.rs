@@ -108,7 +108,18 @@ impl Store {
                     id,
                 });
             }
-            self.audit_change(c, "delete", "nps_response", id, &format!("score {} on {}", before.data.score, before.data.responded_on), Some(&before), None)?;
+            self.audit_change(
+                c,
+                "delete",
+                "nps_response",
+                id,
+                &format!(
+                    "score {} on {}",
+                    before.data.score, before.data.responded_on
+                ),
+                Some(&before),
+                None,
+            )?;
             Ok(())
         })
     }
@@ -134,7 +145,11 @@ impl Store {
                 .query_one(
                     &format!(
                         "SELECT {BUCKETS} FROM nps_responses n{} WHERE {}",
-                        if segment.is_some() { " JOIN accounts a ON a.id = n.account_id" } else { "" },
+                        if segment.is_some() {
+                            " JOIN accounts a ON a.id = n.account_id"
+                        } else {
+                            ""
+                        },
                         conds.join(" AND ")
                     ),
                     &params,

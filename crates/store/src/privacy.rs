@@ -28,7 +28,12 @@ impl Store {
                 .collect();
             Ok((tps, nps))
         })?;
-        let history = self.list_audit(&AuditFilter { entity: Some("contact".into()), entity_id: Some(contact_id), per_page: 500, ..Default::default() })?;
+        let history = self.list_audit(&AuditFilter {
+            entity: Some("contact".into()),
+            entity_id: Some(contact_id),
+            per_page: 500,
+            ..Default::default()
+        })?;
         Ok(json!({
             "exported_at": now(),
             "contact": contact,
@@ -46,11 +51,28 @@ impl Store {
         let contact = self.get_contact(contact_id)?;
         if contact.erased_at.is_some() {
             // Erasing again would scrub the placeholder name's words ("contact") from notes.
-            return Err(crate::StoreError::Conflict { field: "contact".into(), reason: "was already erased".into() });
+            return Err(crate::StoreError::Conflict {
+                field: "contact".into(),
+                reason: "was already erased".into(),
+            });
         }
         let mut names: Vec<String> = vec![contact.data.name.clone()];
-        names.extend(contact.data.name.split_whitespace().filter(|p| p.chars().count() >= 3).map(str::to_string));
-        for v in [&contact.data.email, &contact.data.phone, &contact.data.public_link].into_iter().flatten() {
+        names.extend(
+            contact
+                .data
+                .name
+                .split_whitespace()
+                .filter(|p| p.chars().count() >= 3)
+                .map(str::to_string),
+        );
+        for v in [
+            &contact.data.email,
+            &contact.data.phone,
+            &contact.data.public_link,
+        ]
+        .into_iter()
+        .flatten()
+        {
             names.push(v.clone());
         }
         names.sort_by_key(|n| std::cmp::Reverse(n.len()));

@@ -4,7 +4,9 @@ use crate::db::{Conn, Row, Value};
 use crate::{now, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use peerstage_core::advocacy::Opportunity;
-use peerstage_core::reference::{rank, Criteria, DealOutcome, MatchResult, NewRequest, RequestStatus};
+use peerstage_core::reference::{
+    rank, Criteria, DealOutcome, MatchResult, NewRequest, RequestStatus,
+};
 use peerstage_core::FieldErrors;
 use serde::Serialize;
 
@@ -150,7 +152,8 @@ pub struct Gap {
 impl Store {
     /// Creates a request as the acting user; anyone allowed to request may (no manager needed).
     pub fn create_request(&self, r: &NewRequest) -> Result<ReferenceRequest> {
-        let criteria = serde_json::to_string(&r.criteria).map_err(|e| StoreError::Database(e.to_string()))?;
+        let criteria =
+            serde_json::to_string(&r.criteria).map_err(|e| StoreError::Database(e.to_string()))?;
         self.transaction(|c| {
             let mut name = r.prospect_name.clone();
             if let Some(aid) = r.prospect_account_id {
@@ -215,23 +218,62 @@ impl Store {
     }
 
     /// Ranks candidates for arbitrary criteria, without a request.
-    pub fn match_criteria(&self, criteria: &Criteria, today: NaiveDate, limit: usize) -> Result<MatchResult> {
+    pub fn match_criteria(
+        &self,
+        criteria: &Criteria,
+        today: NaiveDate,
+        limit: usize,
+    ) -> Result<MatchResult> {
         let snap = self.advocate_snapshot(today)?;
-        let candidates: Vec<_> = snap.rows.iter().map(|r| r.candidate.clone()).collect();
-        Ok(rank(criteria, &candidates, &snap.settings.matching, limit))
+        let result = rank(
+            criteria,
+            snap.candidates_for(criteria),
+            &snap.settings.matching,
+            limit,
+        );
+        if result.candidates.is_empty() && criteria.industry.as_ref().is_some_and(|c| c.required) {
+            return Ok(rank(
+                criteria,
+                snap.rows.iter().map(|r| &r.candidate),
+                &snap.settings.matching,
+                limit,
+            ));
+        }
+        Ok(result)
     }
 
     /// Ranks candidates for a request and remembers how many were found (for the gaps report).
     pub fn match_request(&self, id: i64, today: NaiveDate, limit: usize) -> Result<MatchResult> {
         let req = self.get_request(id)?;
         let snap = self.advocate_snapshot(today)?;
-        let candidates: Vec<_> = snap.rows.iter().filter(|r| Some(r.candidate.account_id) != req.prospect_account_id).map(|r| r.candidate.clone()).collect();
-        let result = rank(&req.criteria, &candidates, &snap.settings.matching, limit);
+        let others = |c: &&peerstage_core::reference::Candidate| {
+            Some(c.account_id) != req.prospect_account_id
+        };
+        let mut result = rank(
+            &req.criteria,
+            snap.candidates_for(&req.criteria).filter(others),
+            &snap.settings.matching,
+            limit,
+        );
+        if result.candidates.is_empty()
+            && req.criteria.industry.as_ref().is_some_and(|c| c.required)
+        {
+            // Nobody fits: search everyone, so the near-misses from other industries show.
+            result = rank(
+                &req.criteria,
+                snap.rows.iter().map(|r| &r.candidate).filter(others),
+                &snap.settings.matching,
+                limit,
+            );
+        }
         let found = result.candidates.len() as i64;
         if req.last_match_count != Some(found) {
             // Not a change anyone made: no audit entry, no cache invalidation.
             self.with_conn(|c| {
-                c.execute("UPDATE reference_requests SET last_match_count = ? WHERE id = ?", &[Value::Int(found), Value::Int(id)])?;
+                c.execute(
+                    "UPDATE reference_requests SET last_match_count = ? WHERE id = ?",
+                    &[Value::Int(found), Value::Int(id)],
+                )?;
                 Ok(())
             })?;
         }
@@ -240,7 +282,14 @@ impl Store {
 
     /// Moves a request along its workflow. Proposing or asking names the advocate; accepting
     /// and completing record the activity that counts towards fatigue.
-    pub fn advance_request(&self, id: i64, to: RequestStatus, contact_id: Option<i64>, note: Option<String>, today: NaiveDate) -> Result<ReferenceRequest> {
+    pub fn advance_request(
+        &self,
+        id: i64,
+        to: RequestStatus,
+        contact_id: Option<i64>,
+        note: Option<String>,
+        today: NaiveDate,
+    ) -> Result<ReferenceRequest> {
         self.transaction(|c| {
             let before = get(c, id)?;
             if !before.status.can_move_to(to) {
@@ -248,7 +297,17 @@ impl Store {
             }
             let advocate = match to {
                 RequestStatus::Proposed | RequestStatus::Asked => {
-                    let cid = contact_id.or(before.advocate_contact_id).ok_or_else(|| FieldErrors::single("contact_id", "choose the advocate"))?;
+                    let cid = match (to, before.status) {
+                        // After a decline, propose someone else.
+                        (RequestStatus::Proposed, RequestStatus::Declined) => match contact_id {
+                            Some(c) if Some(c) == before.advocate_contact_id => {
+                                return Err(FieldErrors::single("contact_id", "this advocate just declined; propose someone else").into())
+                            }
+                            Some(c) => c,
+                            None => return Err(FieldErrors::single("contact_id", "choose the advocate to propose instead").into()),
+                        },
+                        _ => contact_id.or(before.advocate_contact_id).ok_or_else(|| FieldErrors::single("contact_id", "choose the advocate"))?,
+                    };
                     let ok = c.query_one(
                         "SELECT c.reference_consent, c.do_not_contact, c.account_id, a.lifecycle FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
                         &[Value::Int(cid)],
@@ -283,6 +342,13 @@ impl Store {
                             &[Value::Int(cid), Value::from(before.activity.as_str()), Value::from(status), Value::Date(today), Value::Int(id), Value::from(note.clone()), Value::Time(now())],
                         )?;
                     }
+                    RequestStatus::Cancelled => {
+                        // An accepted activity that will not happen no longer counts towards fatigue.
+                        c.execute(
+                            "UPDATE advocate_activities SET status = 'declined' WHERE request_id = ? AND contact_id = ? AND status = 'accepted'",
+                            &[Value::Int(id), Value::Int(cid)],
+                        )?;
+                    }
                     RequestStatus::Completed => {
                         c.execute(
                             "UPDATE advocate_activities SET status = 'completed', occurred_on = ? WHERE request_id = ? AND contact_id = ? AND status = 'accepted'",
@@ -299,7 +365,12 @@ impl Store {
         })
     }
 
-    pub fn set_request_outcome(&self, id: i64, outcome: DealOutcome, revenue_influenced: i64) -> Result<ReferenceRequest> {
+    pub fn set_request_outcome(
+        &self,
+        id: i64,
+        outcome: DealOutcome,
+        revenue_influenced: i64,
+    ) -> Result<ReferenceRequest> {
         if revenue_influenced < 0 {
             return Err(FieldErrors::single("revenue_influenced", "must not be negative").into());
         }
@@ -317,7 +388,8 @@ impl Store {
 
     pub fn program_report(&self, today: NaiveDate) -> Result<ProgramReport> {
         let snap = self.advocate_snapshot(today)?;
-        let window_start = today - chrono::Days::new(snap.settings.matching.fatigue_window_days as u64);
+        let window_start =
+            today - chrono::Days::new(snap.settings.matching.fatigue_window_days as u64);
         let limit = snap.settings.matching.fatigue_limit as i64;
         self.with_conn(|c| {
             let mut rep = ProgramReport::default();
@@ -348,12 +420,12 @@ impl Store {
             let counts = |c: &mut dyn Conn, key: &str, name: &str| -> Result<Vec<ActivityCount>> {
                 Ok(c.query(
                     &format!(
-                        "SELECT {key}, {name}, a.name, count(*), CAST(coalesce(sum(CASE WHEN v.occurred_on >= ? THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                        "SELECT {key}, {name}, a.name, count(*), CAST(coalesce(sum(CASE WHEN v.occurred_on >= ? AND v.occurred_on <= ? THEN 1 ELSE 0 END), 0) AS BIGINT) \
                          FROM advocate_activities v JOIN contacts c ON c.id = v.contact_id JOIN accounts a ON a.id = c.account_id \
                          WHERE v.status IN ('accepted', 'completed') AND v.opportunity IN ({in_list}) \
                          GROUP BY {key}, {name}, a.name ORDER BY 4 DESC, 1 LIMIT 100"
                     ),
-                    &[Value::Date(window_start)],
+                    &[Value::Date(window_start), Value::Date(today)],
                 )?
                 .iter()
                 .map(|r| ActivityCount { id: r.int(0), name: r.text(1), account_name: r.text(2), total: r.int(3), recent: r.int(4) })
@@ -380,7 +452,14 @@ impl Store {
     }
 }
 
-fn step(c: &mut dyn Conn, id: i64, status: RequestStatus, contact: Option<i64>, actor: &str, note: Option<&str>) -> Result<()> {
+fn step(
+    c: &mut dyn Conn,
+    id: i64,
+    status: RequestStatus,
+    contact: Option<i64>,
+    actor: &str,
+    note: Option<&str>,
+) -> Result<()> {
     c.execute(
         "INSERT INTO reference_steps (request_id, at, status, contact_id, actor, note) VALUES (?, ?, ?, ?, ?, ?)",
         &[Value::Int(id), Value::Time(now()), Value::from(status.as_str()), Value::from(contact), Value::from(actor), Value::from(note)],

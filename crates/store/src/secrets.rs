@@ -15,7 +15,10 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {
@@ -34,7 +37,11 @@ pub fn sha256_hex(s: &str) -> String {
 }
 
 fn argon(m: u32, t: u32, p: u32) -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(m, t, p, Some(32)).expect("valid argon2 parameters"))
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(m, t, p, Some(32)).expect("valid argon2 parameters"),
+    )
 }
 
 /// `argon2id$v=19$m=…,t=…,p=…$SALT$HASH` (hex), verifiable with `verify_password`.
@@ -44,7 +51,11 @@ pub fn hash_password(password: &str) -> String {
     argon(M_COST, T_COST, P_COST)
         .hash_password_into(password.as_bytes(), &salt, &mut out)
         .expect("argon2 accepts any password and a 16-byte salt");
-    format!("argon2id$v=19$m={M_COST},t={T_COST},p={P_COST}${}${}", hex(&salt), hex(&out))
+    format!(
+        "argon2id$v=19$m={M_COST},t={T_COST},p={P_COST}${}${}",
+        hex(&salt),
+        hex(&out)
+    )
 }
 
 pub fn verify_password(password: &str, stored: &str) -> bool {
@@ -80,7 +91,10 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         return false;
     }
     // Constant-time comparison.
-    out.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    out.iter()
+        .zip(expected.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
 }
 
 #[cfg(test)]
@@ -102,6 +116,9 @@ mod tests {
         let a = random_token("pst_");
         assert!(a.starts_with("pst_") && a.len() == 68);
         assert_ne!(a, random_token("pst_"));
-        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -185,7 +185,15 @@ impl Store {
                     id,
                 });
             }
-            self.audit_change(c, "delete", "touchpoint", id, &format!("{} on {}", before.data.kind, before.data.occurred_on), Some(&before), None)?;
+            self.audit_change(
+                c,
+                "delete",
+                "touchpoint",
+                id,
+                &format!("{} on {}", before.data.kind, before.data.occurred_on),
+                Some(&before),
+                None,
+            )?;
             Ok(())
         })
     }

@@ -22,7 +22,11 @@ pub struct User {
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.id), label: self.email.clone(), role: self.role }
+        Actor {
+            user_id: Some(self.id),
+            label: self.email.clone(),
+            role: self.role,
+        }
     }
 }
 
@@ -80,9 +84,12 @@ fn active_admins(c: &mut dyn Conn) -> Result<i64> {
 }
 
 fn get_user(c: &mut dyn Conn, id: i64) -> Result<User> {
-    c.query_one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"), &[Value::Int(id)])?
-        .map(|r| user_from(&r))
-        .ok_or(StoreError::NotFound { what: "user", id })
+    c.query_one(
+        &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"),
+        &[Value::Int(id)],
+    )?
+    .map(|r| user_from(&r))
+    .ok_or(StoreError::NotFound { what: "user", id })
 }
 
 impl Store {
@@ -112,7 +119,15 @@ impl Store {
     }
 
     pub fn list_users(&self) -> Result<Vec<User>> {
-        self.with_conn(|c| Ok(c.query(&format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.email"), &[])?.iter().map(user_from).collect()))
+        self.with_conn(|c| {
+            Ok(c.query(
+                &format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.email"),
+                &[],
+            )?
+            .iter()
+            .map(user_from)
+            .collect())
+        })
     }
 
     pub fn get_user(&self, id: i64) -> Result<User> {
@@ -122,18 +137,33 @@ impl Store {
     pub fn find_user(&self, email: &str) -> Result<Option<User>> {
         let email = email.trim().to_lowercase();
         self.with_conn(|c| {
-            Ok(c.query_one(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?"), &[Value::Text(email)])?
-                .map(|r| user_from(&r)))
+            Ok(c.query_one(
+                &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = ?"),
+                &[Value::Text(email)],
+            )?
+            .map(|r| user_from(&r)))
         })
     }
 
     /// Disables or re-enables a user; disabling ends their sessions and revokes their tokens.
     pub fn set_user_disabled(&self, id: i64, disabled: bool) -> Result<User> {
-        self.update_user(id, &UserChange { role: None, disabled: Some(disabled) })
+        self.update_user(
+            id,
+            &UserChange {
+                role: None,
+                disabled: Some(disabled),
+            },
+        )
     }
 
     pub fn set_user_role(&self, id: i64, role: Role) -> Result<User> {
-        self.update_user(id, &UserChange { role: Some(role), disabled: None })
+        self.update_user(
+            id,
+            &UserChange {
+                role: Some(role),
+                disabled: None,
+            },
+        )
     }
 
     /// Changes a user's role and/or status in one transaction. Refused, as a conflict on
@@ -196,7 +226,10 @@ impl Store {
     pub fn check_login(&self, email: &str, password: &str) -> Result<Option<User>> {
         let email = email.trim().to_lowercase();
         let row = self.with_conn(|c| {
-            Ok(c.query_one(&format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = ?"), &[Value::Text(email)])?)
+            Ok(c.query_one(
+                &format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = ?"),
+                &[Value::Text(email)],
+            )?)
         })?;
         match row {
             Some(r) => {
@@ -260,14 +293,18 @@ impl Store {
 
     pub fn end_session(&self, token: &str) -> Result<()> {
         self.with_conn(|c| {
-            c.execute("DELETE FROM sessions WHERE token_hash = ?", &[Value::Text(sha256_hex(token))])?;
+            c.execute(
+                "DELETE FROM sessions WHERE token_hash = ?",
+                &[Value::Text(sha256_hex(token))],
+            )?;
             Ok(())
         })
     }
 
     /// Creates an API token for a user; returns the secret (shown once) and its record.
     pub fn create_token(&self, user_id: i64, name: &str) -> Result<(String, ApiToken)> {
-        let name = peerstage_core::parse::required_text(name, 100).map_err(|e| FieldErrors::single("name", e))?;
+        let name = peerstage_core::parse::required_text(name, 100)
+            .map_err(|e| FieldErrors::single("name", e))?;
         let secret = random_token("pst_");
         self.transaction(|c| {
             let user = get_user(c, user_id)?;
@@ -290,21 +327,28 @@ impl Store {
 
     pub fn revoke_token(&self, id: i64) -> Result<()> {
         self.transaction(|c| {
-            let n = c.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", &[Value::Time(now()), Value::Int(id)])?;
+            let n = c.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                &[Value::Time(now()), Value::Int(id)],
+            )?;
             if n == 0 && list_tokens(c, Some(id))?.is_empty() {
-                return Err(StoreError::NotFound { what: "API token", id });
+                return Err(StoreError::NotFound {
+                    what: "API token",
+                    id,
+                });
             }
             self.audit(c, "update", "api_token", Some(id), "revoked", None, None)?;
             Ok(())
         })
     }
 
-    /// The user behind a bearer token, if the token is live and the user enabled.
+    /// The user behind a bearer token, if the token is live and the user enabled. Last use
+    /// is recorded at most once a minute, so API traffic does not queue on writes.
     pub fn token_user(&self, secret: &str) -> Result<Option<User>> {
         let hash = sha256_hex(secret);
         self.with_conn(|c| {
             let Some(r) = c.query_one(
-                &format!("SELECT {USER_COLUMNS}, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL"),
+                &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL"),
                 &[Value::Text(hash)],
             )?
             else {
@@ -314,7 +358,10 @@ impl Store {
             if user.disabled {
                 return Ok(None);
             }
-            c.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Value::Time(now()), Value::Int(r.int(5))])?;
+            let stale = r.opt_time(6).is_none_or(|t| now() - t > Duration::minutes(1));
+            if stale {
+                c.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Value::Time(now()), Value::Int(r.int(5))])?;
+            }
             Ok(Some(user))
         })
     }
@@ -325,7 +372,10 @@ impl Store {
     #[doc(hidden)]
     pub fn expire_sessions_for_tests(&self) -> Result<()> {
         self.with_conn(|c| {
-            c.execute("UPDATE sessions SET expires_at = ?", &[Value::Time(now() - Duration::minutes(1))])?;
+            c.execute(
+                "UPDATE sessions SET expires_at = ?",
+                &[Value::Time(now() - Duration::minutes(1))],
+            )?;
             Ok(())
         })
     }
@@ -362,8 +412,12 @@ mod tests {
     fn the_last_admin_stays_and_nobody_disables_themself() {
         for db in TestDb::all() {
             let s = &db.store;
-            let ada = s.add_user("ada@example.com", Role::Admin, "long enough pw").unwrap();
-            let bob = s.add_user("bob@example.com", Role::Viewer, "long enough pw").unwrap();
+            let ada = s
+                .add_user("ada@example.com", Role::Admin, "long enough pw")
+                .unwrap();
+            let bob = s
+                .add_user("bob@example.com", Role::Viewer, "long enough pw")
+                .unwrap();
             let conflict_on = |r: Result<User>| match r {
                 Err(StoreError::Conflict { field, .. }) => field,
                 other => panic!("expected a conflict, got {other:?}"),
@@ -374,9 +428,20 @@ mod tests {
             // Nobody disables their own account, even with another administrator around.
             let as_ada = s.acting_as(ada.actor());
             s.set_user_role(bob.id, Role::Admin).unwrap();
-            assert_eq!(conflict_on(as_ada.set_user_disabled(ada.id, true)), "disabled");
+            assert_eq!(
+                conflict_on(as_ada.set_user_disabled(ada.id, true)),
+                "disabled"
+            );
             // With two, one may step down; then the other is the last again.
-            let ada2 = as_ada.update_user(ada.id, &UserChange { role: Some(Role::Manager), disabled: None }).unwrap();
+            let ada2 = as_ada
+                .update_user(
+                    ada.id,
+                    &UserChange {
+                        role: Some(Role::Manager),
+                        disabled: None,
+                    },
+                )
+                .unwrap();
             assert_eq!(ada2.role, Role::Manager);
             assert_eq!(conflict_on(s.set_user_role(bob.id, Role::Sales)), "role");
             // A disabled admin does not count as active.
@@ -388,7 +453,11 @@ mod tests {
             assert!(!back.disabled && back.role == Role::Admin);
             // Refusals leave no audit entry; each change leaves one.
             let changes = s
-                .list_audit(&crate::AuditFilter { entity: Some("user".into()), action: Some("update".into()), ..Default::default() })
+                .list_audit(&crate::AuditFilter {
+                    entity: Some("user".into()),
+                    action: Some("update".into()),
+                    ..Default::default()
+                })
                 .unwrap();
             assert_eq!(changes.total, 5);
         }

@@ -48,7 +48,10 @@ pub fn require_page(p: Permission) -> Result<(), PageError> {
     if can(p) {
         Ok(())
     } else {
-        Err(PageError::new(StatusCode::FORBIDDEN, "Your role does not allow this. Ask an administrator if you need it."))
+        Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Your role does not allow this. Ask an administrator if you need it.",
+        ))
     }
 }
 
@@ -57,7 +60,10 @@ pub fn require_api(p: Permission) -> Result<(), ApiError> {
     if can(p) {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "your role does not allow this"))
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "your role does not allow this",
+        ))
     }
 }
 
@@ -79,23 +85,37 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 fn unauthenticated(path: &str, method: &Method) -> Response {
     if path.starts_with("/api") {
-        return ApiError::new(StatusCode::UNAUTHORIZED, "sign in, or send Authorization: Bearer <API token>").into_response();
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "sign in, or send Authorization: Bearer <API token>",
+        )
+        .into_response();
     }
     if method == Method::GET {
         let mut s = form_urlencoded::Serializer::new(String::new());
         s.append_pair("next", path);
         return Redirect::to(&format!("/login?{}", s.finish())).into_response();
     }
-    PageError::new(StatusCode::UNAUTHORIZED, "Your session has ended. Sign in again.").into_response()
+    PageError::new(
+        StatusCode::UNAUTHORIZED,
+        "Your session has ended. Sign in again.",
+    )
+    .into_response()
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 pub async fn middleware(State(st): State<AppState>, req: Request, next: Next) -> Response {
@@ -106,9 +126,16 @@ pub async fn middleware(State(st): State<AppState>, req: Request, next: Next) ->
     let headers = req.headers().clone();
     let method = req.method().clone();
     let found = if let Some(token) = bearer(&headers) {
-        st.run(move |s| s.token_user(&token)).await.map(|u| u.map(|user| CurrentUser { user, csrf: None }))
+        st.run(move |s| s.token_user(&token))
+            .await
+            .map(|u| u.map(|user| CurrentUser { user, csrf: None }))
     } else if let Some(cookie) = cookie_value(&headers, SESSION_COOKIE) {
-        st.run(move |s| s.session(&cookie)).await.map(|s| s.map(|s| CurrentUser { user: s.user, csrf: Some(s.csrf_token) }))
+        st.run(move |s| s.session(&cookie)).await.map(|s| {
+            s.map(|s| CurrentUser {
+                user: s.user,
+                csrf: Some(s.csrf_token),
+            })
+        })
     } else {
         Ok(None)
     };
@@ -117,10 +144,17 @@ pub async fn middleware(State(st): State<AppState>, req: Request, next: Next) ->
         Ok(None) => return unauthenticated(&path, &method),
         Err(e) => {
             tracing::error!(error = %e, "authentication lookup failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "authentication is unavailable").into_response();
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "authentication is unavailable",
+            )
+                .into_response();
         }
     };
-    let expected = user.csrf.clone().filter(|_| !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS));
+    let expected = user
+        .csrf
+        .clone()
+        .filter(|_| !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS));
     // Inside the user's scope, so a refusal renders as a page of the site for them.
     CURRENT
         .scope(user, async move {
@@ -142,36 +176,64 @@ async fn check_csrf(req: Request, expected: &str) -> Result<Request, Response> {
     let path = req.uri().path().to_string();
     let forbidden = || {
         if path.starts_with("/api") {
-            ApiError::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token (send X-CSRF-Token)").into_response()
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "missing or wrong CSRF token (send X-CSRF-Token)",
+            )
+            .into_response()
         } else {
             PageError::new(StatusCode::FORBIDDEN, "This form has expired or did not come from peerstage. Go back, reload the page and try again.").into_response()
         }
     };
-    if let Some(h) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return if constant_time_eq(h, expected) { Ok(req) } else { Err(forbidden()) };
+    if let Some(h) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if constant_time_eq(h, expected) {
+            Ok(req)
+        } else {
+            Err(forbidden())
+        };
     }
     let from_query = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.into_owned());
     if let Some(q) = from_query {
-        return if constant_time_eq(&q, expected) { Ok(req) } else { Err(forbidden()) };
+        return if constant_time_eq(&q, expected) {
+            Ok(req)
+        } else {
+            Err(forbidden())
+        };
     }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return Err(forbidden());
     }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, crate::BODY_LIMIT).await {
         Ok(b) => b,
-        Err(_) => return Err(PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response()),
+        Err(_) => {
+            return Err(
+                PageError::new(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.")
+                    .into_response(),
+            )
+        }
     };
-    let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+    let token = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
     match token {
-        Some(t) if constant_time_eq(&t, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Some(t) if constant_time_eq(&t, expected) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
         _ => Err(forbidden()),
     }
 }

@@ -135,6 +135,21 @@ pub fn merged(current: Fields, changes: &Fields) -> Fields {
     out
 }
 
+/// The client's address when the server knows it (absent in in-process tests).
+pub struct PeerAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,20 +173,5 @@ mod tests {
         let m = merged(cur, &Fields::from_pairs([("city", "Bergen")]));
         assert_eq!(m.get("name"), "A");
         assert_eq!(m.get("city"), "Bergen");
-    }
-}
-
-/// The client's address when the server knows it (absent in in-process tests).
-pub struct PeerAddr(pub Option<std::net::IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(PeerAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
     }
 }

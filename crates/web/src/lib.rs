@@ -36,7 +36,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store) -> Self {
-        AppState { store, throttle: Default::default(), setup_token: None, secure_cookies: false }
+        AppState {
+            store,
+            throttle: Default::default(),
+            setup_token: None,
+            secure_cookies: false,
+        }
     }
 
     /// Runs a store call on a blocking thread: the store is synchronous.
@@ -68,7 +73,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(api::not_found))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::middleware,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

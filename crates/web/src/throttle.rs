@@ -45,7 +45,8 @@ impl Throttle {
                     return Verdict::Locked(until - now);
                 }
                 if now - e.first < WINDOW && e.failures >= SLOW_AFTER {
-                    let d = Duration::from_millis(500 * u64::from(e.failures - SLOW_AFTER + 1)).min(Duration::from_secs(4));
+                    let d = Duration::from_millis(500 * u64::from(e.failures - SLOW_AFTER + 1))
+                        .min(Duration::from_secs(4));
                     verdict = match verdict {
                         Verdict::Delay(old) if old >= d => verdict,
                         _ => Verdict::Delay(d),
@@ -59,9 +60,17 @@ impl Throttle {
     pub fn failure(&self, keys: &[String], now: Instant) {
         let mut map = self.keys.lock().unwrap_or_else(|e| e.into_inner());
         for k in keys {
-            let e = map.entry(k.clone()).or_insert(Entry { failures: 0, first: now, locked_until: None });
+            let e = map.entry(k.clone()).or_insert(Entry {
+                failures: 0,
+                first: now,
+                locked_until: None,
+            });
             if now - e.first >= WINDOW || e.locked_until.is_some_and(|u| u <= now) {
-                *e = Entry { failures: 0, first: now, locked_until: None };
+                *e = Entry {
+                    failures: 0,
+                    first: now,
+                    locked_until: None,
+                };
             }
             e.failures += 1;
             if e.failures >= LOCK_AFTER {
@@ -74,7 +83,10 @@ impl Throttle {
     }
 
     pub fn success(&self, key: &str) {
-        self.keys.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 }
 
@@ -98,8 +110,14 @@ mod tests {
         }
         assert!(matches!(t.check(&keys, start), Verdict::Locked(_)));
         // Another email from the same address is locked too.
-        assert!(matches!(t.check(&["email:x@y.z".into(), "ip:1.2.3.4".into()], start), Verdict::Locked(_)));
-        assert_eq!(t.check(&keys, start + LOCKOUT + Duration::from_secs(1)), Verdict::Allow);
+        assert!(matches!(
+            t.check(&["email:x@y.z".into(), "ip:1.2.3.4".into()], start),
+            Verdict::Locked(_)
+        ));
+        assert_eq!(
+            t.check(&keys, start + LOCKOUT + Duration::from_secs(1)),
+            Verdict::Allow
+        );
         t.success("email:a@b.c");
         assert_eq!(t.check(&["email:a@b.c".into()], start), Verdict::Allow);
     }

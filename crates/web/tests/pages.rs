@@ -608,9 +608,10 @@ async fn upload(app: &TestApp, kind: &str, csv: &str, skip: bool) -> Resp {
         parts.push(("skip_invalid", None, "true"));
     }
     let body = multipart(BOUNDARY, &parts);
+    // Multipart forms carry the CSRF token in the URL, as the page's form does.
     app.request(
         Method::POST,
-        "/transfer",
+        &format!("/transfer?csrf={}", app.csrf()),
         Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
         body,
     )

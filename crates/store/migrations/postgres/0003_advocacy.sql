@@ -80,3 +80,11 @@ CREATE TABLE incentives (
 CREATE INDEX incentives_contact_idx ON incentives (contact_id);
 
 ALTER TABLE contacts ADD COLUMN languages TEXT NOT NULL DEFAULT '';
+
+-- Bumped by every committed change, so caches (the advocate snapshot) know when they are stale,
+-- whichever process made the change.
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('revision', 0);

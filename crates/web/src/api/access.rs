@@ -58,7 +58,9 @@ async fn create_user(State(st): State<AppState>, JsonFields(f): JsonFields) -> A
     match (email, role) {
         (Some(email), Some(role)) if e.is_empty() => {
             let password = f.get("password").to_string();
-            Ok(created(st.run(move |s| s.add_user(&email, role, &password)).await?))
+            Ok(created(
+                st.run(move |s| s.add_user(&email, role, &password)).await?,
+            ))
         }
         _ => Err(ApiError::invalid(e)),
     }
@@ -75,7 +77,11 @@ async fn update_user(
     let id = id_of(&id)?;
     only_known(&f, USER_UPDATE_FIELDS)?;
     let mut e = FieldErrors::new();
-    let role = if f.has("role") { e.check("role", role_of(f.get("role"))) } else { None };
+    let role = if f.has("role") {
+        e.check("role", role_of(f.get("role")))
+    } else {
+        None
+    };
     let disabled = if f.has("disabled") {
         e.check(
             "disabled",
@@ -103,13 +109,23 @@ async fn list_tokens(State(st): State<AppState>) -> ApiResult<Response> {
 }
 
 /// `{user_id, name}` → the token's record with its `secret`, which is not shown again.
-async fn create_token(State(st): State<AppState>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn create_token(
+    State(st): State<AppState>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::Administer)?;
     only_known(&f, TOKEN_FIELDS)?;
-    let (secret, token) = crate::html::admin::create_token(&st, &f).await?.map_err(ApiError::invalid)?;
+    let (secret, token) = crate::html::admin::create_token(&st, &f)
+        .await?
+        .map_err(ApiError::invalid)?;
     let mut body = serde_json::to_value(&token).unwrap_or_default();
     body["secret"] = json!(secret);
-    Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(body),
+    )
+        .into_response())
 }
 
 async fn revoke_token(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -125,7 +141,16 @@ async fn revoke_token(State(st): State<AppState>, Path(id): Path<String>) -> Api
 /// (YYYY-MM-DD, inclusive), `page`, `per_page` (1–500, default 50).
 async fn audit(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
     require_api(Permission::Administer)?;
-    let known = ["actor", "action", "entity", "entity_id", "since", "until", "page", "per_page"];
+    let known = [
+        "actor",
+        "action",
+        "entity",
+        "entity_id",
+        "since",
+        "until",
+        "page",
+        "per_page",
+    ];
     only_known(&q, &known)?;
     let filter = crate::html::admin::audit_filter(&q)?;
     Ok(Json(st.run(move |s| s.list_audit(&filter)).await?).into_response())
@@ -144,6 +169,8 @@ async fn privacy_export(State(st): State<AppState>, Path(id): Path<String>) -> A
 async fn erase_contact(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     require_api(Permission::Privacy)?;
     let id = id_of(&id)?;
-    let contact = st.run(move |s| s.erase_contact(id).and_then(|_| s.get_contact(id))).await?;
+    let contact = st
+        .run(move |s| s.erase_contact(id).and_then(|_| s.get_contact(id)))
+        .await?;
     Ok(Json(contact).into_response())
 }

@@ -38,7 +38,10 @@ fn today() -> chrono::NaiveDate {
 }
 
 fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 /// Without financial access the profitability trait says only whether, not how much.
@@ -49,11 +52,18 @@ fn advocate_json(row: &AdvocateRow) -> serde_json::Value {
             f.remove("account_margin");
             f.remove("account_revenue");
         }
-        if let Some(traits) = v.pointer_mut("/score/traits").and_then(|t| t.as_array_mut()) {
+        if let Some(traits) = v
+            .pointer_mut("/score/traits")
+            .and_then(|t| t.as_array_mut())
+        {
             for t in traits {
                 if t.get("trait").and_then(|x| x.as_str()) == Some(Trait::Profitable.as_str()) {
                     let yes = t.get("strength").and_then(|s| s.as_f64()).unwrap_or(0.0) > 0.0;
-                    t["because"] = json!(if yes { "the account is profitable" } else { "the account is not profitable" });
+                    t["because"] = json!(if yes {
+                        "the account is profitable"
+                    } else {
+                        "the account is not profitable"
+                    });
                 }
             }
         }
@@ -63,10 +73,14 @@ fn advocate_json(row: &AdvocateRow) -> serde_json::Value {
 
 async fn list_advocates(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
     require_api(Permission::ReadCustomers)?;
-    let rock = parse::bool_or(q.get("rock_stars"), false).map_err(|e| ApiError::invalid(FieldErrors::single("rock_stars", e)))?;
+    let rock = parse::bool_or(q.get("rock_stars"), false)
+        .map_err(|e| ApiError::invalid(FieldErrors::single("rock_stars", e)))?;
     let offer = match q.get("offer") {
         "" => None,
-        o => Some(Opportunity::parse(o).map_err(|e| ApiError::invalid(FieldErrors::single("offer", e)))?),
+        o => Some(
+            Opportunity::parse(o)
+                .map_err(|e| ApiError::invalid(FieldErrors::single("offer", e)))?,
+        ),
     };
     let limit: usize = q.get("limit").parse().unwrap_or(100).clamp(1, 1000);
     let snap = st.run(|s| s.advocate_snapshot(today())).await?;
@@ -76,7 +90,12 @@ async fn list_advocates(State(st): State<AppState>, Query(q): Query) -> ApiResul
         .filter(|r| !rock || r.score.rock_star)
         .filter(|r| offer.is_none_or(|o| r.motivations.iter().any(|(m, _)| o.serves().contains(m))))
         .collect();
-    rows.sort_by(|a, b| b.score.score.cmp(&a.score.score).then(a.candidate.contact_id.cmp(&b.candidate.contact_id)));
+    rows.sort_by(|a, b| {
+        b.score
+            .score
+            .cmp(&a.score.score)
+            .then(a.candidate.contact_id.cmp(&b.candidate.contact_id))
+    });
     let total = rows.len();
     let items: Vec<serde_json::Value> = rows.into_iter().take(limit).map(advocate_json).collect();
     Ok(Json(json!({"items": items, "total": total})).into_response())
@@ -97,18 +116,48 @@ async fn get_advocate(State(st): State<AppState>, Path(id): Path<String>) -> Api
 }
 
 /// Body: {"lead_user": bool, "modifies_product": bool, "notes": text, "motivations": [..]}; omitted fields keep their value.
-async fn update_advocate(State(st): State<AppState>, Path(id): Path<String>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn update_advocate(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::ManageAdvocates)?;
     let id = id_of(&id)?;
-    only_known(&f, &["lead_user", "modifies_product", "notes", "motivations"])?;
+    only_known(
+        &f,
+        &["lead_user", "modifies_product", "notes", "motivations"],
+    )?;
     let current = st.run(move |s| s.advocate_profile(id, today())).await?;
     let mut e = FieldErrors::new();
-    let lead = if f.has("lead_user") { e.check("lead_user", parse::bool_or(f.get("lead_user"), false)).unwrap_or(false) } else { current.lead_user };
-    let modifies = if f.has("modifies_product") { e.check("modifies_product", parse::bool_or(f.get("modifies_product"), false)).unwrap_or(false) } else { current.modifies_product };
-    let notes = if f.has("notes") { e.check("notes", parse::optional_text(f.get("notes"), 5000)).flatten() } else { current.notes.clone() };
+    let lead = if f.has("lead_user") {
+        e.check("lead_user", parse::bool_or(f.get("lead_user"), false))
+            .unwrap_or(false)
+    } else {
+        current.lead_user
+    };
+    let modifies = if f.has("modifies_product") {
+        e.check(
+            "modifies_product",
+            parse::bool_or(f.get("modifies_product"), false),
+        )
+        .unwrap_or(false)
+    } else {
+        current.modifies_product
+    };
+    let notes = if f.has("notes") {
+        e.check("notes", parse::optional_text(f.get("notes"), 5000))
+            .flatten()
+    } else {
+        current.notes.clone()
+    };
     let motivations: Option<Vec<Motivation>> = if f.has("motivations") {
         let mut v = Vec::new();
-        for m in f.get("motivations").split(';').map(str::trim).filter(|m| !m.is_empty()) {
+        for m in f
+            .get("motivations")
+            .split(';')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
             if let Some(m) = e.check("motivations", Motivation::parse(m)) {
                 v.push(m);
             }
@@ -132,32 +181,61 @@ async fn update_advocate(State(st): State<AppState>, Path(id): Path<String>, Jso
     Ok(Json(json!({"contact_id": id, "lead_user": p.lead_user, "modifies_product": p.modifies_product, "notes": p.notes, "motivations": p.row.motivations})).into_response())
 }
 
-async fn add_activity(State(st): State<AppState>, Path(id): Path<String>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn add_activity(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::ManageAdvocates)?;
     let id = id_of(&id)?;
     only_known(&f, &["opportunity", "status", "occurred_on", "notes"])?;
     let mut e = FieldErrors::new();
     let o = e.check("opportunity", Opportunity::parse(f.get("opportunity")));
     let d = e.check("occurred_on", parse::required_date(f.get("occurred_on")));
-    let notes = e.check("notes", parse::optional_text(f.get("notes"), 2000)).flatten();
-    let status = if f.get("status").is_empty() { "accepted".to_string() } else { f.get("status").to_string() };
-    let (Some(o), Some(d)) = (o, d) else { return Err(ApiError::invalid(e)) };
-    let aid = st.run(move |s| s.record_activity(id, o, &status, d, notes)).await?;
+    let notes = e
+        .check("notes", parse::optional_text(f.get("notes"), 2000))
+        .flatten();
+    let status = if f.get("status").is_empty() {
+        "accepted".to_string()
+    } else {
+        f.get("status").to_string()
+    };
+    let (Some(o), Some(d)) = (o, d) else {
+        return Err(ApiError::invalid(e));
+    };
+    let aid = st
+        .run(move |s| s.record_activity(id, o, &status, d, notes))
+        .await?;
     Ok((StatusCode::CREATED, Json(json!({"id": aid}))).into_response())
 }
 
-async fn add_incentive(State(st): State<AppState>, Path(id): Path<String>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn add_incentive(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::ManageAdvocates)?;
     let id = id_of(&id)?;
     only_known(&f, &["kind", "given_on", "description", "value"])?;
     let mut e = FieldErrors::new();
     let k = e.check("kind", IncentiveKind::parse(f.get("kind")));
     let d = e.check("given_on", parse::required_date(f.get("given_on")));
-    let v = e.check("value", parse::optional_money(f.get("value"))).flatten().unwrap_or(0);
+    let v = e
+        .check("value", parse::optional_money(f.get("value")))
+        .flatten()
+        .unwrap_or(0);
     let desc = f.get("description").to_string();
-    let (Some(k), Some(d)) = (k, d) else { return Err(ApiError::invalid(e)) };
-    let iid = st.run(move |s| s.record_incentive(id, k, d, &desc, v)).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": iid, "flagged": true}))).into_response())
+    let (Some(k), Some(d)) = (k, d) else {
+        return Err(ApiError::invalid(e));
+    };
+    let iid = st
+        .run(move |s| s.record_incentive(id, k, d, &desc, v))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": iid, "flagged": true})),
+    )
+        .into_response())
 }
 
 async fn get_settings(State(st): State<AppState>) -> ApiResult<Response> {
@@ -167,9 +245,21 @@ async fn get_settings(State(st): State<AppState>) -> ApiResult<Response> {
 
 /// Body: any of profitable, exceptional_value, affiliates, leading_edge, serves_others,
 /// rock_star_score, fatigue_limit, fatigue_window_days (whole numbers).
-async fn put_settings(State(st): State<AppState>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn put_settings(
+    State(st): State<AppState>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::ManageAdvocates)?;
-    const KEYS: &[&str] = &["profitable", "exceptional_value", "affiliates", "leading_edge", "serves_others", "rock_star_score", "fatigue_limit", "fatigue_window_days"];
+    const KEYS: &[&str] = &[
+        "profitable",
+        "exceptional_value",
+        "affiliates",
+        "leading_edge",
+        "serves_others",
+        "rock_star_score",
+        "fatigue_limit",
+        "fatigue_window_days",
+    ];
     only_known(&f, KEYS)?;
     let mut s: ProgramSettings = st.run(|s| s.program_settings()).await?;
     let mut e = FieldErrors::new();
@@ -187,7 +277,11 @@ async fn put_settings(State(st): State<AppState>, JsonFields(f): JsonFields) -> 
     num("serves_others", &mut s.weights.serves_others, 1000);
     num("rock_star_score", &mut s.rock_star_score, 100);
     num("fatigue_limit", &mut s.matching.fatigue_limit, 100);
-    num("fatigue_window_days", &mut s.matching.fatigue_window_days, 3650);
+    num(
+        "fatigue_window_days",
+        &mut s.matching.fatigue_window_days,
+        3650,
+    );
     if !e.is_empty() {
         return Err(ApiError::invalid(e));
     }
@@ -206,10 +300,15 @@ async fn program_report(State(st): State<AppState>) -> ApiResult<Response> {
 }
 
 fn visible(r: &ReferenceRequest) -> ApiResult<()> {
-    if can(Permission::ManageAdvocates) || current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id)) {
+    if can(Permission::ManageAdvocates)
+        || current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id))
+    {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "this request belongs to another rep"))
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this request belongs to another rep",
+        ))
     }
 }
 
@@ -217,9 +316,15 @@ async fn list_requests(State(st): State<AppState>, Query(q): Query) -> ApiResult
     require_api(Permission::RequestReferences)?;
     let status = match q.get("status") {
         "" => None,
-        s => Some(RequestStatus::parse(s).map_err(|e| ApiError::invalid(FieldErrors::single("status", e)))?),
+        s => Some(
+            RequestStatus::parse(s)
+                .map_err(|e| ApiError::invalid(FieldErrors::single("status", e)))?,
+        ),
     };
-    let mut filter = RequestFilter { status, ..Default::default() };
+    let mut filter = RequestFilter {
+        status,
+        ..Default::default()
+    };
     if !can(Permission::ManageAdvocates) {
         filter.requested_by_user_id = Some(current().map(|u| u.user.id).unwrap_or(-1));
     }
@@ -227,11 +332,18 @@ async fn list_requests(State(st): State<AppState>, Query(q): Query) -> ApiResult
     Ok(Json(json!({"items": items})).into_response())
 }
 
-async fn create_request(State(st): State<AppState>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn create_request(
+    State(st): State<AppState>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::RequestReferences)?;
     only_known(&f, REQUEST_FIELDS)?;
     let req = NewRequest::from_fields(&f)?;
-    Ok((StatusCode::CREATED, Json(st.run(move |s| s.create_request(&req)).await?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(st.run(move |s| s.create_request(&req)).await?),
+    )
+        .into_response())
 }
 
 async fn get_request(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -242,7 +354,11 @@ async fn get_request(State(st): State<AppState>, Path(id): Path<String>) -> ApiR
     Ok(Json(r).into_response())
 }
 
-async fn candidates(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query) -> ApiResult<Response> {
+async fn candidates(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query,
+) -> ApiResult<Response> {
     require_api(Permission::RequestReferences)?;
     let id = id_of(&id)?;
     let limit: usize = q.get("limit").parse().unwrap_or(10).clamp(1, 200);
@@ -252,7 +368,10 @@ async fn candidates(State(st): State<AppState>, Path(id): Path<String>, Query(q)
 }
 
 /// Ranks advocates for criteria (the request fields) without creating a request.
-async fn match_criteria(State(st): State<AppState>, JsonFields(mut f): JsonFields) -> ApiResult<Response> {
+async fn match_criteria(
+    State(st): State<AppState>,
+    JsonFields(mut f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::RequestReferences)?;
     let limit: usize = f.get("limit").parse().unwrap_or(10).clamp(1, 200);
     f.0.retain(|(k, _)| k != "limit");
@@ -264,39 +383,76 @@ async fn match_criteria(State(st): State<AppState>, JsonFields(mut f): JsonField
         f.set("activity", "reference_call");
     }
     let req = NewRequest::from_fields(&f)?;
-    Ok(Json(st.run(move |s| s.match_criteria(&req.criteria, today(), limit)).await?).into_response())
+    Ok(Json(
+        st.run(move |s| s.match_criteria(&req.criteria, today(), limit))
+            .await?,
+    )
+    .into_response())
 }
 
 /// Body: {"status": "...", "contact_id": 1, "note": "..."}. Managers move requests; a rep may cancel their own.
-async fn advance(State(st): State<AppState>, Path(id): Path<String>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn advance(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::RequestReferences)?;
     let id = id_of(&id)?;
     only_known(&f, &["status", "contact_id", "note"])?;
     let mut e = FieldErrors::new();
     let to = e.check("status", RequestStatus::parse(f.get("status")));
-    let contact = e.check("contact_id", parse::optional_int(f.get("contact_id"), 1, i64::MAX)).flatten();
-    let note = e.check("note", parse::optional_text(f.get("note"), 2000)).flatten();
-    let Some(to) = to else { return Err(ApiError::invalid(e)) };
+    let contact = e
+        .check(
+            "contact_id",
+            parse::optional_int(f.get("contact_id"), 1, i64::MAX),
+        )
+        .flatten();
+    let note = e
+        .check("note", parse::optional_text(f.get("note"), 2000))
+        .flatten();
+    let Some(to) = to else {
+        return Err(ApiError::invalid(e));
+    };
     if !e.is_empty() {
         return Err(ApiError::invalid(e));
     }
     let r = st.run(move |s| s.get_request(id)).await?;
     visible(&r)?;
-    let owner_cancel = to == RequestStatus::Cancelled && current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id));
+    let owner_cancel = to == RequestStatus::Cancelled
+        && current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id));
     if !can(Permission::ManageAdvocates) && !owner_cancel {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "only the advocacy manager moves requests along; reps may cancel their own"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only the advocacy manager moves requests along; reps may cancel their own",
+        ));
     }
-    Ok(Json(st.run(move |s| s.advance_request(id, to, contact, note, today())).await?).into_response())
+    Ok(Json(
+        st.run(move |s| s.advance_request(id, to, contact, note, today()))
+            .await?,
+    )
+    .into_response())
 }
 
-async fn outcome(State(st): State<AppState>, Path(id): Path<String>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+async fn outcome(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
     require_api(Permission::RequestReferences)?;
     let id = id_of(&id)?;
     only_known(&f, &["outcome", "revenue_influenced"])?;
     let mut e = FieldErrors::new();
     let o = e.check("outcome", DealOutcome::parse(f.get("outcome")));
-    let rev = e.check("revenue_influenced", parse::optional_money(f.get("revenue_influenced"))).flatten().unwrap_or(0);
-    let Some(o) = o else { return Err(ApiError::invalid(e)) };
+    let rev = e
+        .check(
+            "revenue_influenced",
+            parse::optional_money(f.get("revenue_influenced")),
+        )
+        .flatten()
+        .unwrap_or(0);
+    let Some(o) = o else {
+        return Err(ApiError::invalid(e));
+    };
     if !e.is_empty() {
         return Err(ApiError::invalid(e));
     }

@@ -107,8 +107,13 @@ fn account_json(a: &Account) -> serde_json::Value {
 
 /// Sorting or filtering by profitability reveals it, so it needs the same permission.
 fn check_query_allowed(q: &AccountQuery) -> ApiResult<()> {
-    if (q.sort == peerstage_core::AccountSort::Margin || q.unprofitable.is_some()) && !can(Permission::ReadFinancials) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "your role may not sort or filter by margin"));
+    if (q.sort == peerstage_core::AccountSort::Margin || q.unprofitable.is_some())
+        && !can(Permission::ReadFinancials)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "your role may not sort or filter by margin",
+        ));
     }
     Ok(())
 }
@@ -136,7 +141,10 @@ async fn list_accounts(State(st): State<AppState>, Query(q): Query) -> ApiResult
     check_query_allowed(&query)?;
     let page = st.run(move |s| s.list_accounts(&query)).await?;
     let items: Vec<serde_json::Value> = page.items.iter().map(account_json).collect();
-    Ok(Json(json!({"items": items, "total": page.total, "page": page.page, "per_page": page.per_page})).into_response())
+    Ok(Json(
+        json!({"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}),
+    )
+    .into_response())
 }
 
 async fn get_account(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -152,7 +160,9 @@ async fn create_account(
     require_api(Permission::WriteCustomers)?;
     only_known(&f, ACCOUNT_FIELDS)?;
     let d = AccountData::from_fields(&f)?;
-    Ok(created(account_json(&st.run(move |s| s.create_account(&d)).await?)))
+    Ok(created(account_json(
+        &st.run(move |s| s.create_account(&d)).await?,
+    )))
 }
 
 async fn update_account(
@@ -165,7 +175,10 @@ async fn update_account(
     only_known(&f, ACCOUNT_FIELDS)?;
     let current = st.run(move |s| s.get_account(id)).await?;
     let d = AccountData::from_fields(&merged(current.data.to_fields(), &f))?;
-    Ok(Json(account_json(&st.run(move |s| s.update_account(id, &d)).await?)).into_response())
+    Ok(Json(account_json(
+        &st.run(move |s| s.update_account(id, &d)).await?,
+    ))
+    .into_response())
 }
 
 async fn delete_account(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -183,7 +196,9 @@ fn check_consent_allowed(d: &ContactData, current: Option<&ContactData>) -> ApiR
     let (consent, dnc) = current
         .map(|c| (c.reference_consent, c.do_not_contact))
         .unwrap_or((peerstage_core::ReferenceConsent::No, false));
-    if (d.reference_consent != consent || d.do_not_contact != dnc) && !can(Permission::ManageConsent) {
+    if (d.reference_consent != consent || d.do_not_contact != dnc)
+        && !can(Permission::ManageConsent)
+    {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "your role may not change reference_consent or do_not_contact",

@@ -72,7 +72,10 @@ fn access_paths(paths: &mut Map<String, Value>) {
     let status = |m: &mut Map<String, Value>, code: &str, description: &str| {
         if let Some(r) = m.get_mut("responses").and_then(Value::as_object_mut) {
             r.remove("200");
-            r.insert(code.into(), json!({"description": description, "content": {"application/json": {}}}));
+            r.insert(
+                code.into(),
+                json!({"description": description, "content": {"application/json": {}}}),
+            );
         }
     };
     let mut add_user = op("Add a user (administrators)", "admin");
@@ -98,7 +101,11 @@ fn access_paths(paths: &mut Map<String, Value>) {
         "Create an API token for a user; the response's `secret` is shown only this once",
         "admin",
     );
-    status(&mut create_token, "201", "The token's record and its secret");
+    status(
+        &mut create_token,
+        "201",
+        "The token's record and its secret",
+    );
     paths.insert(
         "/api/v1/tokens".into(),
         json!({
@@ -118,7 +125,10 @@ fn access_paths(paths: &mut Map<String, Value>) {
         query(&[
             ("actor", "email of the user, or cli"),
             ("action", "create, update, delete, import, erase"),
-            ("entity", "account, contact, touchpoint, commitment, nps_response, user, api_token, …"),
+            (
+                "entity",
+                "account, contact, touchpoint, commitment, nps_response, user, api_token, …",
+            ),
             ("entity_id", "id of the record"),
             ("since", "YYYY-MM-DD, inclusive"),
             ("until", "YYYY-MM-DD, inclusive"),
@@ -148,7 +158,10 @@ fn access_paths(paths: &mut Map<String, Value>) {
 }
 
 pub fn spec() -> Value {
-    let roles: Vec<&str> = peerstage_core::Role::ALL.iter().map(|r| r.as_str()).collect();
+    let roles: Vec<&str> = peerstage_core::Role::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
     let mut paths = Map::new();
     let mut list_accounts = op("List, search, filter, sort and page accounts", "accounts");
     list_accounts.insert(

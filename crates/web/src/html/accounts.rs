@@ -12,7 +12,9 @@ use maud::{html, Markup};
 use peerstage_core::account::{AccountData, AccountQuery};
 use peerstage_core::contact::ReferenceConsent;
 use peerstage_core::money::format_amount;
-use peerstage_core::{Account, FieldErrors, Fields, Lifecycle, NpsSummary, Permission, Region, Segment};
+use peerstage_core::{
+    Account, FieldErrors, Fields, Lifecycle, NpsSummary, Permission, Region, Segment,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,8 +32,13 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         Err(errors) => (AccountQuery::default(), errors),
     };
     let financial = crate::auth::can(Permission::ReadFinancials);
-    if !financial && (query.sort == peerstage_core::AccountSort::Margin || query.unprofitable.is_some()) {
-        return Err(PageError::new(axum::http::StatusCode::FORBIDDEN, "Your role may not sort or filter accounts by margin."));
+    if !financial
+        && (query.sort == peerstage_core::AccountSort::Margin || query.unprofitable.is_some())
+    {
+        return Err(PageError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "Your role may not sort or filter accounts by margin.",
+        ));
     }
     let qq = query.clone();
     let (accounts, industries) = st
@@ -178,15 +185,15 @@ pub(super) fn account_form(
 async fn new_form() -> Result<Markup, PageError> {
     crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
     Ok({
-    let mut f = Fields::new();
-    f.push("lifecycle", "customer");
-    account_form(
-        "New account",
-        "/accounts",
-        "/accounts",
-        &f,
-        &FieldErrors::new(),
-    )
+        let mut f = Fields::new();
+        f.push("lifecycle", "customer");
+        account_form(
+            "New account",
+            "/accounts",
+            "/accounts",
+            &f,
+            &FieldErrors::new(),
+        )
     })
 }
 

@@ -65,17 +65,41 @@ async fn admin_home() -> Result<Response, PageError> {
 
 /// What each permission means, for the role legend on the users page.
 const PERMISSIONS: &[(Permission, &str)] = &[
-    (Permission::ReadCustomers, "Read accounts, contacts, touchpoints, commitments and NPS"),
-    (Permission::ReadFinancials, "See cost to serve, discount, margin and profitability"),
+    (
+        Permission::ReadCustomers,
+        "Read accounts, contacts, touchpoints, commitments and NPS",
+    ),
+    (
+        Permission::ReadFinancials,
+        "See cost to serve, discount, margin and profitability",
+    ),
     (Permission::ReadPrivateNotes, "Read accounts' private notes"),
     (Permission::WriteTouchpoints, "Record touchpoints"),
-    (Permission::WriteCustomers, "Create, edit and delete customer records"),
-    (Permission::ManageConsent, "Change reference consent and do-not-contact"),
+    (
+        Permission::WriteCustomers,
+        "Create, edit and delete customer records",
+    ),
+    (
+        Permission::ManageConsent,
+        "Change reference consent and do-not-contact",
+    ),
     (Permission::ImportExport, "Import and export CSV files"),
-    (Permission::Privacy, "Export or erase everything about a person"),
-    (Permission::ManageAdvocates, "Run the advocate program and move reference requests along"),
-    (Permission::RequestReferences, "Ask for a reference for a deal"),
-    (Permission::Administer, "Manage users and API tokens; read the audit log"),
+    (
+        Permission::Privacy,
+        "Export or erase everything about a person",
+    ),
+    (
+        Permission::ManageAdvocates,
+        "Run the advocate program and move reference requests along",
+    ),
+    (
+        Permission::RequestReferences,
+        "Ask for a reference for a deal",
+    ),
+    (
+        Permission::Administer,
+        "Manage users and API tokens; read the audit log",
+    ),
 ];
 
 fn role_options() -> Vec<(String, String)> {
@@ -104,7 +128,10 @@ impl Default for UsersView {
 
 fn users_page(users: &[User], v: &UsersView) -> Markup {
     let me = crate::auth::current().map(|u| u.user.id);
-    let active_admins = users.iter().filter(|u| u.role == Role::Admin && !u.disabled).count();
+    let active_admins = users
+        .iter()
+        .filter(|u| u.role == Role::Admin && !u.disabled)
+        .count();
     let mut typed = v.add.clone();
     // A password is never sent back to the browser.
     typed.set("password", "");
@@ -204,7 +231,13 @@ fn user_row(u: &User, is_me: bool, problem: Option<&str>) -> Markup {
 async fn users(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
     require_page(Permission::Administer)?;
     let list = st.run(|s| s.list_users()).await?;
-    Ok(users_page(&list, &UsersView { notice: q.get("notice").to_string(), ..Default::default() }))
+    Ok(users_page(
+        &list,
+        &UsersView {
+            notice: q.get("notice").to_string(),
+            ..Default::default()
+        },
+    ))
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -223,61 +256,130 @@ async fn user_create(State(st): State<AppState>, Form(f): Form) -> Result<Respon
     let result = match (email, role) {
         (Some(email), Some(role)) if e.is_empty() => {
             let password = f.get("password").to_string();
-            st.run(move |s| s.add_user(&email, role, &password)).await.map_err(form_errors)
+            st.run(move |s| s.add_user(&email, role, &password))
+                .await
+                .map_err(form_errors)
         }
         _ => Err(Ok(e)),
     };
     match result {
-        Ok(u) => Ok(redirect(format!("/admin/users?notice=user_added#user-{}", u.id))),
+        Ok(u) => Ok(redirect(format!(
+            "/admin/users?notice=user_added#user-{}",
+            u.id
+        ))),
         Err(errors) => {
             let add_errors = errors?;
             let list = st.run(|s| s.list_users()).await?;
-            Ok(invalid(users_page(&list, &UsersView { add: f, add_errors, ..Default::default() })))
+            Ok(invalid(users_page(
+                &list,
+                &UsersView {
+                    add: f,
+                    add_errors,
+                    ..Default::default()
+                },
+            )))
         }
     }
 }
 
 /// Applies a change; a refusal (disabling oneself, the last administrator) is shown on the
 /// users page beside that user.
-async fn change_user(st: AppState, id: i64, change: UserChange, done: &str) -> Result<Response, PageError> {
+async fn change_user(
+    st: AppState,
+    id: i64,
+    change: UserChange,
+    done: &str,
+) -> Result<Response, PageError> {
     match st.run(move |s| s.update_user(id, &change)).await {
         Ok(_) => Ok(redirect(format!("/admin/users?notice={done}#user-{id}"))),
         Err(StoreError::Conflict { reason, .. }) => {
             let list = st.run(|s| s.list_users()).await?;
-            let view = UsersView { problem: Some((id, reason)), ..Default::default() };
+            let view = UsersView {
+                problem: Some((id, reason)),
+                ..Default::default()
+            };
             Ok((StatusCode::CONFLICT, users_page(&list, &view)).into_response())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn user_role(State(st): State<AppState>, Path(id): Path<String>, Form(f): Form) -> Result<Response, PageError> {
+async fn user_role(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
     require_page(Permission::Administer)?;
     let id = id_of(&id)?;
-    let role = parse_role(f.get("role")).map_err(|e| PageError::bad_request(format!("Role {e}.")))?;
-    change_user(st, id, UserChange { role: Some(role), disabled: None }, "role_changed").await
+    let role =
+        parse_role(f.get("role")).map_err(|e| PageError::bad_request(format!("Role {e}.")))?;
+    change_user(
+        st,
+        id,
+        UserChange {
+            role: Some(role),
+            disabled: None,
+        },
+        "role_changed",
+    )
+    .await
 }
 
-async fn user_disable(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn user_disable(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     require_page(Permission::Administer)?;
     let id = id_of(&id)?;
-    change_user(st, id, UserChange { role: None, disabled: Some(true) }, "disabled").await
+    change_user(
+        st,
+        id,
+        UserChange {
+            role: None,
+            disabled: Some(true),
+        },
+        "disabled",
+    )
+    .await
 }
 
-async fn user_enable(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn user_enable(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     require_page(Permission::Administer)?;
     let id = id_of(&id)?;
-    change_user(st, id, UserChange { role: None, disabled: Some(false) }, "enabled").await
+    change_user(
+        st,
+        id,
+        UserChange {
+            role: None,
+            disabled: Some(false),
+        },
+        "enabled",
+    )
+    .await
 }
 
 // ---- API tokens ----
 
-fn tokens_page(tokens: &[ApiToken], users: &[User], f: &Fields, e: &FieldErrors, notice_key: &str) -> Markup {
+fn tokens_page(
+    tokens: &[ApiToken],
+    users: &[User],
+    f: &Fields,
+    e: &FieldErrors,
+    notice_key: &str,
+) -> Markup {
     let active = tokens.iter().filter(|t| t.revoked_at.is_none()).count();
     let user_options: Vec<(String, String)> = users
         .iter()
         .filter(|u| !u.disabled)
-        .map(|u| (u.id.to_string(), format!("{} ({})", u.email, u.role.label())))
+        .map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.email, u.role.label()),
+            )
+        })
         .collect();
     admin_page(
         "API tokens",
@@ -338,15 +440,25 @@ fn tokens_page(tokens: &[ApiToken], users: &[User], f: &Fields, e: &FieldErrors,
 async fn tokens(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
     require_page(Permission::Administer)?;
     let (tokens, users) = st.run(|s| Ok((s.list_tokens()?, s.list_users()?))).await?;
-    Ok(tokens_page(&tokens, &users, &Fields::new(), &FieldErrors::new(), q.get("notice")))
+    Ok(tokens_page(
+        &tokens,
+        &users,
+        &Fields::new(),
+        &FieldErrors::new(),
+        q.get("notice"),
+    ))
 }
 
 /// Validates a token request (`user_id`, `name`) and creates it: the secret and its record.
-pub(crate) async fn create_token(st: &AppState, f: &Fields) -> Result<Result<(String, ApiToken), FieldErrors>, StoreError> {
+pub(crate) async fn create_token(
+    st: &AppState,
+    f: &Fields,
+) -> Result<Result<(String, ApiToken), FieldErrors>, StoreError> {
     let mut e = FieldErrors::new();
     let user_id = e.check(
         "user_id",
-        parse::optional_int(f.get("user_id"), 1, i64::MAX).and_then(|v| v.ok_or_else(|| "is required".to_string())),
+        parse::optional_int(f.get("user_id"), 1, i64::MAX)
+            .and_then(|v| v.ok_or_else(|| "is required".to_string())),
     );
     e.check("name", parse::required_text(f.get("name"), 100));
     let Some(user_id) = user_id.filter(|_| e.is_empty()) else {
@@ -355,7 +467,9 @@ pub(crate) async fn create_token(st: &AppState, f: &Fields) -> Result<Result<(St
     let name = f.get("name").to_string();
     match st.run(move |s| s.create_token(user_id, &name)).await {
         Ok(created) => Ok(Ok(created)),
-        Err(StoreError::NotFound { .. }) => Ok(Err(FieldErrors::single("user_id", "no user has this id"))),
+        Err(StoreError::NotFound { .. }) => {
+            Ok(Err(FieldErrors::single("user_id", "no user has this id")))
+        }
         // The store names the user `user`; the request names it `user_id`.
         Err(StoreError::Invalid(errors)) => Ok(Err(FieldErrors(
             errors
@@ -416,7 +530,10 @@ fn token_created_page(token: &ApiToken, secret: &str) -> Markup {
     )
 }
 
-async fn token_revoke(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn token_revoke(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     require_page(Permission::Administer)?;
     let id = id_of(&id)?;
     st.run(move |s| s.revoke_token(id)).await?;
@@ -430,7 +547,10 @@ async fn token_revoke(State(st): State<AppState>, Path(id): Path<String>) -> Res
 pub(crate) fn audit_filter(q: &Fields) -> Result<AuditFilter, FieldErrors> {
     let mut e = FieldErrors::new();
     let text = |name: &str| Some(q.get(name).trim().to_string()).filter(|t| !t.is_empty());
-    let entity_id = e.check("entity_id", parse::optional_int(q.get("entity_id"), 1, i64::MAX));
+    let entity_id = e.check(
+        "entity_id",
+        parse::optional_int(q.get("entity_id"), 1, i64::MAX),
+    );
     let since = e.check("since", parse::optional_date(q.get("since")));
     let until = e.check("until", parse::optional_date(q.get("until")));
     let page = e.check("page", parse::optional_int(q.get("page"), 1, 1_000_000));
@@ -454,7 +574,10 @@ pub(crate) fn audit_filter(q: &Fields) -> Result<AuditFilter, FieldErrors> {
 
 /// Choices for a filter: the values in the log, plus the current one if it is not among them.
 fn choices(values: &[String], current: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = values.iter().map(|v| (v.clone(), v.replace('_', " "))).collect();
+    let mut out: Vec<(String, String)> = values
+        .iter()
+        .map(|v| (v.clone(), v.replace('_', " ")))
+        .collect();
     if !current.is_empty() && !values.iter().any(|v| v == current) {
         out.push((current.to_string(), current.replace('_', " ")));
     }
@@ -467,8 +590,15 @@ struct AuditChoices {
     entities: Vec<String>,
 }
 
-fn audit_page(q: &Fields, e: &FieldErrors, choices_: &AuditChoices, entries: Option<&peerstage_core::account::Page<AuditEntry>>) -> Markup {
-    let filtered = ["actor", "action", "entity", "entity_id", "since", "until"].iter().any(|k| !q.get(k).is_empty());
+fn audit_page(
+    q: &Fields,
+    e: &FieldErrors,
+    known: &AuditChoices,
+    entries: Option<&peerstage_core::account::Page<AuditEntry>>,
+) -> Markup {
+    let filtered = ["actor", "action", "entity", "entity_id", "since", "until"]
+        .iter()
+        .any(|k| !q.get(k).is_empty());
     admin_page(
         "Audit log",
         "audit",
@@ -478,16 +608,20 @@ fn audit_page(q: &Fields, e: &FieldErrors, choices_: &AuditChoices, entries: Opt
                     h1 { "Audit log" }
                     p.subtitle {
                         @match entries {
-                            Some(p) => { (p.total) " entries" @if filtered { " match" } ", newest first" }
+                            Some(p) => {
+                                (p.total) (if p.total == 1 { " entry" } else { " entries" })
+                                @if filtered { (if p.total == 1 { " matches" } else { " match" }) }
+                                ", newest first"
+                            }
                             None => "Correct the filters to see entries",
                         }
                     }
                 }
             }
             form.filters method="get" action="/admin/audit" role="search" novalidate {
-                (input("actor", "Actor").select(q, e, &choices(&choices_.actors, q.get("actor"))))
-                (input("action", "Action").select(q, e, &choices(&choices_.actions, q.get("action"))))
-                (input("entity", "Record").select(q, e, &choices(&choices_.entities, q.get("entity"))))
+                (input("actor", "Actor").select(q, e, &choices(&known.actors, q.get("actor"))))
+                (input("action", "Action").select(q, e, &choices(&known.actions, q.get("action"))))
+                (input("entity", "Record").select(q, e, &choices(&known.entities, q.get("entity"))))
                 (input("entity_id", "Record id").kind("number").text(q, e))
                 (input("since", "From").kind("date").text(q, e))
                 (input("until", "To").kind("date").text(q, e))
@@ -517,7 +651,12 @@ fn changed_keys(before: &serde_json::Value, after: &serde_json::Value) -> Vec<St
     let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
         return Vec::new();
     };
-    let mut keys: Vec<String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).cloned().collect();
+    let mut keys: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
     keys.sort();
     keys.dedup();
     keys
@@ -533,8 +672,9 @@ fn audit_row(q: &Fields, entry: &AuditEntry) -> Markup {
         (Some(b), Some(a)) => changed_keys(b, a),
         _ => Vec::new(),
     };
+    let has_values = entry.before.is_some() || entry.after.is_some();
     html! {
-        tr id=(format!("audit-{}", entry.id)) {
+        tr id=(format!("audit-{}", entry.id)) class=[has_values.then_some("has-values")] {
             td.nowrap title=(entry.at.to_rfc3339()) { (entry.at.format("%Y-%m-%d %H:%M:%S").to_string()) }
             td { a href=(filter_link(&[("actor", entry.actor.clone())])) { (entry.actor) } }
             td { span.badge.good[entry.action == "create"].bad[matches!(entry.action.as_str(), "delete" | "erase")] { (entry.action) } }
@@ -544,9 +684,12 @@ fn audit_row(q: &Fields, entry: &AuditEntry) -> Markup {
                     " " a href=(filter_link(&[("entity", entry.entity.clone()), ("entity_id", id.to_string())])) { "#" (id) }
                 }
             }
-            td {
-                (entry.summary)
-                @if entry.before.is_some() || entry.after.is_some() {
+            td { (entry.summary) }
+        }
+        @if has_values {
+            // The values before and after, folded away under the entry.
+            tr.values {
+                td colspan="5" {
                     details.changes {
                         summary {
                             @if changed.is_empty() { "Values" } @else { "Changed: " (changed.join(", ")) }
@@ -570,14 +713,20 @@ fn audit_row(q: &Fields, entry: &AuditEntry) -> Markup {
 
 async fn audit(State(st): State<AppState>, Query(q): Query) -> Result<Response, PageError> {
     require_page(Permission::Administer)?;
-    let choices_ = st
-        .run(|s| Ok(AuditChoices { actors: s.audit_actors()?, actions: s.audit_actions()?, entities: s.audit_entities()? }))
+    let known = st
+        .run(|s| {
+            Ok(AuditChoices {
+                actors: s.audit_actors()?,
+                actions: s.audit_actions()?,
+                entities: s.audit_entities()?,
+            })
+        })
         .await?;
     match audit_filter(&q) {
         Ok(filter) => {
             let entries = st.run(move |s| s.list_audit(&filter)).await?;
-            Ok(audit_page(&q, &FieldErrors::new(), &choices_, Some(&entries)).into_response())
+            Ok(audit_page(&q, &FieldErrors::new(), &known, Some(&entries)).into_response())
         }
-        Err(errors) => Ok(invalid(audit_page(&q, &errors, &choices_, None))),
+        Err(errors) => Ok(invalid(audit_page(&q, &errors, &known, None))),
     }
 }

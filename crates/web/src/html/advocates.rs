@@ -13,14 +13,19 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use peerstage_core::advocacy::{IncentiveKind, Motivation, MotivationSource, Opportunity, Trait, TraitScore};
+use peerstage_core::advocacy::{
+    IncentiveKind, Motivation, MotivationSource, Opportunity, Trait, TraitScore,
+};
 use peerstage_core::{parse, FieldErrors, Fields, Permission, ReferenceConsent};
 use peerstage_store::{AdvocateProfile, AdvocateRow, ProgramSettings};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/advocates", get(list))
-        .route("/advocates/settings", get(settings_form).post(settings_save))
+        .route(
+            "/advocates/settings",
+            get(settings_form).post(settings_save),
+        )
         .route("/advocates/{id}", get(show))
         .route("/advocates/{id}/profile", post(save_profile))
         .route("/advocates/{id}/activities", post(add_activity))
@@ -34,7 +39,12 @@ fn today() -> chrono::NaiveDate {
 /// Roles without financial access see whether the account is profitable, not its figures.
 pub(crate) fn trait_because(t: &TraitScore) -> String {
     if t.trait_ == Trait::Profitable && !can(Permission::ReadFinancials) {
-        if t.strength > 0.0 { "the account is profitable" } else { "the account is not profitable" }.to_string()
+        if t.strength > 0.0 {
+            "the account is profitable"
+        } else {
+            "the account is not profitable"
+        }
+        .to_string()
     } else {
         t.because.clone()
     }
@@ -67,15 +77,27 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         .iter()
         .filter(|r| !rock_only || r.score.rock_star)
         .filter(|r| !consent_only || r.candidate.consent != ReferenceConsent::No)
-        .filter(|r| search.is_empty() || r.candidate.contact_name.to_lowercase().contains(&search) || r.candidate.account_name.to_lowercase().contains(&search))
+        .filter(|r| {
+            search.is_empty()
+                || r.candidate.contact_name.to_lowercase().contains(&search)
+                || r.candidate.account_name.to_lowercase().contains(&search)
+        })
         .filter(|r| offer.is_none_or(|o| r.motivations.iter().any(|(m, _)| o.serves().contains(m))))
         .collect();
-    rows.sort_by(|a, b| b.score.score.cmp(&a.score.score).then(a.candidate.contact_id.cmp(&b.candidate.contact_id)));
+    rows.sort_by(|a, b| {
+        b.score
+            .score
+            .cmp(&a.score.score)
+            .then(a.candidate.contact_id.cmp(&b.candidate.contact_id))
+    });
     let total = rows.len() as u64;
     let per_page = 50u32;
     let pages = (total.div_ceil(per_page as u64)).max(1) as u32;
     let page_no: u32 = q.get("page").parse().unwrap_or(1).clamp(1, pages);
-    let shown = rows.iter().skip(((page_no - 1) * per_page) as usize).take(per_page as usize);
+    let shown = rows
+        .iter()
+        .skip(((page_no - 1) * per_page) as usize)
+        .take(per_page as usize);
     let rock_stars = snap.rows.iter().filter(|r| r.score.rock_star).count();
     let offers = enum_options(Opportunity::ALL, Opportunity::as_str, Opportunity::label);
     Ok(page(
@@ -133,14 +155,22 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
     ))
 }
 
-fn profile_page(p: &AdvocateProfile, settings: &ProgramSettings, notice_key: &str, errors: &FieldErrors, typed: &Fields) -> Markup {
+fn profile_page(
+    p: &AdvocateProfile,
+    settings: &ProgramSettings,
+    notice_key: &str,
+    errors: &FieldErrors,
+    typed: &Fields,
+) -> Markup {
     let r = &p.row;
     let manage = can(Permission::ManageAdvocates);
     let id = r.candidate.contact_id;
     let opportunities = enum_options(Opportunity::ALL, Opportunity::as_str, Opportunity::label);
     let today_s = today().format("%Y-%m-%d").to_string();
-    let mut activity_fields = Fields::from_pairs([("occurred_on", today_s.as_str()), ("status", "accepted")]);
-    let mut incentive_fields = Fields::from_pairs([("given_on", today_s.as_str()), ("kind", "gift")]);
+    let mut activity_fields =
+        Fields::from_pairs([("occurred_on", today_s.as_str()), ("status", "accepted")]);
+    let mut incentive_fields =
+        Fields::from_pairs([("given_on", today_s.as_str()), ("kind", "gift")]);
     if typed.has("opportunity") {
         activity_fields = typed.clone();
     } else if typed.has("description") {
@@ -257,16 +287,32 @@ fn profile_page(p: &AdvocateProfile, settings: &ProgramSettings, notice_key: &st
 }
 
 async fn load(st: &AppState, id: i64) -> Result<(AdvocateProfile, ProgramSettings), PageError> {
-    Ok(st.run(move |s| Ok((s.advocate_profile(id, today())?, s.program_settings()?))).await?)
+    Ok(st
+        .run(move |s| Ok((s.advocate_profile(id, today())?, s.program_settings()?)))
+        .await?)
 }
 
-async fn show(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query) -> Result<Markup, PageError> {
+async fn show(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query,
+) -> Result<Markup, PageError> {
     require_page(Permission::ReadCustomers)?;
     let (p, settings) = load(&st, id_of(&id)?).await?;
-    Ok(profile_page(&p, &settings, q.get("notice"), &FieldErrors::new(), &Fields::new()))
+    Ok(profile_page(
+        &p,
+        &settings,
+        q.get("notice"),
+        &FieldErrors::new(),
+        &Fields::new(),
+    ))
 }
 
-async fn save_profile(State(st): State<AppState>, Path(id): Path<String>, Form(f): Form) -> Result<Response, PageError> {
+async fn save_profile(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
     require_page(Permission::ManageAdvocates)?;
     let id = id_of(&id)?;
     let mut e = FieldErrors::new();
@@ -276,9 +322,18 @@ async fn save_profile(State(st): State<AppState>, Path(id): Path<String>, Form(f
             motivations.push(m);
         }
     }
-    let lead = e.check("lead_user", parse::bool_or(f.get("lead_user"), false)).unwrap_or(false);
-    let modifies = e.check("modifies_product", parse::bool_or(f.get("modifies_product"), false)).unwrap_or(false);
-    let notes = e.check("notes", parse::optional_text(f.get("notes"), 5000)).flatten();
+    let lead = e
+        .check("lead_user", parse::bool_or(f.get("lead_user"), false))
+        .unwrap_or(false);
+    let modifies = e
+        .check(
+            "modifies_product",
+            parse::bool_or(f.get("modifies_product"), false),
+        )
+        .unwrap_or(false);
+    let notes = e
+        .check("notes", parse::optional_text(f.get("notes"), 5000))
+        .flatten();
     if !e.is_empty() {
         let (p, s) = load(&st, id).await?;
         return Ok(invalid(profile_page(&p, &s, "", &e, &f)));
@@ -291,16 +346,25 @@ async fn save_profile(State(st): State<AppState>, Path(id): Path<String>, Form(f
     Ok(redirect(format!("/advocates/{id}?notice=updated")))
 }
 
-async fn add_activity(State(st): State<AppState>, Path(id): Path<String>, Form(f): Form) -> Result<Response, PageError> {
+async fn add_activity(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
     require_page(Permission::ManageAdvocates)?;
     let id = id_of(&id)?;
     let mut e = FieldErrors::new();
     let opp = e.check("opportunity", Opportunity::parse(f.get("opportunity")));
     let day = e.check("occurred_on", parse::required_date(f.get("occurred_on")));
-    let notes = e.check("notes", parse::optional_text(f.get("notes"), 2000)).flatten();
+    let notes = e
+        .check("notes", parse::optional_text(f.get("notes"), 2000))
+        .flatten();
     let status = f.get("status").to_string();
     let result = match (opp, day) {
-        (Some(o), Some(d)) if e.is_empty() => st.run(move |s| s.record_activity(id, o, &status, d, notes)).await.map_err(form_errors),
+        (Some(o), Some(d)) if e.is_empty() => st
+            .run(move |s| s.record_activity(id, o, &status, d, notes))
+            .await
+            .map_err(form_errors),
         _ => Err(Ok(e)),
     };
     match result {
@@ -313,16 +377,26 @@ async fn add_activity(State(st): State<AppState>, Path(id): Path<String>, Form(f
     }
 }
 
-async fn add_incentive(State(st): State<AppState>, Path(id): Path<String>, Form(f): Form) -> Result<Response, PageError> {
+async fn add_incentive(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
     require_page(Permission::ManageAdvocates)?;
     let id = id_of(&id)?;
     let mut e = FieldErrors::new();
     let kind = e.check("kind", IncentiveKind::parse(f.get("kind")));
     let day = e.check("given_on", parse::required_date(f.get("given_on")));
-    let value = e.check("value", parse::optional_money(f.get("value"))).flatten().unwrap_or(0);
+    let value = e
+        .check("value", parse::optional_money(f.get("value")))
+        .flatten()
+        .unwrap_or(0);
     let description = f.get("description").to_string();
     let result = match (kind, day) {
-        (Some(k), Some(d)) if e.is_empty() => st.run(move |s| s.record_incentive(id, k, d, &description, value)).await.map_err(form_errors),
+        (Some(k), Some(d)) if e.is_empty() => st
+            .run(move |s| s.record_incentive(id, k, d, &description, value))
+            .await
+            .map_err(form_errors),
         _ => Err(Ok(e)),
     };
     match result {
@@ -345,7 +419,10 @@ fn settings_fields(s: &ProgramSettings) -> Fields {
         ("serves_others", w.serves_others.to_string()),
         ("rock_star_score", s.rock_star_score.to_string()),
         ("fatigue_limit", s.matching.fatigue_limit.to_string()),
-        ("fatigue_window_days", s.matching.fatigue_window_days.to_string()),
+        (
+            "fatigue_window_days",
+            s.matching.fatigue_window_days.to_string(),
+        ),
     ])
 }
 
@@ -381,13 +458,24 @@ fn settings_page(f: &Fields, e: &FieldErrors, notice_key: &str) -> Markup {
 async fn settings_form(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
     require_page(Permission::ReadCustomers)?;
     let s = st.run(|s| s.program_settings()).await?;
-    Ok(settings_page(&settings_fields(&s), &FieldErrors::new(), q.get("notice")))
+    Ok(settings_page(
+        &settings_fields(&s),
+        &FieldErrors::new(),
+        q.get("notice"),
+    ))
 }
 
 async fn settings_save(State(st): State<AppState>, Form(f): Form) -> Result<Response, PageError> {
     require_page(Permission::ManageAdvocates)?;
     let mut e = FieldErrors::new();
-    let num = |e: &mut FieldErrors, k: &str, max: i64| e.check(k, parse::optional_int(f.get(k), 0, max).and_then(|v| v.ok_or_else(|| "is required".into()))).unwrap_or(0) as u32;
+    let num = |e: &mut FieldErrors, k: &str, max: i64| {
+        e.check(
+            k,
+            parse::optional_int(f.get(k), 0, max)
+                .and_then(|v| v.ok_or_else(|| "is required".into())),
+        )
+        .unwrap_or(0) as u32
+    };
     let mut s = ProgramSettings::default();
     s.weights.profitable = num(&mut e, "profitable", 1000);
     s.weights.exceptional_value = num(&mut e, "exceptional_value", 1000);

@@ -93,7 +93,13 @@ pub(super) async fn show(
     let c = st.run(move |s| s.get_contact(id)).await?;
     let d = &c.data;
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
-    let list = |v: &[String]| if v.is_empty() { "—".to_string() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     Ok(page(
         &d.name,
         "contacts",
@@ -173,15 +179,24 @@ pub(super) async fn show(
 }
 
 /// Everything stored about a person, as a JSON file to hand to them.
-async fn privacy_export(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
+async fn privacy_export(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     require_page(Permission::Privacy)?;
     let id = id_of(&id)?;
     let doc = st.run(move |s| s.privacy_export(id)).await?;
     let body = serde_json::to_string_pretty(&doc).unwrap_or_default();
     Ok((
         [
-            (header::CONTENT_TYPE, "application/json; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"contact-{id}.json\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/json; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"contact-{id}.json\""),
+            ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
         body,
@@ -194,5 +209,8 @@ async fn erase(State(st): State<AppState>, Path(id): Path<String>) -> Result<Res
     let id = id_of(&id)?;
     let c = st.run(move |s| s.get_contact(id)).await?;
     st.run(move |s| s.erase_contact(id)).await?;
-    Ok(redirect(format!("/accounts/{}?notice=erased#contacts", c.data.account_id)))
+    Ok(redirect(format!(
+        "/accounts/{}?notice=erased#contacts",
+        c.data.account_id
+    )))
 }

@@ -6,13 +6,38 @@ use peerstage_core::Permission;
 /// sections a role cannot open.
 const NAV: &[(&str, &str, &str, Permission)] = &[
     ("dashboard", "/", "Dashboard", Permission::ReadCustomers),
-    ("accounts", "/accounts", "Accounts", Permission::ReadCustomers),
-    ("contacts", "/contacts", "Contacts", Permission::ReadCustomers),
+    (
+        "accounts",
+        "/accounts",
+        "Accounts",
+        Permission::ReadCustomers,
+    ),
+    (
+        "contacts",
+        "/contacts",
+        "Contacts",
+        Permission::ReadCustomers,
+    ),
     ("nps", "/nps", "NPS", Permission::ReadCustomers),
-    ("advocates", "/advocates", "Advocates", Permission::ReadCustomers),
-    ("references", "/references", "References", Permission::RequestReferences),
+    (
+        "advocates",
+        "/advocates",
+        "Advocates",
+        Permission::ReadCustomers,
+    ),
+    (
+        "references",
+        "/references",
+        "References",
+        Permission::RequestReferences,
+    ),
     ("value", "/value", "Value", Permission::ReadFinancials),
-    ("transfer", "/transfer", "Import & export", Permission::ImportExport),
+    (
+        "transfer",
+        "/transfer",
+        "Import & export",
+        Permission::ImportExport,
+    ),
     ("admin", "/admin/users", "Admin", Permission::Administer),
 ];
 

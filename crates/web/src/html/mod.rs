@@ -1,8 +1,8 @@
 //! Server-rendered pages.
 
 mod accounts;
-mod advocates;
 pub(crate) mod admin;
+mod advocates;
 pub(crate) mod charts;
 mod contacts;
 mod dashboard;

@@ -89,7 +89,9 @@ async fn account_name(st: &AppState, id: i64) -> Result<String, PageError> {
 /// The consent fields (F3): editable with ManageConsent, otherwise shown read-only with the
 /// values of `current` (or the defaults for a new contact), and never submitted.
 fn consent_fields(f: &Fields, e: &FieldErrors, current: Option<&Contact>) -> Markup {
-    let history = current.map(super::contacts::consent_history).unwrap_or_default();
+    let history = current
+        .map(super::contacts::consent_history)
+        .unwrap_or_default();
     if crate::auth::can(Permission::ManageConsent) {
         return html! {
             (input("reference_consent", "Reference consent").required().hint(&history).select(f, e, &enum_options(ReferenceConsent::ALL, ReferenceConsent::as_str, ReferenceConsent::label)))
@@ -128,8 +130,8 @@ fn guard_consent(f: &Fields, current: Option<&ContactData>) -> Result<Fields, Pa
             "" => consent != ReferenceConsent::No,
             v => ReferenceConsent::parse(v) != Ok(consent),
         };
-    let dnc_changed =
-        f.has("do_not_contact") && peerstage_core::parse::bool_or(f.get("do_not_contact"), false) != Ok(dnc);
+    let dnc_changed = f.has("do_not_contact")
+        && peerstage_core::parse::bool_or(f.get("do_not_contact"), false) != Ok(dnc);
     if consent_changed || dnc_changed {
         return Err(PageError::new(
             axum::http::StatusCode::FORBIDDEN,
@@ -174,7 +176,10 @@ async fn contact_new(
         delete: None,
     };
     let f = Fields::from_pairs([("reference_consent", "no")]);
-    Ok(p.render(&FieldErrors::new(), contact_fields(&f, &FieldErrors::new(), None)))
+    Ok(p.render(
+        &FieldErrors::new(),
+        contact_fields(&f, &FieldErrors::new(), None),
+    ))
 }
 
 async fn contact_create(
@@ -257,7 +262,9 @@ async fn contact_update(
         ))),
         Err(e) => {
             let e = e?;
-            Ok(invalid(contact_page(&c).render(&e, contact_fields(&f, &e, Some(&c)))))
+            Ok(invalid(
+                contact_page(&c).render(&e, contact_fields(&f, &e, Some(&c))),
+            ))
         }
     }
 }

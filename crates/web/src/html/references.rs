@@ -15,7 +15,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use peerstage_core::reference::{reference_activities, DealOutcome, MatchResult, NewRequest, RequestStatus, Seniority, SizeBand};
+use peerstage_core::reference::{
+    reference_activities, DealOutcome, MatchResult, NewRequest, RequestStatus, Seniority, SizeBand,
+};
 use peerstage_core::{parse, ContactRole, FieldErrors, Fields, Permission, Region};
 use peerstage_store::{ReferenceRequest, RequestFilter};
 
@@ -35,7 +37,8 @@ fn today() -> chrono::NaiveDate {
 
 /// Reps see their own requests; managers see all.
 fn may_see(r: &ReferenceRequest) -> bool {
-    can(Permission::ManageAdvocates) || current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id))
+    can(Permission::ManageAdvocates)
+        || current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id))
 }
 
 fn status_badge(s: RequestStatus) -> Markup {
@@ -50,12 +53,19 @@ fn status_badge(s: RequestStatus) -> Markup {
 async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
     require_page(Permission::RequestReferences)?;
     let all = can(Permission::ManageAdvocates);
-    let mut filter = RequestFilter { status: RequestStatus::parse(q.get("status")).ok(), ..Default::default() };
+    let mut filter = RequestFilter {
+        status: RequestStatus::parse(q.get("status")).ok(),
+        ..Default::default()
+    };
     if !all {
         filter.requested_by_user_id = current().map(|u| u.user.id);
     }
     let requests = st.run(move |s| s.list_requests(&filter)).await?;
-    let statuses = enum_options(RequestStatus::ALL, RequestStatus::as_str, RequestStatus::label);
+    let statuses = enum_options(
+        RequestStatus::ALL,
+        RequestStatus::as_str,
+        RequestStatus::label,
+    );
     Ok(page(
         "Reference requests",
         "references",
@@ -96,7 +106,10 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
 }
 
 fn request_form(f: &Fields, e: &FieldErrors) -> Markup {
-    let acts: Vec<(String, String)> = reference_activities().iter().map(|o| (o.as_str().to_string(), o.label().to_string())).collect();
+    let acts: Vec<(String, String)> = reference_activities()
+        .iter()
+        .map(|o| (o.as_str().to_string(), o.label().to_string()))
+        .collect();
     let crit = |name: &str, label: &str, control: Markup| {
         let req = format!("{name}_required");
         html! {
@@ -167,9 +180,14 @@ async fn create(State(st): State<AppState>, Form(f): Form) -> Result<Response, P
 }
 
 async fn load(st: &AppState, id: i64) -> Result<(ReferenceRequest, MatchResult), PageError> {
-    let (r, m) = st.run(move |s| Ok((s.get_request(id)?, s.match_request(id, today(), 10)?))).await?;
+    let (r, m) = st
+        .run(move |s| Ok((s.get_request(id)?, s.match_request(id, today(), 10)?)))
+        .await?;
     if !may_see(&r) {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "This request belongs to another rep; your role does not allow you to see it."));
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "This request belongs to another rep; your role does not allow you to see it.",
+        ));
     }
     Ok((r, m))
 }
@@ -177,7 +195,10 @@ async fn load(st: &AppState, id: i64) -> Result<(ReferenceRequest, MatchResult),
 fn show_page(r: &ReferenceRequest, m: &MatchResult, notice_key: &str, e: &FieldErrors) -> Markup {
     let manage = can(Permission::ManageAdvocates);
     let owner = current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id));
-    let open = !matches!(r.status, RequestStatus::Completed | RequestStatus::Cancelled);
+    let open = !matches!(
+        r.status,
+        RequestStatus::Completed | RequestStatus::Cancelled
+    );
     let step_form = |to: RequestStatus, label: &str, contact: Option<i64>, class: &str| {
         html! {
             form.inline method="post" action=(format!("/references/{}/status", r.id)) {
@@ -260,46 +281,85 @@ fn show_page(r: &ReferenceRequest, m: &MatchResult, notice_key: &str, e: &FieldE
     }
 }
 
-async fn show(State(st): State<AppState>, Path(id): Path<String>, Query(q): Query) -> Result<Markup, PageError> {
+async fn show(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query,
+) -> Result<Markup, PageError> {
     require_page(Permission::RequestReferences)?;
     let (r, m) = load(&st, id_of(&id)?).await?;
-    Ok(page(&format!("Request #{}", r.id), "references", show_page(&r, &m, q.get("notice"), &FieldErrors::new())))
+    Ok(page(
+        &format!("Request #{}", r.id),
+        "references",
+        show_page(&r, &m, q.get("notice"), &FieldErrors::new()),
+    ))
 }
 
-async fn advance(State(st): State<AppState>, Path(id): Path<String>, Form(f): Form) -> Result<Response, PageError> {
+async fn advance(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
     require_page(Permission::RequestReferences)?;
     let id = id_of(&id)?;
     let to = RequestStatus::parse(f.get("status")).map_err(PageError::bad_request)?;
     let (r, _) = load(&st, id).await?;
-    let owner_cancelling = to == RequestStatus::Cancelled && current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id));
+    let owner_cancelling = to == RequestStatus::Cancelled
+        && current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id));
     if !can(Permission::ManageAdvocates) && !owner_cancelling {
-        return Err(PageError::new(StatusCode::FORBIDDEN, "Only the advocacy manager moves requests along; you can cancel your own."));
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "Only the advocacy manager moves requests along; you can cancel your own.",
+        ));
     }
-    let contact = parse::optional_int(f.get("contact_id"), 1, i64::MAX).ok().flatten();
+    let contact = parse::optional_int(f.get("contact_id"), 1, i64::MAX)
+        .ok()
+        .flatten();
     let note = parse::optional_text(f.get("note"), 2000).ok().flatten();
-    match st.run(move |s| s.advance_request(id, to, contact, note, today())).await {
+    match st
+        .run(move |s| s.advance_request(id, to, contact, note, today()))
+        .await
+    {
         Ok(_) => Ok(redirect(format!("/references/{id}?notice=updated"))),
         Err(e) => {
             let e = form_errors(e)?;
             let (r, m) = load(&st, id).await?;
-            Ok(invalid(page(&format!("Request #{id}"), "references", show_page(&r, &m, "", &e))))
+            Ok(invalid(page(
+                &format!("Request #{id}"),
+                "references",
+                show_page(&r, &m, "", &e),
+            )))
         }
     }
 }
 
-async fn outcome(State(st): State<AppState>, Path(id): Path<String>, Form(f): Form) -> Result<Response, PageError> {
+async fn outcome(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
     require_page(Permission::RequestReferences)?;
     let id = id_of(&id)?;
     let (r, m) = load(&st, id).await?;
     let mut e = FieldErrors::new();
     let o = e.check("outcome", DealOutcome::parse(f.get("outcome")));
-    let rev = e.check("revenue_influenced", parse::optional_money(f.get("revenue_influenced"))).flatten().unwrap_or(0);
+    let rev = e
+        .check(
+            "revenue_influenced",
+            parse::optional_money(f.get("revenue_influenced")),
+        )
+        .flatten()
+        .unwrap_or(0);
     match o {
         Some(o) if e.is_empty() => {
             st.run(move |s| s.set_request_outcome(id, o, rev)).await?;
             Ok(redirect(format!("/references/{id}?notice=updated")))
         }
-        _ => Ok(invalid(page(&format!("Request #{id}"), "references", show_page(&r, &m, "", &e)))),
+        _ => Ok(invalid(page(
+            &format!("Request #{id}"),
+            "references",
+            show_page(&r, &m, "", &e),
+        ))),
     }
 }
 
@@ -307,7 +367,12 @@ async fn report(State(st): State<AppState>) -> Result<Markup, PageError> {
     require_page(Permission::ManageAdvocates)?;
     let rep = st.run(|s| s.program_report(today())).await?;
     let rate = |r: Option<f64>| r.map(|v| format!("{v:.0}%")).unwrap_or_else(|| "—".into());
-    let bars: Vec<(String, f64)> = rep.per_advocate.iter().take(12).map(|a| (a.name.clone(), a.total as f64)).collect();
+    let bars: Vec<(String, f64)> = rep
+        .per_advocate
+        .iter()
+        .take(12)
+        .map(|a| (a.name.clone(), a.total as f64))
+        .collect();
     Ok(page(
         "Program report",
         "references",

@@ -26,7 +26,11 @@ pub fn router() -> Router<AppState> {
 /// Only local paths, so a crafted link cannot send a user elsewhere after signing in, and
 /// nothing a `Location` header cannot carry (a control character would make it a 500).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control) {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next.to_string()
     } else {
         "/".to_string()
@@ -57,7 +61,11 @@ async fn login_form(Query(q): Query) -> Markup {
 }
 
 fn secure(st: &AppState, headers: &HeaderMap) -> bool {
-    st.secure_cookies || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+    st.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            == Some("https")
 }
 
 pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> String {
@@ -67,17 +75,29 @@ pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> String {
     )
 }
 
-async fn login(State(st): State<AppState>, headers: HeaderMap, PeerAddr(peer): PeerAddr, Form(f): Form) -> Result<Response, PageError> {
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    PeerAddr(peer): PeerAddr,
+    Form(f): Form,
+) -> Result<Response, PageError> {
     let email = f.get("email").trim().to_lowercase();
     let password = f.get("password").to_string();
-    let address = peer.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
+    let address = peer
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "unknown".into());
     let keys = vec![format!("email:{email}"), format!("ip:{address}")];
     let shown = Fields::from_pairs([("email", email.as_str()), ("next", f.get("next"))]);
     match st.throttle.check(&keys, Instant::now()) {
         Verdict::Locked(left) => {
             tracing::warn!(%email, %address, "login refused: locked out after repeated failures");
             let minutes = left.as_secs().div_ceil(60);
-            let page = login_page(&shown, Some(&format!("Too many failed attempts. Try again in {minutes} minutes.")));
+            let page = login_page(
+                &shown,
+                Some(&format!(
+                    "Too many failed attempts. Try again in {minutes} minutes."
+                )),
+            );
             return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
         }
         Verdict::Delay(d) => tokio::time::sleep(d).await,
@@ -89,15 +109,27 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, PeerAddr(peer): P
         st.throttle.failure(&keys, Instant::now());
         // The password is never logged.
         tracing::warn!(%email, %address, "login failed");
-        return Ok((StatusCode::UNAUTHORIZED, login_page(&shown, Some("Wrong email or password, or the account is disabled."))).into_response());
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            login_page(
+                &shown,
+                Some("Wrong email or password, or the account is disabled."),
+            ),
+        )
+            .into_response());
     };
     st.throttle.success(&keys[0]);
     let uid = user.id;
     let (token, session) = st.run(move |s| s.create_session(uid)).await?;
     tracing::info!(email = %user.email, "signed in");
-    let max_age = (session.expires_at - chrono::Utc::now()).num_seconds().max(0);
+    let max_age = (session.expires_at - chrono::Utc::now())
+        .num_seconds()
+        .max(0);
     Ok((
-        [(header::SET_COOKIE, session_cookie(&token, max_age, secure(&st, &headers)))],
+        [(
+            header::SET_COOKIE,
+            session_cookie(&token, max_age, secure(&st, &headers)),
+        )],
         Redirect::to(&safe_next(f.get("next"))),
     )
         .into_response())
@@ -107,7 +139,14 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Result<Respon
     if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
         st.run(move |s| s.end_session(&token)).await?;
     }
-    Ok(([(header::SET_COOKIE, session_cookie("", 0, secure(&st, &headers)))], Redirect::to("/login")).into_response())
+    Ok((
+        [(
+            header::SET_COOKIE,
+            session_cookie("", 0, secure(&st, &headers)),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 fn setup_page(f: &Fields, e: &FieldErrors) -> Markup {
@@ -130,25 +169,41 @@ fn setup_page(f: &Fields, e: &FieldErrors) -> Markup {
 }
 
 fn setup_allowed(st: &AppState, token: &str) -> bool {
-    st.setup_token.as_deref().is_some_and(|t| !token.is_empty() && t == token)
+    st.setup_token
+        .as_deref()
+        .is_some_and(|t| !token.is_empty() && t == token)
 }
 
 async fn setup_form(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
     let users = st.run(|s| s.count_users()).await?;
     if users > 0 || !setup_allowed(&st, q.get("token")) {
-        return Err(PageError::not_found("This setup link is not valid (it works once, before any user exists)."));
+        return Err(PageError::not_found(
+            "This setup link is not valid (it works once, before any user exists).",
+        ));
     }
-    Ok(setup_page(&Fields::from_pairs([("token", q.get("token"))]), &FieldErrors::new()))
+    Ok(setup_page(
+        &Fields::from_pairs([("token", q.get("token"))]),
+        &FieldErrors::new(),
+    ))
 }
 
 async fn setup(State(st): State<AppState>, Form(f): Form) -> Result<Response, PageError> {
     let users = st.run(|s| s.count_users()).await?;
     if users > 0 || !setup_allowed(&st, f.get("token")) {
-        return Err(PageError::not_found("This setup link is not valid (it works once, before any user exists)."));
+        return Err(PageError::not_found(
+            "This setup link is not valid (it works once, before any user exists).",
+        ));
     }
     let (email, password) = (f.get("email").to_string(), f.get("password").to_string());
-    match st.run(move |s| s.add_user(&email, Role::Admin, &password)).await {
+    match st
+        .run(move |s| s.add_user(&email, Role::Admin, &password))
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/login").into_response()),
-        Err(e) => Ok((StatusCode::UNPROCESSABLE_ENTITY, setup_page(&f, &super::form_errors(e)?)).into_response()),
+        Err(e) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            setup_page(&f, &super::form_errors(e)?),
+        )
+            .into_response()),
     }
 }

@@ -67,9 +67,7 @@ fn form_page(message: Option<(&str, Markup)>) -> Markup {
 
 async fn form() -> Result<Markup, PageError> {
     crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
-    Ok({
-    form_page(None)
-    })
+    Ok(form_page(None))
 }
 
 pub(crate) fn report(outcome: &ImportOutcome) -> Markup {

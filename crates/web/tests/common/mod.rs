@@ -1,8 +1,14 @@
 //! Shared helpers for the black-box HTTP tests: an app per fresh database, requests sent
 //! with `oneshot`, and responses read whole.
 //!
+//! Every database gets one administrator. Requests are sent as that administrator unless a
+//! test picks someone else (`as_user`) or nobody (`anonymous`): API paths carry
+//! `Authorization: Bearer <token>`, pages carry the session cookie, and form posts carry
+//! the session's CSRF token.
+//!
 //! Databases are created and dropped outside the async runtime: the PostgreSQL client is
-//! synchronous and must not start or stop its own runtime inside ours.
+//! synchronous and must not start or stop its own runtime inside ours. Store calls made
+//! inside a test go through `TestApp::db`, on a blocking thread, for the same reason.
 
 #![allow(dead_code)]
 
@@ -10,17 +16,63 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use peerstage_core::Role;
 use peerstage_store::testing::TestDb;
+use peerstage_store::{Store, StoreError, User};
 use peerstage_web::{app, AppState};
 use serde_json::Value;
 use std::future::Future;
 use tower::ServiceExt;
 
+/// The password every test user has.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A user with an API token and a signed-in session.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user: User,
+    /// The API token's secret.
+    pub token: String,
+    pub token_id: i64,
+    /// The session cookie's value.
+    pub cookie: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+impl Identity {
+    /// Adds a user with `role` and gives them a token and a session. Blocking: call it
+    /// outside the runtime or through `TestApp::db`.
+    pub fn create(store: &Store, email: &str, role: Role) -> Result<Identity, StoreError> {
+        let user = store.add_user(email, role, PASSWORD)?;
+        let (token, t) = store.create_token(user.id, "test")?;
+        let (cookie, session) = store.create_session(user.id)?;
+        Ok(Identity {
+            user,
+            token,
+            token_id: t.id,
+            cookie,
+            csrf: session.csrf_token,
+        })
+    }
+
+    /// The `Cookie` header value for this identity's session.
+    pub fn cookie_header(&self) -> String {
+        format!("peerstage_session={}", self.cookie)
+    }
+}
+
 /// The application over one fresh database.
+#[derive(Clone)]
 pub struct TestApp {
     router: Router,
     /// "SQLite …" or "PostgreSQL", for failure messages.
     pub engine: String,
+    pub store: Store,
+    /// The administrator created with the database (`None` before any user exists).
+    admin: Option<Identity>,
+    /// Whom requests are sent as; `None` sends no credentials.
+    pub who: Option<Identity>,
 }
 
 /// A response read to the end.
@@ -92,18 +144,62 @@ where
     F: Fn(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
+    run_each_db(true, None, false, test)
+}
+
+/// Like `each_db`, on a single-threaded runtime whose clock is paused: sleeps return at
+/// once (time jumps ahead whenever nothing else can run).
+pub fn each_db_paused_clock<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_each_db(true, None, true, test)
+}
+
+/// Like `each_db`, but the database has no user yet, and the app offers `/setup` with
+/// `setup_token`. Requests go without credentials.
+pub fn each_db_without_users<F, Fut>(setup_token: &str, test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run_each_db(false, Some(setup_token.to_string()), false, test)
+}
+
+fn run_each_db<F, Fut>(with_admin: bool, setup_token: Option<String>, paused: bool, test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
     for db in TestDb::all() {
         let engine = db.store.describe();
         // Printed so a failure says which engine it happened on.
         println!("-- running on {engine}");
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
+        let rt = if paused {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+        } else {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+        }
+        .expect("tokio runtime");
+        let admin = with_admin.then(|| {
+            Identity::create(&db.store, "admin@test.example", Role::Admin)
+                .expect("create the test administrator")
+        });
+        let mut state = AppState::new(db.store.clone());
+        state.setup_token = setup_token.clone();
         let app = TestApp {
-            router: app(AppState::new(db.store.clone())),
+            router: app(state),
             engine,
+            store: db.store.clone(),
+            who: admin.clone(),
+            admin,
         };
         rt.block_on(test(app));
         drop(rt);
@@ -112,7 +208,76 @@ where
 }
 
 impl TestApp {
-    pub async fn send(&self, req: Request<Body>) -> Resp {
+    /// The administrator created with the database.
+    pub fn admin(&self) -> &Identity {
+        self.admin
+            .as_ref()
+            .expect("this database has an administrator")
+    }
+
+    /// The same application, with requests sent as `who`.
+    pub fn as_user(&self, who: &Identity) -> TestApp {
+        TestApp {
+            who: Some(who.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// The same application, with requests sent without credentials.
+    pub fn anonymous(&self) -> TestApp {
+        TestApp {
+            who: None,
+            ..self.clone()
+        }
+    }
+
+    /// The CSRF token of the current identity's session (empty when anonymous).
+    pub fn csrf(&self) -> String {
+        self.who
+            .as_ref()
+            .map(|w| w.csrf.clone())
+            .unwrap_or_default()
+    }
+
+    /// Runs a store call on a blocking thread and unwraps it.
+    pub async fn db<T, F>(&self, f: F) -> T
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .expect("store call did not panic")
+            .expect("store call succeeds")
+    }
+
+    /// Adds a user with a token and a session.
+    pub async fn identity(&self, email: &str, role: Role) -> Identity {
+        let email = email.to_string();
+        self.db(move |s| Identity::create(s, &email, role)).await
+    }
+
+    /// Sends a request with the current identity's credentials (a bearer token for
+    /// `/api…`, the session cookie otherwise) unless it already carries some.
+    pub async fn send(&self, mut req: Request<Body>) -> Resp {
+        if let Some(who) = &self.who {
+            let h = req.headers_mut();
+            if !h.contains_key(header::AUTHORIZATION) && !h.contains_key(header::COOKIE) {
+                let (name, value) = if req.uri().path().starts_with("/api") {
+                    (header::AUTHORIZATION, format!("Bearer {}", who.token))
+                } else {
+                    (header::COOKIE, who.cookie_header())
+                };
+                req.headers_mut()
+                    .insert(name, value.parse().expect("valid header"));
+            }
+        }
+        self.send_raw(req).await
+    }
+
+    /// Sends a request exactly as built.
+    pub async fn send_raw(&self, req: Request<Body>) -> Resp {
         let res = self
             .router
             .clone()
@@ -170,11 +335,17 @@ impl TestApp {
             .await
     }
 
-    /// POSTs an `application/x-www-form-urlencoded` body; repeated keys are kept.
+    /// POSTs an `application/x-www-form-urlencoded` body; repeated keys are kept. The
+    /// session's CSRF token is added unless the pairs carry a `csrf` field.
     pub async fn post_form(&self, uri: &str, pairs: &[(&str, &str)]) -> Resp {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in pairs {
             s.append_pair(k, v);
+        }
+        if let Some(who) = &self.who {
+            if !pairs.iter().any(|(k, _)| *k == "csrf") {
+                s.append_pair("csrf", &who.csrf);
+            }
         }
         self.request(
             Method::POST,
