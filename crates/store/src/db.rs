@@ -15,6 +15,23 @@ pub enum Value {
     Time(DateTime<Utc>),
 }
 
+impl Value {
+    /// The value as JSON (dates as `YYYY-MM-DD`). SQLite has no booleans: select them as
+    /// text when the JSON must be the same on both engines.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Int(v) => J::from(*v),
+            Value::Float(v) => J::from(*v),
+            Value::Text(t) => J::from(t.clone()),
+            Value::Bool(b) => J::from(*b),
+            Value::Date(d) => J::from(d.format("%Y-%m-%d").to_string()),
+            Value::Time(t) => J::from(t.to_rfc3339()),
+        }
+    }
+}
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(v)

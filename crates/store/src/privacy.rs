@@ -28,6 +28,27 @@ impl Store {
                 .collect();
             Ok((tps, nps))
         })?;
+        let advocacy = self.with_conn(|c| {
+            let rows = |c: &mut dyn crate::db::Conn, sql: &str, cols: &[&str]| -> Result<Vec<serde_json::Value>> {
+                Ok(c.query(sql, &[Value::Int(contact_id)])?
+                    .iter()
+                    .map(|r| {
+                        let mut m = serde_json::Map::new();
+                        for (i, name) in cols.iter().enumerate() {
+                            m.insert(name.to_string(), r.0[i].to_json());
+                        }
+                        serde_json::Value::Object(m)
+                    })
+                    .collect())
+            };
+            Ok(json!({
+                "profile": rows(c, "SELECT CASE WHEN lead_user THEN 'yes' ELSE 'no' END, CASE WHEN modifies_product THEN 'yes' ELSE 'no' END, notes FROM advocate_profiles WHERE contact_id = ?", &["lead_user", "modifies_product", "notes"])?,
+                "motivations": rows(c, "SELECT motivation, recorded_by FROM advocate_motivations WHERE contact_id = ? ORDER BY motivation", &["motivation", "recorded_by"])?,
+                "activities": rows(c, "SELECT opportunity, status, occurred_on, notes FROM advocate_activities WHERE contact_id = ? ORDER BY occurred_on, id", &["opportunity", "status", "occurred_on", "notes"])?,
+                "gifts_and_deals": rows(c, "SELECT kind, given_on, description, value FROM incentives WHERE contact_id = ? ORDER BY given_on, id", &["kind", "given_on", "description", "value"])?,
+                "reference_requests": rows(c, "SELECT DISTINCT r.id, r.prospect_name, r.activity, r.status FROM reference_requests r JOIN reference_steps s ON s.request_id = r.id WHERE s.contact_id = ? ORDER BY r.id", &["id", "prospect_name", "activity", "status"])?,
+            }))
+        })?;
         let history = self.list_audit(&AuditFilter {
             entity: Some("contact".into()),
             entity_id: Some(contact_id),
@@ -39,6 +60,7 @@ impl Store {
             "contact": contact,
             "touchpoints": touchpoints,
             "nps_responses": nps,
+            "advocacy": advocacy,
             "history": history.items,
         }))
     }
@@ -101,6 +123,12 @@ impl Store {
             if updated == 0 {
                 return Err(crate::StoreError::Conflict { field: "contact".into(), reason: "was already erased".into() });
             }
+            // What colleagues wrote about the person goes; the record of activities stays
+            // (anonymous) so program counts and fatigue remain right.
+            c.execute("DELETE FROM advocate_motivations WHERE contact_id = ?", &[Value::Int(contact_id)])?;
+            c.execute("UPDATE advocate_profiles SET notes = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
+            c.execute("UPDATE advocate_activities SET notes = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
+            c.execute("UPDATE reference_steps SET note = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
             let notes = c.query(
                 "SELECT t.id, t.notes FROM touchpoints t JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id WHERE tc.contact_id = ? AND t.notes IS NOT NULL",
                 &[Value::Int(contact_id)],

@@ -1430,3 +1430,25 @@ fn the_program_report_counts_activity_pipeline_wins_and_gaps() {
         assert!(s.program_report(today()).unwrap().gaps.is_empty());
     });
 }
+
+#[test]
+fn privacy_export_includes_the_advocate_record_and_erase_removes_what_colleagues_wrote() {
+    each(|s| {
+        let acc = account(s, "Erase Clinic", &[]);
+        let c = contact(s, acc, "Petra Private", &[("reference_consent", "yes")]);
+        s.set_motivations(c, &[Motivation::Stage]).unwrap();
+        s.set_advocate_profile(c, true, false, Some("Petra prefers morning calls".into())).unwrap();
+        s.record_activity(c, Opportunity::ReferenceCall, "completed", ago(10), Some("Petra was great".into()))
+            .unwrap();
+        let doc = s.privacy_export(c).unwrap().to_string();
+        assert!(doc.contains("Petra prefers morning calls"), "{doc}");
+        assert!(doc.contains("\"stage\""), "{doc}");
+        assert!(doc.contains("reference_call"), "{doc}");
+
+        s.erase_contact(c).unwrap();
+        let doc = s.privacy_export(c).unwrap().to_string();
+        assert!(!doc.contains("Petra"), "{doc}");
+        assert!(doc.contains("reference_call"), "the activity stays, anonymously: {doc}");
+        assert!(!in_snapshot(s, c), "an erased contact is no advocate");
+    });
+}
