@@ -531,6 +531,12 @@ fn merge_staging(
             .collect::<Vec<_>>()
             .join(" OR ")
     };
+    // Temporary tables get no statistics by themselves; without them the planner assumes
+    // a handful of rows and picks nested loops over a million.
+    c.batch(&format!("ANALYZE {staging}"))?;
+    if kind == ImportKind::Touchpoints {
+        c.batch("ANALYZE import_links")?;
+    }
     let total = c.query_int(&format!("SELECT count(*) FROM {staging}"), &[])? as u64;
     let existing = c.query_int(
         &format!(
@@ -587,15 +593,24 @@ fn merge_staging(
         &params,
     )?;
     if kind == ImportKind::Touchpoints {
+        // Only the links that changed are written: every inserted link costs two foreign-key
+        // checks, so re-importing a file must not rewrite them all.
+        c.batch("DROP TABLE IF EXISTS new_links")?;
+        c.batch(
+            "CREATE TEMP TABLE new_links AS SELECT DISTINCT t.id AS touchpoint_id, l.contact_id \
+             FROM import_links l JOIN touchpoints t ON t.external_id = l.external_id",
+        )?;
+        c.batch("ANALYZE new_links")?;
         c.batch(&format!(
-            "DELETE FROM touchpoint_contacts WHERE touchpoint_id IN \
-             (SELECT t.id FROM touchpoints t JOIN {staging} s ON s.external_id = t.external_id)"
+            "DELETE FROM touchpoint_contacts tc WHERE tc.touchpoint_id IN \
+             (SELECT t.id FROM touchpoints t JOIN {staging} s ON s.external_id = t.external_id) \
+             AND NOT EXISTS (SELECT 1 FROM new_links n WHERE n.touchpoint_id = tc.touchpoint_id AND n.contact_id = tc.contact_id)"
         ))?;
         c.batch(
-            "INSERT INTO touchpoint_contacts (touchpoint_id, contact_id) \
-             SELECT DISTINCT t.id, l.contact_id FROM import_links l JOIN touchpoints t ON t.external_id = l.external_id",
+            "INSERT INTO touchpoint_contacts (touchpoint_id, contact_id) SELECT n.touchpoint_id, n.contact_id FROM new_links n \
+             WHERE NOT EXISTS (SELECT 1 FROM touchpoint_contacts tc WHERE tc.touchpoint_id = n.touchpoint_id AND tc.contact_id = n.contact_id)",
         )?;
-        c.batch("DROP TABLE IF EXISTS import_links")?;
+        c.batch("DROP TABLE IF EXISTS new_links; DROP TABLE IF EXISTS import_links")?;
     }
     c.batch(&format!("DROP TABLE IF EXISTS {staging}"))?;
     Ok(ImportCounts {
