@@ -67,8 +67,12 @@ port=18123
 server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-for path in "/accounts" "/accounts?sort=margin&dir=desc&page=40" "/accounts?q=health&segment=enterprise" "/accounts/1234" "/accounts/77?tp_page=2"; do
-  for _ in $(seq 1 200); do curl -s -o /dev/null -w "%{time_total}\n" "http://127.0.0.1:$port$path"; done \
+jar="$work/cookies.txt"
+curl -s -c "$jar" -o /dev/null -d "email=admin@demo.peerstage.example&password=peerstage-demo" "http://127.0.0.1:$port/login"
+for path in "/accounts" "/accounts?sort=margin&dir=desc&page=40" "/accounts?q=health&segment=enterprise" "/accounts/1234" "/accounts/77?tp_page=2" "/" "/nps" "/advocates"; do
+  status=$(curl -s -b "$jar" -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port$path")
+  [ "$status" = 200 ] || { echo "$path answered $status" >&2; exit 1; }
+  for _ in $(seq 1 200); do curl -s -b "$jar" -o /dev/null -w "%{time_total}\n" "http://127.0.0.1:$port$path"; done \
     | python3 -c "
 import sys
 t = sorted(float(x) * 1000 for x in sys.stdin)

@@ -39,9 +39,10 @@ impl ToSql for Value {
             Value::Float(v) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
             Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(*b as i64)),
             Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
-            Value::Date(d) => ToSqlOutput::Owned(rusqlite::types::Value::Text(
-                d.format("%Y-%m-%d").to_string(),
-            )),
+            Value::Date(d) => {
+                use chrono::Datelike;
+                ToSqlOutput::Owned(rusqlite::types::Value::Text(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())))
+            }
             Value::Time(t) => ToSqlOutput::Owned(rusqlite::types::Value::Text(
                 t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             )),

@@ -205,6 +205,7 @@ fn show_page(r: &ReferenceRequest, m: &MatchResult, notice_key: &str, e: &FieldE
                 (csrf_field())
                 input type="hidden" name="status" value=(to.as_str());
                 @if let Some(c) = contact { input type="hidden" name="contact_id" value=(c); }
+                @else { input type="text" name="note" placeholder="Note (optional)" aria-label=(format!("Note for {label}")) size="18"; " " }
                 button class=(class) type="submit" { (label) }
             }
         }
