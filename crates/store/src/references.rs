@@ -246,8 +246,15 @@ impl Store {
     pub fn match_request(&self, id: i64, today: NaiveDate, limit: usize) -> Result<MatchResult> {
         let req = self.get_request(id)?;
         let snap = self.advocate_snapshot(today)?;
+        // Whoever already declined this request is not proposed again.
+        let declined: Vec<i64> = req
+            .steps
+            .iter()
+            .filter(|s| s.status == RequestStatus::Declined)
+            .filter_map(|s| s.contact_id)
+            .collect();
         let others = |c: &&peerstage_core::reference::Candidate| {
-            Some(c.account_id) != req.prospect_account_id
+            Some(c.account_id) != req.prospect_account_id && !declined.contains(&c.contact_id)
         };
         let mut result = rank(
             &req.criteria,
@@ -265,6 +272,21 @@ impl Store {
                 &snap.settings.matching,
                 limit,
             );
+        }
+        for cid in &declined {
+            if let Some(row) = snap.by_contact.get(cid).map(|i| &snap.rows[*i].candidate) {
+                if !result.excluded.iter().any(|e| e.contact_id == *cid) {
+                    result.excluded.insert(
+                        0,
+                        peerstage_core::reference::Excluded {
+                            contact_id: row.contact_id,
+                            contact_name: row.contact_name.clone(),
+                            account_name: row.account_name.clone(),
+                            reasons: vec!["declined this request".into()],
+                        },
+                    );
+                }
+            }
         }
         let found = result.candidates.len() as i64;
         if req.last_match_count != Some(found) {

@@ -1437,9 +1437,16 @@ fn privacy_export_includes_the_advocate_record_and_erase_removes_what_colleagues
         let acc = account(s, "Erase Clinic", &[]);
         let c = contact(s, acc, "Petra Private", &[("reference_consent", "yes")]);
         s.set_motivations(c, &[Motivation::Stage]).unwrap();
-        s.set_advocate_profile(c, true, false, Some("Petra prefers morning calls".into())).unwrap();
-        s.record_activity(c, Opportunity::ReferenceCall, "completed", ago(10), Some("Petra was great".into()))
+        s.set_advocate_profile(c, true, false, Some("Petra prefers morning calls".into()))
             .unwrap();
+        s.record_activity(
+            c,
+            Opportunity::ReferenceCall,
+            "completed",
+            ago(10),
+            Some("Petra was great".into()),
+        )
+        .unwrap();
         let doc = s.privacy_export(c).unwrap().to_string();
         assert!(doc.contains("Petra prefers morning calls"), "{doc}");
         assert!(doc.contains("\"stage\""), "{doc}");
@@ -1448,7 +1455,35 @@ fn privacy_export_includes_the_advocate_record_and_erase_removes_what_colleagues
         s.erase_contact(c).unwrap();
         let doc = s.privacy_export(c).unwrap().to_string();
         assert!(!doc.contains("Petra"), "{doc}");
-        assert!(doc.contains("reference_call"), "the activity stays, anonymously: {doc}");
+        assert!(
+            doc.contains("reference_call"),
+            "the activity stays, anonymously: {doc}"
+        );
         assert!(!in_snapshot(s, c), "an erased contact is no advocate");
+    });
+}
+
+#[test]
+fn an_advocate_who_declined_is_not_proposed_again_for_that_request() {
+    each(|s| {
+        let a = account(s, "Decline Clinic", &[]);
+        let b = account(s, "Other Clinic", &[]);
+        let first = contact(s, a, "Dora Declines", &[("reference_consent", "yes")]);
+        let second = contact(s, b, "Otto Other", &[("reference_consent", "yes")]);
+        let req = s
+            .create_request(&new_request("Prospect", None, 0, industry("Healthcare")))
+            .unwrap();
+        s.advance_request(req.id, RequestStatus::Proposed, Some(first), None, today())
+            .unwrap();
+        s.advance_request(req.id, RequestStatus::Asked, None, None, today())
+            .unwrap();
+        s.advance_request(req.id, RequestStatus::Declined, None, None, today())
+            .unwrap();
+        let m = s.match_request(req.id, today(), 10).unwrap();
+        assert_eq!(ranked_ids(&m), vec![second], "{m:#?}");
+        assert_eq!(
+            excluded_reasons(&m, first).as_deref(),
+            Some("declined this request")
+        );
     });
 }
