@@ -2,6 +2,7 @@
 
 mod access;
 mod bench;
+mod journey;
 mod progress;
 mod references;
 
@@ -60,7 +61,7 @@ enum Command {
     },
     /// Import a CSV file; all or nothing unless --skip-invalid
     Import {
-        /// accounts, contacts, touchpoints, commitments or nps
+        /// accounts, contacts, touchpoints, commitments, nps, reviews or sources
         kind: String,
         /// The CSV file (UTF-8, comma or semicolon separated)
         file: PathBuf,
@@ -79,7 +80,7 @@ enum Command {
     },
     /// Export a kind as CSV, in the layout import reads
     Export {
-        /// accounts, contacts, touchpoints, commitments or nps
+        /// accounts, contacts, touchpoints, commitments, nps, reviews or sources
         kind: String,
         /// Output file (default: standard output)
         #[arg(long)]
@@ -132,6 +133,24 @@ enum Command {
     /// Advocates: scores, Rock Stars, what they value (B1, B2)
     #[command(subcommand)]
     Advocate(references::AdvocateCommand),
+    /// Authentic customer stories and their spin flags (B5)
+    #[command(subcommand)]
+    Story(journey::StoryCommand),
+    /// Review sites and analyst firms that educate buyers (B6)
+    #[command(subcommand, name = "third-party")]
+    ThirdParty(journey::ThirdPartyCommand),
+    /// Where new customers learned about us: each source's share and revenue (B6)
+    Sources {
+        /// Answers from this day (YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<String>,
+        /// Answers up to this day (YYYY-MM-DD)
+        #[arg(long)]
+        until: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks behind docs/PERFORMANCE.md
     #[command(subcommand, hide = true)]
     Bench(bench::BenchCommand),
@@ -271,6 +290,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Privacy(cmd) => access::privacy(&cli.database_url, cmd),
         Command::Reference(cmd) => references::reference(&cli.database_url, cmd),
         Command::Advocate(cmd) => references::advocate(&cli.database_url, cmd),
+        Command::Story(cmd) => journey::story(&cli.database_url, cmd),
+        Command::ThirdParty(cmd) => journey::third_party(&cli.database_url, cmd),
+        Command::Sources { since, until, json } => {
+            journey::sources(&cli.database_url, since, until, json)
+        }
         Command::Bench(cmd) => bench::run(&cli.database_url, cmd),
         Command::Backup { file } => {
             let store = open(&cli.database_url)?;
@@ -307,6 +331,11 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     bar.finish();
     let advocacy = store.seed_advocacy(seed, today)?;
     eprintln!("advocate program: {advocacy} activities, with reference requests at every stage");
+    let journey = store.seed_stories(seed, today)?;
+    eprintln!(
+        "stories and buyer journey: {} stories ({} flagged as spin), {} reviews on {} new third parties, {} survey answers",
+        journey.stories, journey.spin, journey.reviews, journey.third_parties, journey.source_responses
+    );
     if store.find_user(DEMO_ADMIN)?.is_none() {
         store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;
         eprintln!("demo administrator: {DEMO_ADMIN} / {DEMO_PASSWORD} (change it, or disable it, before real use)");

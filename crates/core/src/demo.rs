@@ -128,6 +128,16 @@ impl Demo {
         }
     }
 
+    /// The kinds this generator writes rows for, in import order. Reviews and buyer-journey
+    /// sources need third parties, so the store seeds them after the customers.
+    pub const KINDS: &'static [ImportKind] = &[
+        ImportKind::Accounts,
+        ImportKind::Contacts,
+        ImportKind::Touchpoints,
+        ImportKind::Commitments,
+        ImportKind::Nps,
+    ];
+
     /// round(2000 × scale), at least 5.
     pub fn account_count(&self) -> usize {
         self.names.len()
@@ -136,6 +146,9 @@ impl Demo {
     /// The next rows of one kind, at most `max_rows` (0 counts as 1), each row's cells in the
     /// order of `kind.header()`. Empty when the kind is exhausted. Kinds are independent.
     pub fn next_chunk(&mut self, kind: ImportKind, max_rows: usize) -> Vec<Vec<String>> {
+        if !Self::KINDS.contains(&kind) {
+            return Vec::new();
+        }
         let max_rows = max_rows.max(1);
         let slot = kind_slot(kind);
         let mut out = Vec::with_capacity(max_rows.min(1024));
@@ -155,6 +168,7 @@ impl Demo {
                 ImportKind::Touchpoints => self.touchpoint_rows(i, &mut serial),
                 ImportKind::Commitments => self.commitment_rows(i, &mut serial),
                 ImportKind::Nps => self.nps_rows(i, &mut serial),
+                ImportKind::Reviews | ImportKind::Sources => Vec::new(),
             };
             let cursor = &mut self.cursors[slot];
             cursor.serial = serial;
@@ -528,6 +542,7 @@ fn kind_slot(kind: ImportKind) -> usize {
         ImportKind::Touchpoints => 2,
         ImportKind::Commitments => 3,
         ImportKind::Nps => 4,
+        ImportKind::Reviews | ImportKind::Sources => unreachable!("{kind} is not generated"),
     }
 }
 

@@ -6,6 +6,7 @@ use crate::account::AccountData;
 use crate::commitment::CommitmentData;
 use crate::contact::ContactData;
 use crate::fields::Fields;
+use crate::journey::{name_key, ReviewData, SourceResponseData, ThirdPartyLookup};
 use crate::nps::NpsData;
 use crate::parse::normalize_key;
 use crate::touchpoint::TouchpointData;
@@ -20,6 +21,8 @@ crate::text_enum!(
         Touchpoints => "touchpoints", "Touchpoints";
         Commitments => "commitments", "Commitments";
         Nps => "nps", "NPS responses";
+        Reviews => "reviews", "Reviews on third-party sites";
+        Sources => "sources", "Buyer-journey sources";
     }
 );
 
@@ -115,6 +118,34 @@ const NPS: &[FieldSpec] = &[
     f("responded_on", true, "YYYY-MM-DD"),
 ];
 
+const REVIEWS: &[FieldSpec] = &[
+    f("external_id", false, "default: a hash of the row"),
+    f(
+        "contact_external_id",
+        true,
+        "the advocate who posted the review",
+    ),
+    f(
+        "third_party",
+        true,
+        "name of a review site or analyst firm already in peerstage (unknown names are rejected)",
+    ),
+    f("reviewed_on", true, "YYYY-MM-DD"),
+    f("rating", true, "1 to 5"),
+    f("title", false, ""),
+    f("link", false, "http:// or https:// address of the review"),
+];
+const SOURCES: &[FieldSpec] = &[
+    f("external_id", false, "default: a hash of the row"),
+    f("account_external_id", true, "the new customer who answered"),
+    f(
+        "source",
+        true,
+        "a third party's name, or peer_recommendation, event, search, sales_outreach, social_media, other; one row per source named",
+    ),
+    f("responded_on", true, "YYYY-MM-DD"),
+];
+
 impl ImportKind {
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
@@ -123,7 +154,16 @@ impl ImportKind {
             ImportKind::Touchpoints => TOUCHPOINTS,
             ImportKind::Commitments => COMMITMENTS,
             ImportKind::Nps => NPS,
+            ImportKind::Reviews => REVIEWS,
+            ImportKind::Sources => SOURCES,
         }
+    }
+
+    /// Whether rows refer to an account by `account_external_id`.
+    fn has_account(self) -> bool {
+        self.fields()
+            .iter()
+            .any(|f| f.name == "account_external_id")
     }
     pub fn header(self) -> Vec<&'static str> {
         self.fields().iter().map(|f| f.name).collect()
@@ -171,7 +211,9 @@ impl Preset {
                 ("notes", &["Comments", "Description"]),
             ],
             (Preset::Salesforce, ImportKind::Commitments)
-            | (Preset::Salesforce, ImportKind::Nps) => &[],
+            | (Preset::Salesforce, ImportKind::Nps)
+            | (Preset::Salesforce, ImportKind::Reviews)
+            | (Preset::Salesforce, ImportKind::Sources) => &[],
         }
     }
 
@@ -350,6 +392,8 @@ pub struct Lookups {
     pub accounts: HashMap<String, i64>,
     /// contact external id → (contact id, account id)
     pub contacts: HashMap<String, (i64, i64)>,
+    /// Review sites and analyst firms by `journey::name_key` of their name.
+    pub third_parties: ThirdPartyLookup,
 }
 
 /// A validated row, ready to be written.
@@ -360,6 +404,8 @@ pub enum Record {
     Touchpoint(TouchpointData),
     Commitment(CommitmentData),
     Nps(NpsData),
+    Review(ReviewData),
+    SourceResponse(SourceResponseData),
 }
 
 impl Record {
@@ -370,6 +416,8 @@ impl Record {
             Record::Touchpoint(d) => &d.external_id,
             Record::Commitment(d) => &d.external_id,
             Record::Nps(d) => &d.external_id,
+            Record::Review(d) => &d.external_id,
+            Record::SourceResponse(d) => &d.external_id,
         };
         id.as_deref().unwrap_or("")
     }
@@ -427,7 +475,7 @@ impl<'a> Validator<'a> {
             });
         };
 
-        let account_id = if plan.kind == ImportKind::Accounts {
+        let account_id = if !plan.kind.has_account() {
             0
         } else {
             let ext = fields.get("account_external_id").trim();
@@ -495,6 +543,36 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
+            ImportKind::Reviews => {
+                let ext = fields.get("contact_external_id").trim().to_string();
+                if ext.is_empty() {
+                    err(&mut errors, "contact_external_id", "is required".into());
+                } else {
+                    match self.lookups.contacts.get(&ext) {
+                        Some((id, _)) => fields.set("contact_id", id.to_string()),
+                        None => err(
+                            &mut errors,
+                            "contact_external_id",
+                            format!("no contact has external id '{ext}'"),
+                        ),
+                    }
+                }
+                // Unknown names are rejected rather than created: a typo must not become a
+                // new review site, and a name alone cannot say which kind of third party it is.
+                let name = fields.get("third_party").trim().to_string();
+                if name.is_empty() {
+                    err(&mut errors, "third_party", "is required".into());
+                } else {
+                    match self.lookups.third_parties.get(&name_key(&name)) {
+                        Some(id) => fields.set("third_party_id", id.to_string()),
+                        None => err(
+                            &mut errors,
+                            "third_party",
+                            format!("no review site or analyst firm is named '{name}' (add it first: Stories → Review sites and analysts, or peerstage third-party add)"),
+                        ),
+                    }
+                }
+            }
             _ => {}
         }
         let result = match plan.kind {
@@ -509,18 +587,27 @@ impl<'a> Validator<'a> {
                 CommitmentData::from_fields(account_id, &fields).map(Record::Commitment)
             }
             ImportKind::Nps => NpsData::from_fields(account_id, &fields).map(Record::Nps),
+            ImportKind::Reviews => ReviewData::from_fields(&fields).map(Record::Review),
+            ImportKind::Sources => {
+                SourceResponseData::from_fields(account_id, &fields, &self.lookups.third_parties)
+                    .map(Record::SourceResponse)
+            }
         };
         let mut record = match result {
             Ok(r) => Some(r),
             Err(fe) => {
+                // References that did not resolve were reported above, by their column.
+                let unresolved: Vec<String> = errors.iter().map(|x| x.column.clone()).collect();
                 for e in fe.0 {
-                    let field = if e.field == "contact_ids" {
-                        "contact_external_ids"
-                    } else if e.field == "contact_id" {
-                        "contact_external_id"
-                    } else {
-                        e.field.as_str()
+                    let (field, reference) = match e.field.as_str() {
+                        "contact_ids" => ("contact_external_ids", true),
+                        "contact_id" => ("contact_external_id", true),
+                        "third_party_id" => ("third_party", true),
+                        other => (other, false),
                     };
+                    if reference && unresolved.contains(&plan.column_of(field)) {
+                        continue;
+                    }
                     err(&mut errors, field, e.reason);
                 }
                 None
@@ -557,6 +644,8 @@ fn set_external_id(r: &mut Record, ext: String) {
         Record::Touchpoint(d) => &mut d.external_id,
         Record::Commitment(d) => &mut d.external_id,
         Record::Nps(d) => &mut d.external_id,
+        Record::Review(d) => &mut d.external_id,
+        Record::SourceResponse(d) => &mut d.external_id,
     };
     *slot = Some(ext);
 }

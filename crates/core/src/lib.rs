@@ -10,11 +10,14 @@ pub mod demo;
 pub mod error;
 pub mod fields;
 pub mod import;
+pub mod journey;
 pub mod money;
 pub mod nps;
 pub mod parse;
 pub mod reference;
 pub mod rng;
+pub mod story;
+pub mod story_demo;
 pub mod touchpoint;
 
 pub use access::{Actor, Permission, Role};

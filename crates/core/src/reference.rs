@@ -334,6 +334,9 @@ pub struct Candidate {
     pub account_id: i64,
     pub account_name: String,
     pub industry: Option<String>,
+    /// `text_key` of the industry, set by whoever builds many candidates: comparing it
+    /// avoids reading each candidate's text (0 = not set; the text is compared instead).
+    pub industry_key: u64,
     pub region: Option<Region>,
     pub country: Option<String>,
     pub employees: Option<i64>,
@@ -412,8 +415,19 @@ pub struct MatchResult {
     pub excluded: Vec<Excluded>,
 }
 
-fn eq_text(a: &str, b: &str) -> bool {
-    a.trim().eq_ignore_ascii_case(b.trim())
+/// A case-insensitive fingerprint of a short text (FNV-1a over trimmed, lower-cased ASCII).
+pub fn text_key(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.trim().bytes() {
+        h ^= b.to_ascii_lowercase() as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h | 1
+}
+
+/// Stored text is already trimmed by validation; `wanted` is trimmed once per request.
+fn eq_text(stored: &str, wanted: &str) -> bool {
+    stored.eq_ignore_ascii_case(wanted)
 }
 
 /// Share of `wanted` (lower-case) found in `have`, by equal text or containment.
@@ -445,6 +459,10 @@ struct Plan<'c> {
     criteria: &'c Criteria,
     lower_products: Vec<String>,
     lower_topics: Vec<String>,
+    industry: Option<String>,
+    industry_key: u64,
+    country: Option<String>,
+    language: Option<String>,
 }
 
 impl<'c> Plan<'c> {
@@ -482,10 +500,16 @@ impl<'c> Plan<'c> {
                 .map(|x| x.value.iter().map(|s| s.to_lowercase()).collect())
                 .unwrap_or_default()
         };
+        let trimmed =
+            |v: &Option<Criterion<String>>| v.as_ref().map(|x| x.value.trim().to_string());
         Plan {
             items,
             lower_products: lower(&c.products),
             lower_topics: lower(&c.topics),
+            industry: trimmed(&c.industry),
+            industry_key: c.industry.as_ref().map(|x| text_key(&x.value)).unwrap_or(0),
+            country: trimmed(&c.country),
+            language: trimmed(&c.language),
             criteria: c,
         }
     }
@@ -499,14 +523,19 @@ impl<'c> Plan<'c> {
             out[i] = v;
             i += 1;
         };
-        if let Some(x) = &c.industry {
-            put(k.industry.as_deref().is_some_and(|v| eq_text(v, &x.value)) as u8 as f64);
+        if let Some(w) = &self.industry {
+            let same = if k.industry_key != 0 {
+                k.industry_key == self.industry_key
+            } else {
+                k.industry.as_deref().is_some_and(|v| eq_text(v, w))
+            };
+            put(same as u8 as f64);
         }
         if let Some(x) = &c.region {
             put((k.region == Some(x.value)) as u8 as f64);
         }
-        if let Some(x) = &c.country {
-            put(k.country.as_deref().is_some_and(|v| eq_text(v, &x.value)) as u8 as f64);
+        if let Some(w) = &self.country {
+            put(k.country.as_deref().is_some_and(|v| eq_text(v, w)) as u8 as f64);
         }
         if let Some(x) = &c.size {
             put((SizeBand::of(k.employees, k.segment) == Some(x.value)) as u8 as f64);
@@ -523,8 +552,8 @@ impl<'c> Plan<'c> {
         if let Some(x) = &c.seniority {
             put((k.seniority == Some(x.value)) as u8 as f64);
         }
-        if let Some(x) = &c.language {
-            put(k.languages.iter().any(|l| eq_text(l, &x.value)) as u8 as f64);
+        if let Some(w) = &self.language {
+            put(k.languages.iter().any(|l| eq_text(l, w)) as u8 as f64);
         }
         out
     }

@@ -431,6 +431,10 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
             do_not_contact: r.bool(7),
             account_id: r.int(8),
             account_name: r.text(9),
+            industry_key: r
+                .opt_text(10)
+                .map(|i| peerstage_core::reference::text_key(&i))
+                .unwrap_or(0),
             industry: r.opt_text(10),
             region: r.opt_text(11).and_then(|s| Region::parse(&s).ok()),
             country: r.opt_text(12),

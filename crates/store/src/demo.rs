@@ -15,7 +15,7 @@ impl Store {
         mut progress: impl FnMut(ImportKind, u64),
     ) -> Result<Vec<(ImportKind, ImportCounts)>> {
         let mut out = Vec::new();
-        for kind in ImportKind::ALL.iter().copied() {
+        for kind in Demo::KINDS.iter().copied() {
             let plan = ImportPlan::canonical(kind);
             let lookups = self.lookups(kind)?;
             let mut validator = Validator::new(&plan, &lookups);

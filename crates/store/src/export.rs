@@ -13,6 +13,8 @@ fn select(kind: ImportKind) -> &'static str {
             FROM touchpoints t JOIN accounts a ON a.id = t.account_id WHERE t.id > ? ORDER BY t.id LIMIT 5000",
         ImportKind::Commitments => "SELECT m.id, m.external_id, a.external_id, m.description, m.owner, m.due_on, m.status, m.closed_on FROM commitments m JOIN accounts a ON a.id = m.account_id WHERE m.id > ? ORDER BY m.id LIMIT 5000",
         ImportKind::Nps => "SELECT n.id, n.external_id, a.external_id, c.external_id, n.score, n.comment, n.responded_on FROM nps_responses n JOIN accounts a ON a.id = n.account_id LEFT JOIN contacts c ON c.id = n.contact_id WHERE n.id > ? ORDER BY n.id LIMIT 5000",
+        ImportKind::Reviews => "SELECT r.id, r.external_id, c.external_id, t.name, r.reviewed_on, r.rating, r.title, r.link FROM reviews r JOIN contacts c ON c.id = r.contact_id JOIN third_parties t ON t.id = r.third_party_id WHERE r.id > ? ORDER BY r.id LIMIT 5000",
+        ImportKind::Sources => "SELECT s.id, s.external_id, a.external_id, coalesce(t.name, s.other_source), s.responded_on FROM source_responses s JOIN accounts a ON a.id = s.account_id LEFT JOIN third_parties t ON t.id = s.third_party_id WHERE s.id > ? ORDER BY s.id LIMIT 5000",
     }
 }
 

@@ -90,6 +90,22 @@ const COMMITMENT_COLUMNS: &[&str] = &[
     "status",
     "closed_on",
 ];
+const REVIEW_COLUMNS: &[&str] = &[
+    "external_id",
+    "contact_id",
+    "third_party_id",
+    "reviewed_on",
+    "rating",
+    "title",
+    "link",
+];
+const SOURCE_COLUMNS: &[&str] = &[
+    "external_id",
+    "account_id",
+    "third_party_id",
+    "other_source",
+    "responded_on",
+];
 const NPS_COLUMNS: &[&str] = &[
     "external_id",
     "account_id",
@@ -126,6 +142,16 @@ fn target(kind: ImportKind) -> Target {
             columns: NPS_COLUMNS,
             has_updated_at: false,
         },
+        ImportKind::Reviews => Target {
+            table: "reviews",
+            columns: REVIEW_COLUMNS,
+            has_updated_at: true,
+        },
+        ImportKind::Sources => Target {
+            table: "source_responses",
+            columns: SOURCE_COLUMNS,
+            has_updated_at: false,
+        },
     }
 }
 
@@ -156,6 +182,22 @@ fn record_values(r: &Record) -> Vec<Value> {
             Value::from(d.contact_id),
             Value::Int(d.score),
             Value::from(&d.comment),
+            Value::Date(d.responded_on),
+        ],
+        Record::Review(d) => vec![
+            Value::from(&d.external_id),
+            Value::Int(d.contact_id),
+            Value::Int(d.third_party_id),
+            Value::Date(d.reviewed_on),
+            Value::Int(d.rating),
+            Value::from(&d.title),
+            Value::from(&d.link),
+        ],
+        Record::SourceResponse(d) => vec![
+            Value::from(&d.external_id),
+            Value::Int(d.account_id),
+            Value::from(d.third_party_id),
+            Value::from(d.other_source.map(|o| o.as_str())),
             Value::Date(d.responded_on),
         ],
     }
@@ -307,7 +349,11 @@ impl Store {
 
 fn lookups_in(c: &mut dyn Conn, kind: ImportKind) -> Result<Lookups> {
     let mut l = Lookups::default();
-    if kind != ImportKind::Accounts {
+    if kind
+        .fields()
+        .iter()
+        .any(|f| f.name == "account_external_id")
+    {
         for r in c.query(
             "SELECT external_id, id FROM accounts WHERE external_id IS NOT NULL",
             &[],
@@ -315,7 +361,13 @@ fn lookups_in(c: &mut dyn Conn, kind: ImportKind) -> Result<Lookups> {
             l.accounts.insert(r.text(0), r.int(1));
         }
     }
-    if matches!(kind, ImportKind::Touchpoints | ImportKind::Nps) {
+    if matches!(kind, ImportKind::Reviews | ImportKind::Sources) {
+        l.third_parties = crate::journey::third_party_lookup_in(c)?;
+    }
+    if matches!(
+        kind,
+        ImportKind::Touchpoints | ImportKind::Nps | ImportKind::Reviews
+    ) {
         for r in c.query(
             "SELECT external_id, id, account_id FROM contacts WHERE external_id IS NOT NULL",
             &[],

@@ -10,6 +10,7 @@ pub mod db;
 mod demo;
 mod export;
 mod import;
+mod journey;
 mod migrate;
 mod nps;
 mod pool;
@@ -18,6 +19,8 @@ mod privacy;
 mod references;
 mod secrets;
 mod sqlite;
+mod stories;
+mod story_demo;
 pub mod testing;
 mod touchpoints;
 mod users;
@@ -29,10 +32,12 @@ pub use advocates::{
 pub use audit::{AuditEntry, AuditFilter};
 pub use export::export_csv;
 pub use import::{ImportCounts, ImportOutcome};
+pub use journey::{ReviewFilter, SourceReport, SourceRow};
 pub use references::{
     ActivityCount, Gap, ProgramReport, ReferenceRequest, RequestFilter, RequestStep,
 };
 pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
+pub use story_demo::StoryDemoCounts;
 pub use users::{ApiToken, Session, User, UserChange, SESSION_IDLE};
 
 use db::{Conn, DbError, Dialect};

@@ -47,6 +47,8 @@ impl Store {
                 "activities": rows(c, "SELECT opportunity, status, occurred_on, notes FROM advocate_activities WHERE contact_id = ? ORDER BY occurred_on, id", &["opportunity", "status", "occurred_on", "notes"])?,
                 "gifts_and_deals": rows(c, "SELECT kind, given_on, description, value FROM incentives WHERE contact_id = ? ORDER BY given_on, id", &["kind", "given_on", "description", "value"])?,
                 "reference_requests": rows(c, "SELECT DISTINCT r.id, r.prospect_name, r.activity, r.status FROM reference_requests r JOIN reference_steps s ON s.request_id = r.id WHERE s.contact_id = ? ORDER BY r.id", &["id", "prospect_name", "activity", "status"])?,
+                "stories": crate::stories::privacy_export(c, contact_id)?,
+                "reviews": crate::journey::privacy_export(c, contact_id)?,
             }))
         })?;
         let history = self.list_audit(&AuditFilter {
@@ -143,13 +145,17 @@ impl Store {
             for r in comments {
                 c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
             }
+            crate::stories::erase_contact(c, contact_id, &scrub)?;
+            crate::journey::erase_contact(c, contact_id, &scrub)?;
             // Earlier entries about their touchpoints and NPS responses name them too (contact
             // names, notes, comments): take the person out of those values as well.
             let related = c.query(
                 "SELECT a.id, a.summary, a.before_json, a.after_json FROM audit_log a WHERE \
                  (a.entity = 'touchpoint' AND a.entity_id IN (SELECT touchpoint_id FROM touchpoint_contacts WHERE contact_id = ?)) \
-                 OR (a.entity = 'nps_response' AND a.entity_id IN (SELECT id FROM nps_responses WHERE contact_id = ?))",
-                &[Value::Int(contact_id), Value::Int(contact_id)],
+                 OR (a.entity = 'nps_response' AND a.entity_id IN (SELECT id FROM nps_responses WHERE contact_id = ?)) \
+                 OR (a.entity = 'story' AND a.entity_id IN (SELECT story_id FROM story_contacts WHERE contact_id = ?)) \
+                 OR (a.entity = 'review' AND a.entity_id IN (SELECT id FROM reviews WHERE contact_id = ?))",
+                &[Value::Int(contact_id), Value::Int(contact_id), Value::Int(contact_id), Value::Int(contact_id)],
             )?;
             for r in related {
                 let json = |text: Option<String>| {

@@ -245,6 +245,17 @@ impl Store {
     /// Ranks candidates for a request and remembers how many were found (for the gaps report).
     pub fn match_request(&self, id: i64, today: NaiveDate, limit: usize) -> Result<MatchResult> {
         let req = self.get_request(id)?;
+        self.match_loaded_request(&req, today, limit)
+    }
+
+    /// `match_request` for a request already read (saves reading it twice).
+    pub fn match_loaded_request(
+        &self,
+        req: &ReferenceRequest,
+        today: NaiveDate,
+        limit: usize,
+    ) -> Result<MatchResult> {
+        let id = req.id;
         let snap = self.advocate_snapshot(today)?;
         // Whoever already declined this request is not proposed again.
         let declined: Vec<i64> = req

@@ -41,7 +41,12 @@ impl ToSql for Value {
             Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
             Value::Date(d) => {
                 use chrono::Datelike;
-                ToSqlOutput::Owned(rusqlite::types::Value::Text(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())))
+                ToSqlOutput::Owned(rusqlite::types::Value::Text(format!(
+                    "{:04}-{:02}-{:02}",
+                    d.year(),
+                    d.month(),
+                    d.day()
+                )))
             }
             Value::Time(t) => ToSqlOutput::Owned(rusqlite::types::Value::Text(
                 t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),

@@ -414,6 +414,14 @@ fn export_imports_back_identically() {
         import(s, ImportKind::Touchpoints, TOUCHPOINTS_CSV);
         import(s, ImportKind::Commitments, "account_external_id,description,due_on,status,closed_on\nA1,Ship SSO,2025-03-01,kept,2025-02-20\n");
         import(s, ImportKind::Nps, "account_external_id,contact_external_id,score,comment,responded_on\nA1,C1,9,Love it,2025-01-03\n");
+        s.create_third_party(&peerstage_core::journey::ThirdPartyData {
+            name: "PeerGrid".into(),
+            kind: peerstage_core::journey::ThirdPartyKind::ReviewSite,
+            url: None,
+        })
+        .unwrap();
+        import(s, ImportKind::Reviews, "contact_external_id,third_party,reviewed_on,rating,title\nC1,PeerGrid,2025-01-04,5,\"Fast, friendly\"\n");
+        import(s, ImportKind::Sources, "account_external_id,source,responded_on\nA1,PeerGrid,2025-01-05\nA1,event,2025-01-05\n");
         for kind in ImportKind::ALL {
             let mut out = Vec::new();
             export_csv(s, *kind, &mut out).unwrap();

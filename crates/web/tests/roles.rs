@@ -68,7 +68,9 @@ enum Payload {
 struct Route {
     method: &'static str,
     /// `{a}` account, `{c}` contact, `{t}` touchpoint, `{m}` commitment, `{n}` NPS response,
-    /// `{r}` reference request, `{u}` a viewer, `{k}` an API token, `{admin}` the
+    /// `{r}` reference request, `{s}` story, `{p}` third party, `{v}` review, `{o}` survey
+    /// answer, `{x}` a number no other fixture has (for unique names), `{u}` a viewer, `{k}`
+    /// an API token, `{admin}` the
     /// administrator: filled in with records made for each role (and made afresh for calls
     /// that end something). Any other `{word}` is a value of a path parameter and becomes
     /// `word`: `/export/{accounts.csv}`. Form values and JSON bodies are filled the same way.
@@ -142,6 +144,21 @@ const REQUEST_FORM: &[(&str, &str)] = &[
     ("deal_value", "1000"),
 ];
 const IMPORT_CSV: &str = "external_id,name\nMATRIX-IMPORT-1,Imported by the matrix\n";
+const STORY_FORM: &[(&str, &str)] = &[
+    ("title", "Matrix story"),
+    ("account_id", "{a}"),
+    ("contact_ids", "{c}"),
+    ("stage", "decision"),
+    ("approval", "draft"),
+    ("bad", "The export was slow"),
+    ("not_a_fit", "Teams of two"),
+];
+const REVIEW_FORM: &[(&str, &str)] = &[
+    ("third_party_id", "{p}"),
+    ("reviewed_on", "2025-02-01"),
+    ("rating", "4"),
+    ("title", "Matrix review"),
+];
 
 #[rustfmt::skip]
 const ROUTES: &[Route] = &[
@@ -204,6 +221,30 @@ const ROUTES: &[Route] = &[
     r("GET", "/api/v1/references/{r}/candidates", Nothing, RR),
     r("POST", "/api/v1/references/{r}/status", Json(r#"{"status": "cancelled"}"#), RR),
     r("POST", "/api/v1/references/{r}/outcome", Json(r#"{"outcome": "won", "revenue_influenced": 1000}"#), RR),
+    r("GET", "/api/v1/stories", Nothing, RC),
+    r("GET", "/api/v1/stories?spin=yes&sort=title", Nothing, RC),
+    r("POST", "/api/v1/stories", Json(r#"{"title": "Matrix story", "account_id": "{a}", "contact_ids": ["{c}"], "stage": "awareness"}"#), MA),
+    r("GET", "/api/v1/stories/{s}", Nothing, RC),
+    r("PUT", "/api/v1/stories/{s}", Json(r#"{"approval": "approved"}"#), MA),
+    r("DELETE", "/api/v1/stories/{s}", Nothing, MA),
+    r("GET", "/api/v1/third-parties", Nothing, RC),
+    r("POST", "/api/v1/third-parties", Json(r#"{"name": "Matrix Analysts {x}", "kind": "analyst_firm"}"#), MA),
+    r("GET", "/api/v1/third-parties/{p}", Nothing, RC),
+    r("PUT", "/api/v1/third-parties/{p}", Json(r#"{"url": "https://matrix.example"}"#), MA),
+    r("DELETE", "/api/v1/third-parties/{p}", Nothing, MA),
+    r("GET", "/api/v1/reviews", Nothing, RC),
+    r("GET", "/api/v1/reviews?contact_id={c}", Nothing, RC),
+    r("POST", "/api/v1/reviews", Json(r#"{"contact_id": "{c}", "third_party_id": "{p}", "reviewed_on": "2025-02-01", "rating": 5}"#), MA),
+    r("GET", "/api/v1/reviews/{v}", Nothing, RC),
+    r("PUT", "/api/v1/reviews/{v}", Json(r#"{"rating": 3}"#), MA),
+    r("DELETE", "/api/v1/reviews/{v}", Nothing, MA),
+    r("GET", "/api/v1/sources", Nothing, RC),
+    r("GET", "/api/v1/sources?since=2025-01-01", Nothing, RC),
+    r("GET", "/api/v1/source-responses", Nothing, RC),
+    r("POST", "/api/v1/source-responses", Json(r#"{"account_id": "{a}", "source": "event", "responded_on": "2025-02-01"}"#), MA),
+    r("GET", "/api/v1/source-responses/{o}", Nothing, RC),
+    r("PUT", "/api/v1/source-responses/{o}", Json(r#"{"source": "search"}"#), MA),
+    r("DELETE", "/api/v1/source-responses/{o}", Nothing, MA),
     // ---- pages ----
     r("GET", "/login", Nothing, Public),
     r("GET", "/healthz", Nothing, Public),
@@ -276,6 +317,26 @@ const ROUTES: &[Route] = &[
     r("GET", "/references/{r}", Nothing, RR),
     r("POST", "/references/{r}/status", Form(&[("status", "cancelled")]), RR),
     r("POST", "/references/{r}/outcome", Form(&[("outcome", "won"), ("revenue_influenced", "1000")]), RR),
+    r("POST", "/advocates/{c}/reviews", Form(REVIEW_FORM), MA),
+    r("GET", "/stories", Nothing, RC),
+    r("GET", "/stories?spin=yes&sort=stage&dir=desc", Nothing, RC),
+    r("POST", "/stories", Form(STORY_FORM), MA),
+    r("GET", "/stories/new", Nothing, MA),
+    r("GET", "/stories/new?account_id={a}", Nothing, MA),
+    r("GET", "/stories/{s}", Nothing, RC),
+    r("POST", "/stories/{s}", Form(STORY_FORM), MA),
+    r("GET", "/stories/{s}/edit", Nothing, MA),
+    r("POST", "/stories/{s}/delete", Nothing, MA),
+    r("GET", "/third-parties", Nothing, RC),
+    r("POST", "/third-parties", Form(&[("name", "Matrix Form Reviews {x}"), ("kind", "review_site")]), MA),
+    r("GET", "/third-parties/{p}", Nothing, RC),
+    r("POST", "/third-parties/{p}", Form(&[("name", "Matrix Renamed {x}"), ("kind", "analyst_firm")]), MA),
+    r("POST", "/third-parties/{p}/delete", Nothing, MA),
+    r("POST", "/reviews/{v}/delete", Nothing, MA),
+    r("GET", "/sources", Nothing, RC),
+    r("GET", "/sources?since=2025-01-01&until=2025-12-31", Nothing, RC),
+    r("POST", "/sources/responses", Form(&[("account_id", "{a}"), ("source", "event"), ("responded_on", "2025-02-01")]), MA),
+    r("POST", "/sources/responses/{o}/delete", Nothing, MA),
 ];
 
 /// Routes whose answers depend on more than the caller, tested in attacks.rs: signing in
@@ -333,6 +394,12 @@ struct Fixture {
     nps: i64,
     /// A reference request, made by the role when it may make one (reps see only their own).
     request: i64,
+    story: i64,
+    third_party: i64,
+    review: i64,
+    source_response: i64,
+    /// Unique among fixtures: ids are reused after deletes, names must not be.
+    serial: i64,
     /// A viewer the admin pages act on.
     user: i64,
     /// An API token of the administrator's.
@@ -379,6 +446,40 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         .await;
     let admin = app.admin().user.id;
     let token = app.db(move |s| s.create_token(admin, "fixture")).await.1.id;
+    let id_of = |r: Resp| {
+        r.expect(201);
+        r.json()["id"].as_i64().expect("a created record's id")
+    };
+    static SERIAL: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+    let serial = SERIAL.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let third_party = id_of(
+        app.post_json(
+            "/api/v1/third-parties",
+            &json!({"name": format!("Fixture Reviews {serial}"), "kind": "review_site"}),
+        )
+        .await,
+    );
+    let review = id_of(
+        app.post_json(
+            "/api/v1/reviews",
+            &json!({"contact_id": contact, "third_party_id": third_party, "reviewed_on": "2025-01-10", "rating": 4}),
+        )
+        .await,
+    );
+    let source_response = id_of(
+        app.post_json(
+            "/api/v1/source-responses",
+            &json!({"account_id": account, "source": format!("Fixture Reviews {serial}"), "responded_on": "2025-01-12"}),
+        )
+        .await,
+    );
+    let story = id_of(
+        app.post_json(
+            "/api/v1/stories",
+            &json!({"title": "Fixture story", "account_id": account, "contact_ids": [contact], "stage": "decision"}),
+        )
+        .await,
+    );
     let r = requester.post_form("/references", REQUEST_FORM).await;
     r.expect(303);
     let request = r
@@ -395,6 +496,11 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         commitment,
         nps,
         request,
+        story,
+        third_party,
+        review,
+        source_response,
+        serial,
         user,
         token,
         admin,
@@ -431,6 +537,11 @@ fn fill(text: &str, f: &Fixture) -> String {
                     "m" => Some(f.commitment),
                     "n" => Some(f.nps),
                     "r" => Some(f.request),
+                    "s" => Some(f.story),
+                    "p" => Some(f.third_party),
+                    "v" => Some(f.review),
+                    "o" => Some(f.source_response),
+                    "x" => Some(f.serial),
                     "u" => Some(f.user),
                     "k" => Some(f.token),
                     "admin" => Some(f.admin),

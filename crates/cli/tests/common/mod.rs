@@ -11,7 +11,15 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_peerstage");
-pub const KINDS: &[&str] = &["accounts", "contacts", "touchpoints", "commitments", "nps"];
+pub const KINDS: &[&str] = &[
+    "accounts",
+    "contacts",
+    "touchpoints",
+    "commitments",
+    "nps",
+    "reviews",
+    "sources",
+];
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 

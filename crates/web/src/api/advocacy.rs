@@ -364,7 +364,11 @@ async fn candidates(
     let limit: usize = q.get("limit").parse().unwrap_or(10).clamp(1, 200);
     let r = st.run(move |s| s.get_request(id)).await?;
     visible(&r)?;
-    Ok(Json(st.run(move |s| s.match_request(id, today(), limit)).await?).into_response())
+    Ok(Json(
+        st.run(move |s| s.match_loaded_request(&r, today(), limit))
+            .await?,
+    )
+    .into_response())
 }
 
 /// Ranks advocates for criteria (the request fields) without creating a request.

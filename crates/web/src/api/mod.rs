@@ -3,7 +3,9 @@
 
 mod access;
 mod advocacy;
+mod journey;
 pub mod openapi;
+mod stories;
 
 use crate::auth::{can, require_api};
 use crate::error::ApiError;
@@ -29,6 +31,8 @@ use serde_json::json;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(advocacy::router())
+        .merge(stories::router())
+        .merge(journey::router())
         .route("/accounts", get(list_accounts).post(create_account))
         .route(
             "/accounts/{id}",

@@ -157,6 +157,185 @@ fn access_paths(paths: &mut Map<String, Value>) {
     );
 }
 
+/// B5, B6: stories; review sites and analyst firms, reviews, and the buyer-journey survey.
+fn story_and_journey_paths(paths: &mut Map<String, Value>) {
+    let status = |mut m: Map<String, Value>, code: &str, description: &str| {
+        if let Some(r) = m.get_mut("responses").and_then(Value::as_object_mut) {
+            r.remove("200");
+            r.insert(
+                code.into(),
+                json!({"description": description, "content": {"application/json": {}}}),
+            );
+        }
+        m
+    };
+    let created = |summary: &str, tag: &str, schema: &str| {
+        with_body(status(op(summary, tag), "201", "Created"), schema)
+    };
+    let deleted =
+        |summary: &str, tag: &str| Value::Object(status(op(summary, tag), "204", "Deleted"));
+    let mut list_stories = op(
+        "List stories with their spin flags; filter, sort and page",
+        "stories",
+    );
+    list_stories.insert(
+        "parameters".into(),
+        query(&[
+            ("q", "title or customer contains"),
+            (
+                "stage",
+                "awareness, consideration, decision, onboarding, expansion",
+            ),
+            ("approval", "draft, sent_for_approval, approved, declined"),
+            ("spin", "yes: only stories flagged as spin"),
+            ("account_id", "only this customer's stories"),
+            ("contact_id", "only stories this contact tells"),
+            (
+                "sort",
+                "title, account, stage, approval, spin, updated (default: updated, newest first)",
+            ),
+            ("dir", "asc or desc"),
+            ("page", "from 1"),
+            ("per_page", "1 to 500, default 25"),
+        ]),
+    );
+    paths.insert(
+        "/api/v1/stories".into(),
+        json!({"get": list_stories, "post": created("Create a story", "stories", "StoryInput")}),
+    );
+    paths.insert(
+        "/api/v1/stories/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("Get one story with `spin` and `spin_flags` (flag, label, reason)", "stories"),
+            "put": with_body(op("Update a story; omitted fields keep their value, lists are replaced", "stories"), "StoryInput"),
+            "delete": deleted("Delete a story", "stories"),
+        }),
+    );
+    let mut create_third_party = status(
+        op(
+            "Add a review site or analyst firm; 409 when the name is taken (ignoring case)",
+            "buyer journey",
+        ),
+        "201",
+        "Created",
+    );
+    create_third_party["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+    paths.insert(
+        "/api/v1/third-parties".into(),
+        json!({
+            "get": op("Review sites and analyst firms with their review counts and average rating", "buyer journey"),
+            "post": with_body(create_third_party, "ThirdPartyInput"),
+        }),
+    );
+    paths.insert(
+        "/api/v1/third-parties/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("One third party with its reviews and its share of the survey (`survey`: respondents, customers, share, revenue)", "buyer journey"),
+            "put": with_body(op("Update a third party; omitted fields keep their value", "buyer journey"), "ThirdPartyInput"),
+            "delete": deleted("Delete a third party with its reviews and the survey answers that name it", "buyer journey"),
+        }),
+    );
+    let mut list_reviews = op("Reviews advocates posted, newest first", "buyer journey");
+    list_reviews.insert(
+        "parameters".into(),
+        query(&[
+            ("contact_id", "only this advocate's reviews"),
+            ("third_party_id", "only reviews on this third party"),
+            ("account_id", "only reviews by this customer's contacts"),
+        ]),
+    );
+    paths.insert(
+        "/api/v1/reviews".into(),
+        json!({"get": list_reviews, "post": created("Record a review", "buyer journey", "ReviewInput")}),
+    );
+    paths.insert(
+        "/api/v1/reviews/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("Get one review", "buyer journey"),
+            "put": with_body(op("Update a review; omitted fields keep their value", "buyer journey"), "ReviewInput"),
+            "delete": deleted("Delete a review", "buyer journey"),
+        }),
+    );
+    let mut report = op(
+        "Where new customers learned about us: each source's customers, share of respondents and annual revenue attributed (split equally among the sources an account named)",
+        "buyer journey",
+    );
+    report.insert(
+        "parameters".into(),
+        query(&[
+            ("since", "YYYY-MM-DD, answers from this day"),
+            ("until", "YYYY-MM-DD, answers up to this day"),
+        ]),
+    );
+    paths.insert("/api/v1/sources".into(), json!({"get": report}));
+    let mut list_responses = op("Survey answers, newest first", "buyer journey");
+    list_responses.insert(
+        "parameters".into(),
+        query(&[
+            ("third_party_id", "only answers naming this third party"),
+            ("limit", "1 to 10,000, default 100"),
+        ]),
+    );
+    paths.insert(
+        "/api/v1/source-responses".into(),
+        json!({"get": list_responses, "post": created("Record a survey answer: one per source an account named", "buyer journey", "SourceResponseInput")}),
+    );
+    paths.insert(
+        "/api/v1/source-responses/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("Get one survey answer", "buyer journey"),
+            "put": with_body(op("Update a survey answer; omitted fields keep their value", "buyer journey"), "SourceResponseInput"),
+            "delete": deleted("Delete a survey answer", "buyer journey"),
+        }),
+    );
+}
+
+/// Input schemas of B5 and B6, with the types `input_schema` does not know.
+fn story_and_journey_schemas() -> Map<String, Value> {
+    use peerstage_core::journey::{
+        OtherSource, ThirdPartyKind, REVIEW_FIELDS, SOURCE_RESPONSE_FIELDS, THIRD_PARTY_FIELDS,
+    };
+    use peerstage_core::story::{Approval, JourneyStage, STORY_FIELDS};
+    let names = |all: Vec<&str>| json!({"type": "string", "enum": all});
+    let id = json!({"type": ["integer", "string"]});
+    let mut story = input_schema(STORY_FIELDS, &["title", "account_id", "stage"]);
+    story["properties"]["account_id"] = id.clone();
+    story["properties"]["contact_ids"] = json!({"type": "array", "items": {"type": ["integer", "string"]}, "description": "contacts of the story's account who tell it"});
+    story["properties"]["media_links"] = json!({"oneOf": [{"type": "array", "items": {"type": "string", "format": "uri"}}, {"type": "string", "description": "web addresses separated by new lines"}]});
+    story["properties"]["stage"] = names(JourneyStage::ALL.iter().map(|s| s.as_str()).collect());
+    story["properties"]["approval"] = names(Approval::ALL.iter().map(|s| s.as_str()).collect());
+    story["description"] =
+        json!("A story with empty `bad` and `ugly`, or an empty `not_a_fit`, is flagged as spin.");
+    let mut third_party = input_schema(THIRD_PARTY_FIELDS, &["name", "kind"]);
+    third_party["properties"]["kind"] =
+        names(ThirdPartyKind::ALL.iter().map(|s| s.as_str()).collect());
+    let mut review = input_schema(
+        REVIEW_FIELDS,
+        &["contact_id", "third_party_id", "reviewed_on", "rating"],
+    );
+    review["properties"]["third_party_id"] = id.clone();
+    review["properties"]["rating"] =
+        json!({"type": ["integer", "string"], "minimum": 1, "maximum": 5});
+    review["properties"]["reviewed_on"] = json!({"type": "string", "format": "date"});
+    let mut response = input_schema(
+        SOURCE_RESPONSE_FIELDS,
+        &["account_id", "source", "responded_on"],
+    );
+    response["properties"]["account_id"] = id;
+    let others: Vec<&str> = OtherSource::ALL.iter().map(|o| o.as_str()).collect();
+    response["properties"]["source"] = json!({"type": "string", "description": format!("a third party's name, or one of: {}", others.join(", "))});
+    let mut m = Map::new();
+    m.insert("StoryInput".into(), story);
+    m.insert("ThirdPartyInput".into(), third_party);
+    m.insert("ReviewInput".into(), review);
+    m.insert("SourceResponseInput".into(), response);
+    m
+}
+
 pub fn spec() -> Value {
     let roles: Vec<&str> = peerstage_core::Role::ALL
         .iter()
@@ -289,8 +468,9 @@ pub fn spec() -> Value {
     );
 
     access_paths(&mut paths);
+    story_and_journey_paths(&mut paths);
 
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {"title": "peerstage API", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Customers, touchpoints, commitments, NPS and value. Field values are validated like the web forms; errors name the field."},
@@ -324,7 +504,11 @@ pub fn spec() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token (`peerstage token create`, or Admin → API tokens)"}}
         },
         "security": [{"bearer": []}]
-    })
+    });
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.extend(story_and_journey_schemas());
+    }
+    doc
 }
 
 pub async fn document() -> Json<Value> {

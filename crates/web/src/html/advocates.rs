@@ -1,6 +1,9 @@
 //! Advocates (B1, B2): the scored list, Rock Stars, an advocate's traits with the facts
 //! behind them, what they value and the offers that fit, activities, gifts and deals.
 
+use super::journey::{
+    advocate_reviews, advocate_reviews_section, review_from_form, AdvocateReviews,
+};
 use super::layout::{notice, page};
 use super::widgets::{enum_options, error_summary, input, pager};
 use super::{form_errors, id_of, invalid, redirect};
@@ -30,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/advocates/{id}/profile", post(save_profile))
         .route("/advocates/{id}/activities", post(add_activity))
         .route("/advocates/{id}/incentives", post(add_incentive))
+        .route("/advocates/{id}/reviews", post(add_review))
 }
 
 fn today() -> chrono::NaiveDate {
@@ -158,6 +162,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
 fn profile_page(
     p: &AdvocateProfile,
     settings: &ProgramSettings,
+    reviews: &AdvocateReviews,
     notice_key: &str,
     errors: &FieldErrors,
     typed: &Fields,
@@ -255,6 +260,7 @@ fn profile_page(
                     }
                 }
             }
+            (advocate_reviews_section(id, reviews, errors, typed))
             h2 { "Gifts and special deals" }
             p.small.muted { "Recorded so they are visible: customers are not friends, and every arrangement must make economic sense for both sides." }
             div.table-wrap { table {
@@ -286,10 +292,14 @@ fn profile_page(
     )
 }
 
-async fn load(st: &AppState, id: i64) -> Result<(AdvocateProfile, ProgramSettings), PageError> {
-    Ok(st
+async fn load(
+    st: &AppState,
+    id: i64,
+) -> Result<(AdvocateProfile, ProgramSettings, AdvocateReviews), PageError> {
+    let (p, s) = st
         .run(move |s| Ok((s.advocate_profile(id, today())?, s.program_settings()?)))
-        .await?)
+        .await?;
+    Ok((p, s, advocate_reviews(st, id).await?))
 }
 
 async fn show(
@@ -298,10 +308,11 @@ async fn show(
     Query(q): Query,
 ) -> Result<Markup, PageError> {
     require_page(Permission::ReadCustomers)?;
-    let (p, settings) = load(&st, id_of(&id)?).await?;
+    let (p, settings, reviews) = load(&st, id_of(&id)?).await?;
     Ok(profile_page(
         &p,
         &settings,
+        &reviews,
         q.get("notice"),
         &FieldErrors::new(),
         &Fields::new(),
@@ -335,8 +346,8 @@ async fn save_profile(
         .check("notes", parse::optional_text(f.get("notes"), 5000))
         .flatten();
     if !e.is_empty() {
-        let (p, s) = load(&st, id).await?;
-        return Ok(invalid(profile_page(&p, &s, "", &e, &f)));
+        let (p, s, r) = load(&st, id).await?;
+        return Ok(invalid(profile_page(&p, &s, &r, "", &e, &f)));
     }
     st.run(move |s| {
         s.set_advocate_profile(id, lead, modifies, notes)?;
@@ -371,8 +382,8 @@ async fn add_activity(
         Ok(_) => Ok(redirect(format!("/advocates/{id}?notice=created"))),
         Err(e) => {
             let e = e?;
-            let (p, s) = load(&st, id).await?;
-            Ok(invalid(profile_page(&p, &s, "", &e, &f)))
+            let (p, s, r) = load(&st, id).await?;
+            Ok(invalid(profile_page(&p, &s, &r, "", &e, &f)))
         }
     }
 }
@@ -403,10 +414,29 @@ async fn add_incentive(
         Ok(_) => Ok(redirect(format!("/advocates/{id}?notice=created"))),
         Err(e) => {
             let e = e?;
-            let (p, s) = load(&st, id).await?;
-            Ok(invalid(profile_page(&p, &s, "", &e, &f)))
+            let (p, s, r) = load(&st, id).await?;
+            Ok(invalid(profile_page(&p, &s, &r, "", &e, &f)))
         }
     }
+}
+
+/// A review the advocate posted on a third party's site (B6).
+async fn add_review(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
+    require_page(Permission::ManageAdvocates)?;
+    let id = id_of(&id)?;
+    let errors = match review_from_form(id, &f) {
+        Ok(d) => match st.run(move |s| s.create_review(&d)).await {
+            Ok(_) => return Ok(redirect(format!("/advocates/{id}?notice=created#reviews"))),
+            Err(e) => form_errors(e)?,
+        },
+        Err(e) => e,
+    };
+    let (p, s, r) = load(&st, id).await?;
+    Ok(invalid(profile_page(&p, &s, &r, "", &errors, &f)))
 }
 
 fn settings_fields(s: &ProgramSettings) -> Fields {

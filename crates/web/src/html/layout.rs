@@ -31,6 +31,8 @@ const NAV: &[(&str, &str, &str, Permission)] = &[
         "References",
         Permission::RequestReferences,
     ),
+    // Stories, review sites and the buyer-journey survey share one section (B5, B6).
+    ("stories", "/stories", "Stories", Permission::ReadCustomers),
     ("value", "/value", "Value", Permission::ReadFinancials),
     (
         "transfer",

@@ -6,11 +6,13 @@ mod advocates;
 pub(crate) mod charts;
 mod contacts;
 mod dashboard;
+mod journey;
 pub(crate) mod layout;
 mod nps;
 mod records;
 mod references;
 mod session;
+mod stories;
 mod transfer;
 mod value;
 pub(crate) mod widgets;
@@ -30,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .merge(accounts::router())
         .merge(advocates::router())
         .merge(references::router())
+        .merge(stories::router())
+        .merge(journey::router())
         .merge(contacts::router())
         .merge(records::router())
         .merge(nps::router())
