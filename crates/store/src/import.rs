@@ -250,25 +250,36 @@ impl Store {
             };
             let written = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, Record)>>(4);
-                let parser = scope.spawn(|| {
-                    read_csv_with(
-                        input,
-                        options,
-                        &lookups,
-                        progress,
-                        move |chunk, rejected| {
-                            (skip_invalid || rejected == 0) && tx.send(chunk).is_ok()
-                        },
-                    )
-                });
+                // Written chunks go back to the reader to be freed there: memory freed by the
+                // thread that allocated it is much cheaper than a cross-thread free.
+                let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<(u64, Record)>>();
+                let parser = std::thread::Builder::new()
+                    .name("csv-reader".into())
+                    .spawn_scoped(scope, || {
+                        read_csv_with(
+                            input,
+                            options,
+                            &lookups,
+                            progress,
+                            move |chunk, rejected| {
+                                while let Ok(old) = done_rx.try_recv() {
+                                    drop(old);
+                                }
+                                (skip_invalid || rejected == 0) && tx.send(chunk).is_ok()
+                            },
+                        )
+                    })
+                    .map_err(|e| {
+                        StoreError::Database(format!("cannot start the CSV reader: {e}"))
+                    })?;
                 let mut writer = Writer::begin(c, kind);
                 for chunk in rx.iter() {
                     if let Ok(w) = writer.as_mut() {
-                        let records: Vec<Record> = chunk.into_iter().map(|(_, r)| r).collect();
-                        if let Err(e) = w.write(c, &records) {
+                        if let Err(e) = w.write(c, chunk.iter().map(|(_, r)| r)) {
                             writer = Err(e);
                         }
                     }
+                    let _ = done_tx.send(chunk);
                 }
                 let parsed = parser
                     .join()
@@ -332,7 +343,7 @@ impl Store {
     pub fn import_records(&self, kind: ImportKind, records: &[Record]) -> Result<ImportCounts> {
         self.transaction(|c| {
             let mut w = Writer::begin(c, kind)?;
-            w.write(c, records)?;
+            w.write(c, records.iter())?;
             let n = w.finish(c)?;
             let summary = format!(
                 "{} records: {} new, {} updated, {} unchanged",
@@ -456,15 +467,19 @@ impl Writer {
         })
     }
 
-    fn write(&mut self, c: &mut dyn Conn, records: &[Record]) -> Result<()> {
+    fn write<'r>(
+        &mut self,
+        c: &mut dyn Conn,
+        records: impl Iterator<Item = &'r Record> + Clone,
+    ) -> Result<()> {
         if let Some(staging) = &self.staging {
             c.load(
                 staging,
                 self.target.columns,
-                &mut records.iter().map(record_values),
+                &mut records.clone().map(record_values),
             )?;
             if self.kind == ImportKind::Touchpoints {
-                let mut links = records.iter().flat_map(|r| match r {
+                let mut links = records.flat_map(|r| match r {
                     Record::Touchpoint(tp) => tp
                         .contact_ids
                         .iter()
@@ -476,10 +491,15 @@ impl Writer {
             }
             return Ok(());
         }
+        // Formatted once: a timestamp formatted per row costs more than SQLite's insert.
+        let stamp = Value::Text(
+            self.stamp
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        );
         let stamps: &[Value] = if self.target.has_updated_at {
-            &[Value::Time(self.stamp), Value::Time(self.stamp)]
+            &[stamp.clone(), stamp.clone()]
         } else {
-            &[Value::Time(self.stamp)]
+            &[stamp.clone()]
         };
         for r in records {
             let mut params = record_values(r);
