@@ -499,7 +499,7 @@ impl Writer {
         let stamps: &[Value] = if self.target.has_updated_at {
             &[stamp.clone(), stamp.clone()]
         } else {
-            &[stamp.clone()]
+            std::slice::from_ref(&stamp)
         };
         for r in records {
             let mut params = record_values(r);
