@@ -22,6 +22,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Time the dashboard and scorecard figures computed from scratch (a fresh cache per run)
+    Insights {
+        /// Runs per measurement
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
@@ -35,6 +41,7 @@ fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
 pub fn run(url: &str, cmd: BenchCommand) -> Result<()> {
     let store = open(url)?;
     match cmd {
+        BenchCommand::Insights { runs } => crate::insights::bench(url, runs),
         BenchCommand::Match {
             requests,
             add_activities,

@@ -2,6 +2,7 @@
 
 mod access;
 mod bench;
+mod insights;
 mod journey;
 mod progress;
 mod references;
@@ -151,6 +152,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Analyze a quarterly-review agenda: each item's class, shares of time, verdict (E2)
+    AnalyzeReview {
+        /// CSV with columns item, minutes[, notes], or Markdown: a table with those columns,
+        /// or a list like "- Pipeline review (45 min)"
+        file: PathBuf,
+        /// csv or markdown (default: from the file name, else detected)
+        #[arg(long)]
+        format: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+        /// Also save it, to compare later reviews with
+        #[arg(long)]
+        save: bool,
+        /// Title of the saved review
+        #[arg(long, requires = "save")]
+        title: Option<String>,
+        /// When the review was held (YYYY-MM-DD)
+        #[arg(long, requires = "save")]
+        held_on: Option<String>,
+    },
+    /// The customer-centricity scorecard for a quarter, with the four before it (E1)
+    Scorecard {
+        /// Quarter, e.g. 2026Q3 (default: the last complete quarter)
+        #[arg(long)]
+        period: Option<String>,
+        /// enterprise, mid_market or smb (default: all)
+        #[arg(long)]
+        segment: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks behind docs/PERFORMANCE.md
     #[command(subcommand, hide = true)]
     Bench(bench::BenchCommand),
@@ -295,6 +329,29 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sources { since, until, json } => {
             journey::sources(&cli.database_url, since, until, json)
         }
+        Command::AnalyzeReview {
+            file,
+            format,
+            json,
+            save,
+            title,
+            held_on,
+        } => insights::analyze_review(
+            &cli.database_url,
+            insights::AnalyzeArgs {
+                file,
+                format,
+                json,
+                save,
+                title,
+                held_on,
+            },
+        ),
+        Command::Scorecard {
+            period,
+            segment,
+            json,
+        } => insights::scorecard(&cli.database_url, period, segment, json),
         Command::Bench(cmd) => bench::run(&cli.database_url, cmd),
         Command::Backup { file } => {
             let store = open(&cli.database_url)?;
@@ -308,6 +365,9 @@ fn run(cli: Cli) -> Result<()> {
 fn parse_kind(kind: &str) -> Result<ImportKind> {
     ImportKind::parse(kind).map_err(|e| anyhow::anyhow!("kind: {e}"))
 }
+
+/// The database when neither --database-url nor DATABASE_URL says otherwise.
+pub const DEFAULT_DATABASE: &str = "sqlite://peerstage.db";
 
 /// The documented demo administrator (README.md).
 pub const DEMO_ADMIN: &str = "admin@demo.peerstage.example";
@@ -367,6 +427,22 @@ fn serve(url: &str, bind: &str, secure_cookies: bool) -> Result<()> {
     let addr: std::net::SocketAddr = bind
         .parse()
         .with_context(|| format!("--bind {bind}: expected HOST:PORT, e.g. 127.0.0.1:8080"))?;
+    // Computes the dashboards' and scorecard's figures again once changes have settled (the
+    // revision unchanged for a second), so visitors rarely wait for them.
+    let warm = store.clone();
+    std::thread::spawn(move || {
+        let mut seen = None;
+        loop {
+            let now = warm.data_revision().ok();
+            if now.is_some() && now == seen {
+                if let Err(e) = warm.warm_insights(chrono::Utc::now().date_naive()) {
+                    tracing::warn!(error = %e, "computing the dashboard figures failed");
+                }
+            }
+            seen = now;
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

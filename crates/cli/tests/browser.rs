@@ -1,8 +1,9 @@
 //! End to end in a real browser: headless Chromium, driven through chromedriver with the
 //! W3C WebDriver protocol, against `peerstage serve` on a fresh SQLite demo database.
 //!
-//! Sign in, open an account, record a touchpoint, see it on the account page, sign out.
-//! Screenshots go to `target/test-output/browser/`.
+//! Sign in, open an account, record a touchpoint, see it on the account page; look at the
+//! dashboard, the scorecard and an analyzed quarterly-review agenda; sign out. Screenshots
+//! go to `target/test-output/browser/`.
 //!
 //! Without Chromium or chromedriver the test prints a notice and passes, except when `CI`
 //! is set: `.ci/run` installs both, so there a missing browser is a failure.
@@ -152,6 +153,58 @@ fn sign_in_record_a_touchpoint_and_sign_out_in_a_browser() {
     );
     b.screenshot(&shots.join("02-account-with-touchpoint.png"));
 
+    // The dashboard (E3): charts drawn on the server, each with a title and its numbers.
+    b.go(&format!("{base}/"));
+    b.wait_for_text("h1", "Dashboard");
+    let charts = b.script(
+        "return Array.from(document.querySelectorAll('svg.chart')).map(s => { \
+           const r = s.getBoundingClientRect(); \
+           return [s.querySelector('title') ? s.querySelector('title').textContent : '', r.width, r.height, s.querySelectorAll('[data-series]').length]; });",
+        json!([]),
+    );
+    let charts = charts.as_array().cloned().unwrap_or_default();
+    assert!(
+        charts.len() >= 4
+            && charts.iter().all(|c| {
+                c[0].as_str().is_some_and(|t| !t.is_empty())
+                    && c[1].as_f64().unwrap_or(0.0) > 200.0
+                    && c[2].as_f64().unwrap_or(0.0) > 40.0
+                    && c[3].as_u64().unwrap_or(0) > 0
+            }),
+        "the dashboard should draw at least four titled charts with their series, got {charts:?}\n{}",
+        b.context()
+    );
+    b.screenshot(&shots.join("04-dashboard.png"));
+    b.script(
+        "document.querySelector('svg[aria-label=\"Reference requests per month, by status now\"]').scrollIntoView();",
+        json!([]),
+    );
+    b.screenshot(&shots.join("04b-dashboard-references-and-risk.png"));
+
+    // The scorecard (E1), and the rows behind one of its figures.
+    b.find_link("Scorecard").click();
+    b.wait_for_path("/scorecard");
+    b.wait_for_text("h1", "Scorecard");
+    b.screenshot(&shots.join("05-scorecard.png"));
+    b.find("a[href^='/scorecard/rows?figure=coverage']").click();
+    b.wait_for_path("/scorecard/rows");
+    b.wait_for_text("h1", "Accounts touched in the last 90 days");
+
+    // The quarterly-review analyzer (E2): paste an agenda, see the verdict.
+    b.go(&format!("{base}/quarterly-reviews"));
+    b.wait_for_text("h1", "Quarterly reviews");
+    b.script(
+        "arguments[0].value = arguments[1];",
+        json!([b.find("#f-agenda").0, "- Welcome (5 min)\n- Sales pipeline and forecast (50 min)\n- Product roadmap (40 min)\n- Customer satisfaction and churn (15 min)\n"]),
+    );
+    b.find("form[action^='/quarterly-reviews/analyze'] button[type=submit]")
+        .click();
+    b.wait_for_text("h1", "Agenda analysis");
+    b.wait_for("the verdict", || {
+        Ok(b.try_text(".verdict .value")?.as_deref() == Some("sales-driven"))
+    });
+    b.screenshot(&shots.join("06-quarterly-review.png"));
+
     // Sign out: back to the sign-in page, and /accounts is closed again.
     b.find("form[action='/logout'] button[type=submit]").click();
     b.wait_for_path("/login");
@@ -169,6 +222,10 @@ fn sign_in_record_a_touchpoint_and_sign_out_in_a_browser() {
         ("01-accounts-after-login.png", 1000, 2000),
         ("02-account-with-touchpoint.png", 1000, 2000),
         ("03-touchpoint-form-phone.png", 300, 500),
+        ("04-dashboard.png", 1000, 2000),
+        ("04b-dashboard-references-and-risk.png", 1000, 2000),
+        ("05-scorecard.png", 1000, 2000),
+        ("06-quarterly-review.png", 1000, 2000),
     ] {
         let path = shots.join(file);
         let png = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

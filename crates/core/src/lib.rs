@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod advocacy;
+pub mod agenda;
 pub mod commitment;
 pub mod contact;
 pub mod demo;
@@ -16,6 +17,7 @@ pub mod nps;
 pub mod parse;
 pub mod reference;
 pub mod rng;
+pub mod scorecard;
 pub mod story;
 pub mod story_demo;
 pub mod touchpoint;

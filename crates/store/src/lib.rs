@@ -3,6 +3,7 @@
 
 mod accounts;
 mod advocates;
+mod agendas;
 mod audit;
 mod commitments;
 mod contacts;
@@ -17,6 +18,7 @@ mod pool;
 mod postgres;
 mod privacy;
 mod references;
+pub mod scorecard;
 mod secrets;
 mod sqlite;
 mod stories;
@@ -29,12 +31,17 @@ pub use accounts::{Counts, ValueSummary};
 pub use advocates::{
     ActivityRecord, AdvocateProfile, AdvocateRow, Incentive, ProgramSettings, Snapshot,
 };
+pub use agendas::{AgendaCorrection, QuarterlyReview};
 pub use audit::{AuditEntry, AuditFilter};
 pub use export::export_csv;
 pub use import::{ImportCounts, ImportOutcome};
 pub use journey::{ReviewFilter, SourceReport, SourceRow};
 pub use references::{
     ActivityCount, Gap, ProgramReport, ReferenceRequest, RequestFilter, RequestStep,
+};
+pub use scorecard::{
+    CommitmentRow, CoverageRow, DashboardData, MonthCoverage, MonthRequests, NpsRow,
+    SegmentRevenue, TouchRow,
 };
 pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
 pub use story_demo::StoryDemoCounts;
@@ -99,6 +106,8 @@ enum Engine {
 #[derive(Default)]
 pub(crate) struct Shared {
     pub(crate) snapshot: std::sync::Mutex<Option<Arc<advocates::Snapshot>>>,
+    /// Scorecard and dashboard figures (E1, E3).
+    pub(crate) insights: scorecard::Cache,
 }
 
 #[derive(Clone)]

@@ -8,12 +8,14 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_access.sql")),
     (3, include_str!("../migrations/sqlite/0003_advocacy.sql")),
     (4, include_str!("../migrations/sqlite/0004_stories.sql")),
+    (5, include_str!("../migrations/sqlite/0005_insights.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_customers.sql")),
     (2, include_str!("../migrations/postgres/0002_access.sql")),
     (3, include_str!("../migrations/postgres/0003_advocacy.sql")),
     (4, include_str!("../migrations/postgres/0004_stories.sql")),
+    (5, include_str!("../migrations/postgres/0005_insights.sql")),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {

@@ -160,6 +160,15 @@ const REVIEW_FORM: &[(&str, &str)] = &[
     ("title", "Matrix review"),
 ];
 
+const AGENDA_CSV: &str =
+    "item,minutes,notes\nSales pipeline,30,top deals\nCustomer retention,20,\n";
+const AGENDA_FORM: &[(&str, &str)] = &[
+    ("title", "Matrix review"),
+    ("held_on", "2026-07-01"),
+    ("agenda", "- Roadmap (30 min)\n- Pipeline review (45 min)\n"),
+];
+const CORRECTION_FORM: &[(&str, &str)] = &[("item", "Partner summit"), ("class", "customer_value")];
+
 #[rustfmt::skip]
 const ROUTES: &[Route] = &[
     // ---- JSON API ----
@@ -245,6 +254,14 @@ const ROUTES: &[Route] = &[
     r("GET", "/api/v1/source-responses/{o}", Nothing, RC),
     r("PUT", "/api/v1/source-responses/{o}", Json(r#"{"source": "search"}"#), MA),
     r("DELETE", "/api/v1/source-responses/{o}", Nothing, MA),
+    // E1, E2: the scorecard and the quarterly-review analyzer. Saving comes before reading
+    // saved review 1: the administrator's calls run first and save it.
+    r("GET", "/api/v1/scorecard", Nothing, RC),
+    r("GET", "/api/v1/scorecard?period=2026Q2&segment=enterprise", Nothing, RC),
+    r("GET", "/api/v1/quarterly-reviews", Nothing, RC),
+    r("POST", "/api/v1/quarterly-reviews", Json(r#"{"agenda": "item,minutes\nSales pipeline,30\nCustomer retention,20"}"#), RC),
+    r("POST", "/api/v1/quarterly-reviews", Json(r#"{"agenda": "- Roadmap (30 min)", "title": "Matrix review", "save": true}"#), WC),
+    r("POST", "/api/v1/quarterly-reviews/corrections", Json(r#"{"item": "Partner summit", "class": "customer_value"}"#), WC),
     // ---- pages ----
     r("GET", "/login", Nothing, Public),
     r("GET", "/healthz", Nothing, Public),
@@ -337,6 +354,24 @@ const ROUTES: &[Route] = &[
     r("GET", "/sources?since=2025-01-01&until=2025-12-31", Nothing, RC),
     r("POST", "/sources/responses", Form(&[("account_id", "{a}"), ("source", "event"), ("responded_on", "2025-02-01")]), MA),
     r("POST", "/sources/responses/{o}/delete", Nothing, MA),
+    r("GET", "/scorecard", Nothing, RC),
+    r("GET", "/scorecard?period=2026Q2&segment=smb", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=touchpoints", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=coverage&segment=enterprise", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=commitments", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=nps&period=2026Q2", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=logo_retention", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=at_risk", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=cohort&cohort=none", Nothing, RC),
+    r("GET", "/scorecard/rows?figure=lifetime_value", Nothing, RF),
+    r("GET", "/scorecard/rows?figure=unprofitable", Nothing, RF),
+    r("GET", "/quarterly-reviews", Nothing, RC),
+    r("GET", "/quarterly-reviews/vocabulary", Nothing, RC),
+    r("POST", "/quarterly-reviews/analyze", Upload("agenda", AGENDA_CSV), RC),
+    r("POST", "/quarterly-reviews/analyze", Form(AGENDA_FORM), RC),
+    r("POST", "/quarterly-reviews", Form(AGENDA_FORM), WC),
+    r("GET", "/quarterly-reviews/{1}", Nothing, RC),
+    r("POST", "/quarterly-reviews/corrections", Form(CORRECTION_FORM), WC),
 ];
 
 /// Routes whose answers depend on more than the caller, tested in attacks.rs: signing in

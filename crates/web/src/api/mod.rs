@@ -3,6 +3,7 @@
 
 mod access;
 mod advocacy;
+mod insights;
 mod journey;
 pub mod openapi;
 mod stories;
@@ -31,6 +32,7 @@ use serde_json::json;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(advocacy::router())
+        .merge(insights::router())
         .merge(stories::router())
         .merge(journey::router())
         .route("/accounts", get(list_accounts).post(create_account))

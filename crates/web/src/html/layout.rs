@@ -20,6 +20,12 @@ const NAV: &[(&str, &str, &str, Permission)] = &[
     ),
     ("nps", "/nps", "NPS", Permission::ReadCustomers),
     (
+        "scorecard",
+        "/scorecard",
+        "Scorecard",
+        Permission::ReadCustomers,
+    ),
+    (
         "advocates",
         "/advocates",
         "Advocates",

@@ -3,6 +3,7 @@
 mod accounts;
 pub(crate) mod admin;
 mod advocates;
+mod agendas;
 pub(crate) mod charts;
 mod contacts;
 mod dashboard;
@@ -11,6 +12,7 @@ pub(crate) mod layout;
 mod nps;
 mod records;
 mod references;
+mod scorecard;
 mod session;
 mod stories;
 mod transfer;
@@ -26,6 +28,8 @@ use maud::Markup;
 use peerstage_core::FieldErrors;
 use peerstage_store::StoreError;
 
+pub(crate) use scorecard::{choice as scorecard_choice, rows_link};
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(dashboard::router())
@@ -37,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .merge(contacts::router())
         .merge(records::router())
         .merge(nps::router())
+        .merge(scorecard::router())
+        .merge(agendas::router())
         .merge(value::router())
         .merge(transfer::router())
         .merge(session::router())
