@@ -108,6 +108,8 @@ pub(crate) struct Shared {
     pub(crate) snapshot: std::sync::Mutex<Option<Arc<advocates::Snapshot>>>,
     /// Scorecard and dashboard figures (E1, E3).
     pub(crate) insights: scorecard::Cache,
+    /// NPS reports by segment, months and day, for one database revision.
+    pub(crate) nps: std::sync::Mutex<std::collections::HashMap<String, (u64, Arc<nps::NpsReport>)>>,
 }
 
 #[derive(Clone)]

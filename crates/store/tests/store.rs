@@ -471,3 +471,45 @@ fn migrations_are_idempotent() {
         assert_eq!(reopened.counts().unwrap().accounts, 1);
     }
 }
+
+#[test]
+fn nps_report_is_cached_until_the_data_changes() {
+    each(|s| {
+        let a = s
+            .create_account(&account("Cached", &[("segment", "smb")]))
+            .unwrap();
+        let add = |score: &str| {
+            s.create_nps(
+                &NpsData::from_fields(
+                    a.id,
+                    &Fields::from_pairs([("score", score), ("responded_on", "2025-03-01")]),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        };
+        add("10");
+        let first = s.nps_report(None, 3, date("2025-03-15")).unwrap();
+        assert_eq!(first.overall.nps, Some(100.0));
+        let again = s.nps_report(None, 3, date("2025-03-15")).unwrap();
+        assert!(
+            std::sync::Arc::ptr_eq(&first, &again),
+            "served from the cache"
+        );
+        add("0");
+        let changed = s.nps_report(None, 3, date("2025-03-15")).unwrap();
+        assert_eq!(
+            changed.overall.nps,
+            Some(0.0),
+            "a new response invalidates the cache"
+        );
+        assert_eq!(changed.by_month.last().unwrap().summary.responses, 2);
+        assert_eq!(
+            s.nps_report(Some("enterprise"), 3, date("2025-03-15"))
+                .unwrap()
+                .overall
+                .responses,
+            0
+        );
+    });
+}

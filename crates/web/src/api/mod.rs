@@ -461,15 +461,12 @@ async fn nps_report(State(st): State<AppState>, Query(q): Query) -> ApiResult<Re
     };
     let today = chrono::Utc::now().date_naive();
     let seg = segment.map(|s| s.as_str());
-    let (overall, by_segment, by_month) = st
-        .run(move |s| {
-            Ok((
-                s.nps_summary(seg, None)?,
-                s.nps_by_segment()?,
-                s.nps_by_month(today, months, seg)?,
-            ))
-        })
-        .await?;
+    let report = st.run(move |s| s.nps_report(seg, months, today)).await?;
+    let (overall, by_segment, by_month) = (
+        report.overall,
+        report.by_segment.clone(),
+        report.by_month.clone(),
+    );
     Ok(Json(json!({ "segment": seg, "overall": overall, "by_segment": by_segment, "by_month": by_month })).into_response())
 }
 
