@@ -390,12 +390,22 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     })?;
     bar.finish();
     let advocacy = store.seed_advocacy(seed, today)?;
-    eprintln!("advocate program: {advocacy} activities, with reference requests at every stage");
+    if advocacy > 0 {
+        eprintln!(
+            "advocate program: {advocacy} activities, with reference requests at every stage"
+        );
+    } else {
+        eprintln!("advocate program: kept the one already in the database");
+    }
     let journey = store.seed_stories(seed, today)?;
-    eprintln!(
-        "stories and buyer journey: {} stories ({} flagged as spin), {} reviews on {} new third parties, {} survey answers",
-        journey.stories, journey.spin, journey.reviews, journey.third_parties, journey.source_responses
-    );
+    if journey.stories + journey.reviews + journey.source_responses > 0 {
+        eprintln!(
+            "stories and buyer journey: {} stories ({} flagged as spin), {} reviews on {} new third parties, {} survey answers",
+            journey.stories, journey.spin, journey.reviews, journey.third_parties, journey.source_responses
+        );
+    } else {
+        eprintln!("stories and buyer journey: kept what is already in the database");
+    }
     if store.find_user(DEMO_ADMIN)?.is_none() {
         store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;
         eprintln!("demo administrator: {DEMO_ADMIN} / {DEMO_PASSWORD} (change it, or disable it, before real use)");
