@@ -6,6 +6,8 @@ use crate::account::{Region, Segment};
 use crate::advocacy::Opportunity;
 use crate::contact::{ContactRole, ReferenceConsent};
 use serde::Serialize;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 crate::text_enum!(
     SizeBand {
@@ -448,10 +450,33 @@ fn overlap(wanted: &[String], have: &[String]) -> f64 {
 const CRITERION_POINTS: f64 = 10.0;
 const MAX_CRITERIA: usize = 9;
 
-/// A candidate that passed the cheap checks, with its criterion strengths.
-type Scored<'a, K> = (K, &'a Candidate, [f64; MAX_CRITERIA]);
-/// Near-candidates sort by criteria missed, then better advocates, then id.
-type NearKey = (usize, std::cmp::Reverse<u32>, i64);
+/// Near-candidates sort by criteria missed, then better advocates, then id (smaller first).
+type NearKey = (usize, Reverse<u32>, i64);
+/// Candidates rank by score in tenths, then lower id (larger first).
+type RankKey = (i64, Reverse<i64>);
+
+/// A candidate kept in a bounded heap, ordered by its key alone.
+struct Best<'a, K> {
+    key: K,
+    cand: &'a Candidate,
+}
+
+impl<K: Ord> PartialEq for Best<'_, K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl<K: Ord> Eq for Best<'_, K> {}
+impl<K: Ord> PartialOrd for Best<'_, K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<K: Ord> Ord for Best<'_, K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
 
 /// The criteria of one request, flattened once so each candidate is checked without allocating.
 struct Plan<'c> {
@@ -613,8 +638,10 @@ pub fn rank<'a>(
     let plan = Plan::new(criteria);
     let n = plan.items.len();
     let max_fit = n as f64 * CRITERION_POINTS;
-    let mut ranked: Vec<Scored<f64>> = Vec::new();
-    let mut excluded: Vec<Scored<NearKey>> = Vec::new();
+    // Only the best `limit` of each list are kept while scanning (small bounded heaps), so a
+    // request over thousands of candidates sorts nothing big and copies nothing big.
+    let mut ranked: BinaryHeap<Reverse<Best<'_, RankKey>>> = BinaryHeap::with_capacity(limit + 1);
+    let mut excluded: BinaryHeap<Best<'_, NearKey>> = BinaryHeap::with_capacity(limit + 1);
     for k in candidates {
         let s = plan.strengths(k);
         let missed = plan
@@ -629,11 +656,13 @@ pub fn rank<'a>(
             continue;
         }
         if missed == 1 || broken {
-            excluded.push((
-                (missed, std::cmp::Reverse(k.advocate_score), k.contact_id),
-                k,
-                s,
-            ));
+            let key = (missed, Reverse(k.advocate_score), k.contact_id);
+            if excluded.len() < limit {
+                excluded.push(Best { key, cand: k });
+            } else if excluded.peek().is_some_and(|worst| key < worst.key) {
+                excluded.pop();
+                excluded.push(Best { key, cand: k });
+            }
             continue;
         }
         let fit: f64 = s[..n].iter().sum::<f64>() * CRITERION_POINTS;
@@ -641,23 +670,26 @@ pub fn rank<'a>(
         let load = 4.0 * k.recent_activities as f64;
         let spread = cfg.spread_penalty * k.account_recent_activities as f64;
         let score = (60.0 * fit_share + 0.4 * k.advocate_score as f64 - load - spread).max(0.0);
-        ranked.push(((score * 10.0).round() / 10.0, k, s));
+        // Scores are shown to one decimal; ranking on tenths keeps keys exact integers.
+        let key = ((score * 10.0).round() as i64, Reverse(k.contact_id));
+        if ranked.len() < limit {
+            ranked.push(Reverse(Best { key, cand: k }));
+        } else if ranked.peek().is_some_and(|Reverse(worst)| key > worst.key) {
+            ranked.pop();
+            ranked.push(Reverse(Best { key, cand: k }));
+        }
     }
-    let by_score = |a: &Scored<f64>, b: &Scored<f64>| {
-        b.0.total_cmp(&a.0)
-            .then(a.1.contact_id.cmp(&b.1.contact_id))
-    };
-    if ranked.len() > limit {
-        ranked.select_nth_unstable_by(limit, by_score);
-        ranked.truncate(limit);
-    }
-    ranked.sort_by(by_score);
+    let ranked: Vec<(f64, &Candidate, [f64; MAX_CRITERIA])> = ranked
+        .into_sorted_vec()
+        .into_iter()
+        .map(|Reverse(b)| (b.key.0 as f64 / 10.0, b.cand, plan.strengths(b.cand)))
+        .collect();
     // Those who fit but broke a rule first, then those one criterion away; better advocates first.
-    if excluded.len() > limit {
-        excluded.select_nth_unstable_by(limit, |a, b| a.0.cmp(&b.0));
-        excluded.truncate(limit);
-    }
-    excluded.sort_by_key(|e| e.0);
+    let excluded: Vec<(NearKey, &Candidate, [f64; MAX_CRITERIA])> = excluded
+        .into_sorted_vec()
+        .into_iter()
+        .map(|b| (b.key, b.cand, plan.strengths(b.cand)))
+        .collect();
     let candidates = ranked
         .into_iter()
         .map(|(score, k, s)| {
