@@ -1388,3 +1388,30 @@ fn an_unknown_api_route_returns_404_json() {
         assert!(r.json()["error"].is_string());
     });
 }
+
+#[test]
+fn a_rep_sees_candidates_for_their_own_request_but_not_another_reps() {
+    each_db(|app| async move {
+        let ann = app
+            .identity("ann.rep@example.com", peerstage_core::Role::Sales)
+            .await;
+        let bob = app
+            .identity("bob.rep@example.com", peerstage_core::Role::Sales)
+            .await;
+        let created = app
+            .as_user(&ann)
+            .post_json(
+                "/api/v1/references",
+                &serde_json::json!({"prospect_name": "Ann's prospect", "activity": "reference_call"}),
+            )
+            .await;
+        created.expect(201);
+        let id = created.json()["id"].as_i64().unwrap();
+        let uri = format!("/api/v1/references/{id}/candidates");
+        app.as_user(&ann).get(&uri).await.expect(200);
+        let refused = app.as_user(&bob).get(&uri).await;
+        refused.expect(403);
+        assert!(refused.text().contains("another rep"), "{}", refused.text());
+        app.get(&uri).await.expect(200); // the admin sees every request
+    });
+}

@@ -362,13 +362,25 @@ async fn candidates(
     require_api(Permission::RequestReferences)?;
     let id = id_of(&id)?;
     let limit: usize = q.get("limit").parse().unwrap_or(10).clamp(1, 200);
-    let r = st.run(move |s| s.get_request(id)).await?;
-    visible(&r)?;
-    Ok(Json(
-        st.run(move |s| s.match_loaded_request(&r, today(), limit))
-            .await?,
-    )
-    .into_response())
+    // One trip to the blocking pool: read the request, check who may see it, match.
+    let me = current().map(|u| u.user.id);
+    let manager = can(Permission::ManageAdvocates);
+    let matched = st
+        .run(move |s| {
+            let r = s.get_request(id)?;
+            if !manager && r.requested_by_user_id.is_none_or(|u| Some(u) != me) {
+                return Ok(None);
+            }
+            s.match_loaded_request(&r, today(), limit).map(Some)
+        })
+        .await?;
+    match matched {
+        Some(m) => Ok(Json(m).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this request belongs to another rep",
+        )),
+    }
 }
 
 /// Ranks advocates for criteria (the request fields) without creating a request.
