@@ -36,6 +36,14 @@ pub enum Permission {
     ManageAdvocates,
     /// Ask for a reference for a deal, and see one's own requests.
     RequestReferences,
+    /// Add and edit voice-of-customer evidence: pasted text, CSV rows, transcripts, notes
+    /// captured at events (C1, C2, D5).
+    WriteEvidence,
+    /// Curate the voice of the customer: themes (rename, merge, split, pin), the glossary,
+    /// media consent, strategy sessions and action plans (C2, C4, C5, C7).
+    ManageInsights,
+    /// Plan events: sessions, speakers, guest lists, briefings, outcomes (D1–D8).
+    ManageEvents,
     /// Users, API tokens and the audit log.
     Administer,
 }
@@ -46,8 +54,12 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Manager => !matches!(p, Administer),
-            Role::Sales => matches!(p, ReadCustomers | WriteTouchpoints | RequestReferences),
-            Role::Product | Role::Viewer => matches!(p, ReadCustomers),
+            Role::Sales => matches!(
+                p,
+                ReadCustomers | WriteTouchpoints | RequestReferences | WriteEvidence
+            ),
+            Role::Product => matches!(p, ReadCustomers | WriteEvidence | ManageInsights),
+            Role::Viewer => matches!(p, ReadCustomers),
         }
     }
 }
@@ -111,6 +123,9 @@ mod tests {
             Privacy,
             ManageAdvocates,
             RequestReferences,
+            WriteEvidence,
+            ManageInsights,
+            ManageEvents,
             Administer,
         ];
         assert!(all.iter().all(|p| Role::Admin.allows(*p)));
@@ -134,6 +149,13 @@ mod tests {
         assert!(Role::Sales.allows(WriteTouchpoints) && Role::Sales.allows(RequestReferences));
         assert!(!Role::Sales.allows(ManageAdvocates) && !Role::Viewer.allows(RequestReferences));
         assert!(!Role::Viewer.allows(WriteTouchpoints) && !Role::Product.allows(WriteTouchpoints));
+        assert!(Role::Sales.allows(WriteEvidence) && !Role::Sales.allows(ManageInsights));
+        assert!(Role::Product.allows(WriteEvidence) && Role::Product.allows(ManageInsights));
+        assert!(!Role::Viewer.allows(WriteEvidence) && !Role::Viewer.allows(ManageInsights));
+        for r in [Role::Sales, Role::Product, Role::Viewer] {
+            assert!(!r.allows(ManageEvents), "{r} must not plan events");
+        }
+        assert!(Role::Manager.allows(ManageEvents) && Role::Manager.allows(ManageInsights));
     }
 
     #[test]

@@ -9,6 +9,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_advocacy.sql")),
     (4, include_str!("../migrations/sqlite/0004_stories.sql")),
     (5, include_str!("../migrations/sqlite/0005_insights.sql")),
+    (6, include_str!("../migrations/sqlite/0006_evidence.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_customers.sql")),
@@ -16,6 +17,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_advocacy.sql")),
     (4, include_str!("../migrations/postgres/0004_stories.sql")),
     (5, include_str!("../migrations/postgres/0005_insights.sql")),
+    (6, include_str!("../migrations/postgres/0006_evidence.sql")),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {
