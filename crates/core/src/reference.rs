@@ -5,6 +5,7 @@
 use crate::account::{Region, Segment};
 use crate::advocacy::Opportunity;
 use crate::contact::{ContactRole, ReferenceConsent};
+use crate::refops::ConsentActivity;
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -136,6 +137,8 @@ pub struct Criteria {
     pub persona_role: Option<Criterion<ContactRole>>,
     pub seniority: Option<Criterion<Seniority>>,
     pub language: Option<Criterion<String>>,
+    /// The competitor the advocate's account replaced with us.
+    pub competitor_replaced: Option<Criterion<String>>,
 }
 
 /// The fields a request form, JSON body or CLI flags carry. Each criterion `X` may come
@@ -165,6 +168,8 @@ pub const REQUEST_FIELDS: &[&str] = &[
     "seniority_required",
     "language",
     "language_required",
+    "competitor_replaced",
+    "competitor_replaced_required",
 ];
 
 /// A rep's request for a reference (B3), validated.
@@ -264,6 +269,9 @@ impl NewRequest {
             persona_role: crit(f, &mut e, "persona_role", ContactRole::parse),
             seniority: crit(f, &mut e, "seniority", Seniority::parse),
             language: crit(f, &mut e, "language", |s| parse::required_text(s, 50)),
+            competitor_replaced: crit(f, &mut e, "competitor_replaced", |s| {
+                parse::required_text(s, 100)
+            }),
         };
         e.into_result(|| NewRequest {
             prospect_account_id,
@@ -314,6 +322,9 @@ impl Criteria {
         if let Some(c) = &self.language {
             add("language", c.value.clone(), c.required);
         }
+        if let Some(c) = &self.competitor_replaced {
+            add("replaced", c.value.clone(), c.required);
+        }
         if parts.is_empty() {
             "any customer".into()
         } else {
@@ -352,6 +363,44 @@ pub struct Candidate {
     pub recent_activities: u32,
     /// Reference activities of anyone at this account in the fatigue window.
     pub account_recent_activities: u32,
+    /// Effective consent per activity type (`ConsentActivity::index`), expiry applied;
+    /// an activity without its own record has the contact's general `consent`.
+    pub consents: [ReferenceConsent; ConsentActivity::COUNT],
+    /// Bit `index` set: that activity's consent expired (so it reads "ask first").
+    pub consent_expired: u16,
+    /// Other open requests (asked or accepted) this advocate is named on.
+    pub busy_on: Vec<i64>,
+    /// The competitor the account replaced with us, if recorded.
+    pub competitor_replaced: Option<String>,
+}
+
+impl Candidate {
+    /// The consent that applies to `activity` (the general consent without one).
+    pub fn consent_for(&self, activity: Option<ConsentActivity>) -> ReferenceConsent {
+        match activity {
+            Some(a) => self.consents[a.index()],
+            None => self.consent,
+        }
+    }
+
+    pub fn consent_expired_for(&self, activity: Option<ConsentActivity>) -> bool {
+        activity.is_some_and(|a| self.consent_expired & (1 << a.index()) != 0)
+    }
+}
+
+/// What a ranking is for, beyond its criteria: the activity whose consent applies, and the
+/// request being matched (its own advocate is not "busy" on it).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MatchFor {
+    pub activity: Option<ConsentActivity>,
+    pub request_id: Option<i64>,
+}
+
+impl MatchFor {
+    fn busy<'k>(&self, k: &'k Candidate) -> impl Iterator<Item = i64> + 'k {
+        let me = self.request_id;
+        k.busy_on.iter().copied().filter(move |r| Some(*r) != me)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -397,6 +446,10 @@ pub struct Ranked {
     pub account_recent_activities: u32,
     /// Consent is "ask first": the advocate must agree before being named.
     pub ask_first: bool,
+    /// The consent for this activity expired (and so reads "ask first").
+    pub consent_expired: bool,
+    /// Other open requests this advocate is already named on.
+    pub busy_on: Vec<i64>,
     pub reasons: Vec<String>,
 }
 
@@ -415,6 +468,35 @@ pub struct MatchResult {
     /// With a required industry, only that industry is searched while someone fits; when
     /// nobody does, every contact is searched so the near-misses from other industries show.
     pub excluded: Vec<Excluded>,
+    /// When nobody fits: what blocked the request (a criterion, or the program's rules).
+    pub blocked_by: Vec<String>,
+    /// When nobody fits: the best matches with one required criterion loosened.
+    pub loosened: Vec<Loosened>,
+}
+
+/// The matches a request would find with one required criterion loosened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Loosened {
+    pub criterion: &'static str,
+    /// e.g. "country is widened to EMEA", "industry is not required".
+    pub change: String,
+    /// How many advocates would then fit (every other required criterion and every rule).
+    pub matches: usize,
+    /// The best few of them.
+    pub best: Vec<Ranked>,
+}
+
+impl Loosened {
+    /// "3 advocates match if country is widened to EMEA".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} advocate{} match{} if {}",
+            self.matches,
+            if self.matches == 1 { "" } else { "s" },
+            if self.matches == 1 { "es" } else { "" },
+            self.change
+        )
+    }
 }
 
 /// A case-insensitive fingerprint of a short text (FNV-1a over trimmed, lower-cased ASCII).
@@ -448,7 +530,7 @@ fn overlap(wanted: &[String], have: &[String]) -> f64 {
 }
 
 const CRITERION_POINTS: f64 = 10.0;
-const MAX_CRITERIA: usize = 9;
+const MAX_CRITERIA: usize = 10;
 
 /// Near-candidates sort by criteria missed, then better advocates, then id (smaller first).
 type NearKey = (usize, Reverse<u32>, i64);
@@ -488,6 +570,7 @@ struct Plan<'c> {
     industry_key: u64,
     country: Option<String>,
     language: Option<String>,
+    competitor: Option<String>,
 }
 
 impl<'c> Plan<'c> {
@@ -520,6 +603,9 @@ impl<'c> Plan<'c> {
         if let Some(x) = &c.language {
             items.push(("language", x.value.clone(), x.required));
         }
+        if let Some(x) = &c.competitor_replaced {
+            items.push(("competitor_replaced", x.value.clone(), x.required));
+        }
         let lower = |v: &Option<Criterion<Vec<String>>>| {
             v.as_ref()
                 .map(|x| x.value.iter().map(|s| s.to_lowercase()).collect())
@@ -535,6 +621,7 @@ impl<'c> Plan<'c> {
             industry_key: c.industry.as_ref().map(|x| text_key(&x.value)).unwrap_or(0),
             country: trimmed(&c.country),
             language: trimmed(&c.language),
+            competitor: trimmed(&c.competitor_replaced),
             criteria: c,
         }
     }
@@ -580,6 +667,12 @@ impl<'c> Plan<'c> {
         if let Some(w) = &self.language {
             put(k.languages.iter().any(|l| eq_text(l, w)) as u8 as f64);
         }
+        if let Some(w) = &self.competitor {
+            put(k
+                .competitor_replaced
+                .as_deref()
+                .is_some_and(|v| eq_text(v.trim(), w)) as u8 as f64);
+        }
         out
     }
 
@@ -599,10 +692,13 @@ impl<'c> Plan<'c> {
 }
 
 /// Hard rules: reasons a candidate may not be proposed at all.
-fn hard_rule_failures(k: &Candidate, cfg: &MatchConfig) -> Vec<String> {
+fn hard_rule_failures(k: &Candidate, cfg: &MatchConfig, ctx: &MatchFor) -> Vec<String> {
     let mut r = Vec::new();
-    if k.consent == ReferenceConsent::No {
-        r.push("no reference consent".to_string());
+    if k.consent_for(ctx.activity) == ReferenceConsent::No {
+        r.push(match ctx.activity {
+            Some(a) => format!("no consent for {}", a.label().to_lowercase()),
+            None => "no reference consent".to_string(),
+        });
     }
     if k.do_not_contact {
         r.push("do not contact".to_string());
@@ -619,8 +715,8 @@ fn hard_rule_failures(k: &Candidate, cfg: &MatchConfig) -> Vec<String> {
     r
 }
 
-fn breaks_a_rule(k: &Candidate, cfg: &MatchConfig) -> bool {
-    k.consent == ReferenceConsent::No
+fn breaks_a_rule(k: &Candidate, cfg: &MatchConfig, ctx: &MatchFor) -> bool {
+    k.consent_for(ctx.activity) == ReferenceConsent::No
         || k.do_not_contact
         || k.at_risk
         || k.recent_activities >= cfg.fatigue_limit
@@ -633,6 +729,17 @@ pub fn rank<'a>(
     criteria: &Criteria,
     candidates: impl IntoIterator<Item = &'a Candidate>,
     cfg: &MatchConfig,
+    limit: usize,
+) -> MatchResult {
+    rank_for(criteria, candidates, cfg, &MatchFor::default(), limit)
+}
+
+/// `rank` for one activity (its consent applies) and one request (busy elsewhere is shown).
+pub fn rank_for<'a>(
+    criteria: &Criteria,
+    candidates: impl IntoIterator<Item = &'a Candidate>,
+    cfg: &MatchConfig,
+    ctx: &MatchFor,
     limit: usize,
 ) -> MatchResult {
     let plan = Plan::new(criteria);
@@ -650,7 +757,7 @@ pub fn rank<'a>(
             .zip(s.iter())
             .filter(|((_, _, req), v)| *req && **v <= 0.0)
             .count();
-        let broken = breaks_a_rule(k, cfg);
+        let broken = breaks_a_rule(k, cfg, ctx);
         // Near-candidates: fit every required criterion but one, or fit all and broke a rule.
         if missed > 1 || (missed == 1 && broken) {
             continue;
@@ -717,9 +824,26 @@ pub fn rank<'a>(
                     k.recent_activities, k.account_recent_activities
                 ));
             }
-            let ask_first = k.consent == ReferenceConsent::AskFirst;
-            if ask_first {
+            let ask_first = k.consent_for(ctx.activity) == ReferenceConsent::AskFirst;
+            let consent_expired = k.consent_expired_for(ctx.activity);
+            if consent_expired {
+                reasons.push(format!(
+                    "consent for {} expired: ask first",
+                    ctx.activity
+                        .map(|a| a.label())
+                        .unwrap_or("this")
+                        .to_lowercase()
+                ));
+            } else if ask_first {
                 reasons.push("consent is ask first: check with them before naming them".into());
+            }
+            let busy_on: Vec<i64> = ctx.busy(k).collect();
+            if !busy_on.is_empty() {
+                let list: Vec<String> = busy_on.iter().map(|r| format!("#{r}")).collect();
+                reasons.push(format!(
+                    "busy: already named on request {}",
+                    list.join(", ")
+                ));
             }
             Ranked {
                 contact_id: k.contact_id,
@@ -733,6 +857,8 @@ pub fn rank<'a>(
                 recent_activities: k.recent_activities,
                 account_recent_activities: k.account_recent_activities,
                 ask_first,
+                consent_expired,
+                busy_on,
                 reasons,
             }
         })
@@ -740,7 +866,7 @@ pub fn rank<'a>(
     let excluded = excluded
         .into_iter()
         .map(|(_, k, s)| {
-            let mut reasons = hard_rule_failures(k, cfg);
+            let mut reasons = hard_rule_failures(k, cfg, ctx);
             for r in plan.results(&s).iter().filter(|r| r.required && !r.matched) {
                 reasons.push(format!(
                     "{} is not {}",
@@ -759,7 +885,163 @@ pub fn rank<'a>(
     MatchResult {
         candidates,
         excluded,
+        blocked_by: Vec::new(),
+        loosened: Vec::new(),
     }
+}
+
+/// Whether `k` fits every required criterion of `plan` and breaks no rule.
+fn fits(plan: &Plan<'_>, k: &Candidate, cfg: &MatchConfig, ctx: &MatchFor) -> bool {
+    let s = plan.strengths(k);
+    !plan
+        .items
+        .iter()
+        .zip(s.iter())
+        .any(|((_, _, req), v)| *req && *v <= 0.0)
+        && !breaks_a_rule(k, cfg, ctx)
+}
+
+/// For a request nobody fits: which criterion (or rule) blocked it, and the best matches
+/// with each required criterion loosened in turn. A required country is widened to the
+/// region most of that country's advocates are in; any other criterion becomes preferred.
+/// Scans the candidates once per required criterion, so call it only when nobody fits.
+pub fn explain_empty(
+    criteria: &Criteria,
+    candidates: &[&Candidate],
+    cfg: &MatchConfig,
+    ctx: &MatchFor,
+    best: usize,
+) -> (Vec<String>, Vec<Loosened>) {
+    let plan = Plan::new(criteria);
+    let required: Vec<usize> = (0..plan.items.len()).filter(|i| plan.items[*i].2).collect();
+    // Who misses exactly one required criterion (and breaks no rule), and who fits every
+    // criterion but breaks a rule.
+    let mut only_missed = vec![0usize; plan.items.len()];
+    let mut rule_blocked: Vec<&Candidate> = Vec::new();
+    for k in candidates {
+        let s = plan.strengths(k);
+        let missed: Vec<usize> = required.iter().copied().filter(|i| s[*i] <= 0.0).collect();
+        let broken = breaks_a_rule(k, cfg, ctx);
+        match (missed.as_slice(), broken) {
+            ([], true) => rule_blocked.push(k),
+            ([i], false) => only_missed[*i] += 1,
+            _ => {}
+        }
+    }
+    let mut blocked_by = Vec::new();
+    let mut order: Vec<usize> = required
+        .iter()
+        .copied()
+        .filter(|i| only_missed[*i] > 0)
+        .collect();
+    order.sort_by_key(|i| std::cmp::Reverse(only_missed[*i]));
+    for i in &order {
+        let (name, wanted, _) = &plan.items[*i];
+        blocked_by.push(format!(
+            "{} {}: {} advocate{} fit everything else",
+            name.replace('_', " "),
+            wanted,
+            only_missed[*i],
+            if only_missed[*i] == 1 { "" } else { "s" }
+        ));
+    }
+    if !rule_blocked.is_empty() {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for k in &rule_blocked {
+            for r in hard_rule_failures(k, cfg, ctx) {
+                let key = r.split(':').next().unwrap_or(&r).to_string();
+                match counts.iter_mut().find(|(x, _)| *x == key) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((key, 1)),
+                }
+            }
+        }
+        let detail: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        blocked_by.push(format!(
+            "program rules: {} fit every criterion but are left out ({})",
+            rule_blocked.len(),
+            detail.join(", ")
+        ));
+    }
+    if blocked_by.is_empty() {
+        blocked_by.push(if required.is_empty() {
+            "program rules: no advocate has consent and capacity for this".to_string()
+        } else {
+            "no advocate is close: everyone misses two or more required criteria".to_string()
+        });
+    }
+    let mut loosened = Vec::new();
+    for i in required {
+        let name = plan.items[i].0;
+        let mut c = criteria.clone();
+        let change;
+        match name {
+            "country" => {
+                let wanted = plan.country.clone().unwrap_or_default();
+                let mut tally: Vec<(crate::account::Region, usize)> = Vec::new();
+                for k in candidates {
+                    if let (Some(r), Some(cn)) = (k.region, k.country.as_deref()) {
+                        if eq_text(cn, &wanted) {
+                            match tally.iter_mut().find(|(x, _)| *x == r) {
+                                Some((_, n)) => *n += 1,
+                                None => tally.push((r, 1)),
+                            }
+                        }
+                    }
+                }
+                c.country = None;
+                match tally.iter().max_by_key(|(_, n)| *n) {
+                    Some((r, _)) if criteria.region.is_none() => {
+                        c.region = Some(Criterion {
+                            value: *r,
+                            required: true,
+                        });
+                        change = format!("country is widened to {}", r.label());
+                    }
+                    _ => change = "country is widened to any country".to_string(),
+                }
+            }
+            _ => {
+                macro_rules! prefer {
+                    ($f:ident) => {
+                        if let Some(x) = c.$f.as_mut() {
+                            x.required = false;
+                        }
+                    };
+                }
+                match name {
+                    "industry" => prefer!(industry),
+                    "region" => prefer!(region),
+                    "size" => prefer!(size),
+                    "products" => prefer!(products),
+                    "topics" => prefer!(topics),
+                    "persona_role" => prefer!(persona_role),
+                    "seniority" => prefer!(seniority),
+                    "language" => prefer!(language),
+                    _ => prefer!(competitor_replaced),
+                }
+                change = format!(
+                    "{} is only preferred (not {})",
+                    name.replace('_', " "),
+                    plan.items[i].1
+                );
+            }
+        }
+        let p = Plan::new(&c);
+        let matches = candidates.iter().filter(|k| fits(&p, k, cfg, ctx)).count();
+        if matches == 0 {
+            continue;
+        }
+        let r = rank_for(&c, candidates.iter().copied(), cfg, ctx, best);
+        loosened.push(Loosened {
+            criterion: name,
+            change,
+            matches,
+            best: r.candidates,
+        });
+    }
+    loosened.sort_by_key(|l| std::cmp::Reverse(l.matches));
+    (blocked_by, loosened)
 }
 
 /// The activity types a rep can request.
@@ -869,6 +1151,171 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn consent_is_per_activity_and_busy_is_shown() {
+        use crate::refops::ConsentActivity as A;
+        let mut calls_only = cand(1, "Retail");
+        calls_only.consents = [ReferenceConsent::No; A::COUNT];
+        calls_only.consents[A::ReferenceCall.index()] = ReferenceConsent::Yes;
+        let mut expired = cand(2, "Retail");
+        expired.consents = [ReferenceConsent::Yes; A::COUNT];
+        expired.consents[A::CaseStudy.index()] = ReferenceConsent::AskFirst;
+        expired.consent_expired = 1 << A::CaseStudy.index();
+        expired.busy_on = vec![7, 9];
+        let ks = [calls_only, expired];
+        let case = MatchFor {
+            activity: Some(A::CaseStudy),
+            request_id: Some(9),
+        };
+        let r = rank_for(
+            &industry("Retail", true),
+            &ks,
+            &MatchConfig::default(),
+            &case,
+            10,
+        );
+        assert_eq!(r.candidates.len(), 1);
+        let c = &r.candidates[0];
+        assert!(c.ask_first && c.consent_expired, "{c:?}");
+        assert_eq!(c.busy_on, vec![7], "its own request is not 'busy'");
+        assert!(c.reasons.iter().any(|x| x.contains("expired")));
+        assert!(r.excluded[0].reasons[0].contains("no consent for case study"));
+        let call = MatchFor {
+            activity: Some(A::ReferenceCall),
+            request_id: None,
+        };
+        let r = rank_for(
+            &industry("Retail", true),
+            &ks,
+            &MatchConfig::default(),
+            &call,
+            10,
+        );
+        assert_eq!(r.candidates.len(), 2);
+        assert!(!r.candidates.iter().any(|c| c.consent_expired));
+    }
+
+    #[test]
+    fn empty_requests_say_what_blocked_them_and_what_loosening_finds() {
+        let mut ks: Vec<Candidate> = (1..=3)
+            .map(|i| {
+                let mut k = cand(i, "Retail");
+                k.country = Some("Germany".into());
+                k
+            })
+            .collect();
+        let mut tired = cand(4, "Healthcare");
+        tired.country = Some("France".into());
+        tired.recent_activities = 5;
+        ks.push(tired);
+        let criteria = Criteria {
+            industry: Some(Criterion {
+                value: "Healthcare".into(),
+                required: true,
+            }),
+            country: Some(Criterion {
+                value: "Austria".into(),
+                required: true,
+            }),
+            ..Default::default()
+        };
+        let refs: Vec<&Candidate> = ks.iter().collect();
+        let cfg = MatchConfig::default();
+        assert!(rank(&criteria, refs.iter().copied(), &cfg, 10)
+            .candidates
+            .is_empty());
+        let (blocked, loosened) = explain_empty(&criteria, &refs, &cfg, &MatchFor::default(), 3);
+        assert!(
+            blocked
+                .iter()
+                .any(|b| b.starts_with("industry Healthcare: 0"))
+                || blocked.iter().any(|b| b.contains("no advocate is close")),
+            "{blocked:?}"
+        );
+        // Nobody is in Austria; widening it finds no one either, since Austria has no advocates.
+        let criteria = Criteria {
+            industry: Some(Criterion {
+                value: "Retail".into(),
+                required: true,
+            }),
+            country: Some(Criterion {
+                value: "Germany".into(),
+                required: true,
+            }),
+            ..Default::default()
+        };
+        let mut moved = ks.clone();
+        for k in moved.iter_mut().take(3) {
+            k.country = Some("Austria".into());
+        }
+        let mut german = cand(8, "Healthcare");
+        german.country = Some("Germany".into());
+        moved.push(german);
+        let refs: Vec<&Candidate> = moved.iter().collect();
+        assert!(rank(&criteria, refs.iter().copied(), &cfg, 10)
+            .candidates
+            .is_empty());
+        let (blocked, loosened2) = explain_empty(&criteria, &refs, &cfg, &MatchFor::default(), 2);
+        assert!(
+            blocked[0].starts_with("country Germany: 3 advocates"),
+            "{blocked:?}"
+        );
+        let widened = loosened2.iter().find(|l| l.criterion == "country").unwrap();
+        assert_eq!(
+            widened.summary(),
+            "3 advocates match if country is widened to EMEA"
+        );
+        assert_eq!(widened.best.len(), 2);
+        let ind = loosened2
+            .iter()
+            .find(|l| l.criterion == "industry")
+            .unwrap();
+        assert_eq!(ind.matches, 1);
+        assert!(ind
+            .summary()
+            .starts_with("1 advocate matches if industry is only preferred"));
+        let _ = loosened;
+        // Rules, not criteria: everyone who fits is fatigued.
+        let only_tired = [ks[3].clone()];
+        let refs: Vec<&Candidate> = only_tired.iter().collect();
+        let (blocked, _) = explain_empty(
+            &industry("Healthcare", true),
+            &refs,
+            &cfg,
+            &MatchFor::default(),
+            3,
+        );
+        assert!(
+            blocked[0].contains("program rules: 1") && blocked[0].contains("1 fatigued"),
+            "{blocked:?}"
+        );
+    }
+
+    #[test]
+    fn competitor_replaced_is_a_criterion() {
+        let mut a = cand(1, "Retail");
+        a.competitor_replaced = Some("Oldsoft".into());
+        let b = cand(2, "Retail");
+        let c = Criteria {
+            competitor_replaced: Some(Criterion {
+                value: "oldsoft".into(),
+                required: true,
+            }),
+            ..Default::default()
+        };
+        let r = rank(&c, &[a, b], &MatchConfig::default(), 10);
+        assert_eq!(r.candidates.len(), 1);
+        assert_eq!(r.candidates[0].contact_id, 1);
+        let f = crate::Fields::from_pairs([
+            ("prospect_name", "Acme"),
+            ("activity", "case_study"),
+            ("competitor_replaced", "Oldsoft"),
+            ("competitor_replaced_required", "yes"),
+        ]);
+        let req = NewRequest::from_fields(&f).unwrap();
+        assert_eq!(req.criteria.describe(), "replaced Oldsoft (required)");
     }
 
     #[test]
