@@ -18,7 +18,6 @@ pub mod nps;
 pub mod parse;
 pub mod reference;
 pub mod refops;
-pub mod refops;
 pub mod rng;
 pub mod scorecard;
 pub mod sentiment;
