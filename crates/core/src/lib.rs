@@ -16,6 +16,7 @@ pub mod journey;
 pub mod money;
 pub mod nps;
 pub mod parse;
+pub mod questions;
 pub mod reference;
 pub mod refops;
 pub mod rng;
