@@ -15,6 +15,7 @@ pub mod fields;
 pub mod ical;
 pub mod import;
 pub mod journey;
+pub mod language;
 pub mod money;
 pub mod nps;
 pub mod parse;
@@ -29,6 +30,7 @@ pub mod story_demo;
 pub mod text;
 pub mod themes;
 pub mod touchpoint;
+pub mod voc_demo;
 
 pub use access::{Actor, Permission, Role};
 pub use account::{
