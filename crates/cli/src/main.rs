@@ -5,6 +5,7 @@ mod bench;
 mod insights;
 mod journey;
 mod progress;
+mod questions;
 mod references;
 
 use anyhow::{bail, Context, Result};
@@ -185,6 +186,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check an interview guide for closed, leading, feature-shopping and double-barrelled
+    /// questions, with a rewrite for each (C6). Exit code 0: none flagged; 1: some flagged;
+    /// 2: the guide could not be read or holds no question
+    LintQuestions {
+        /// One question a line, or Markdown; "-" reads standard input
+        file: PathBuf,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks behind docs/PERFORMANCE.md
     #[command(subcommand, hide = true)]
     Bench(bench::BenchCommand),
@@ -352,6 +363,13 @@ fn run(cli: Cli) -> Result<()> {
             segment,
             json,
         } => insights::scorecard(&cli.database_url, period, segment, json),
+        Command::LintQuestions { file, json } => {
+            let code = questions::lint_questions(&file, json)?;
+            if code != 0 {
+                std::process::exit(code);
+            }
+            Ok(())
+        }
         Command::Bench(cmd) => bench::run(&cli.database_url, cmd),
         Command::Backup { file } => {
             let store = open(&cli.database_url)?;

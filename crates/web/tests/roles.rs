@@ -262,6 +262,8 @@ const ROUTES: &[Route] = &[
     r("POST", "/api/v1/quarterly-reviews", Json(r#"{"agenda": "item,minutes\nSales pipeline,30\nCustomer retention,20"}"#), RC),
     r("POST", "/api/v1/quarterly-reviews", Json(r#"{"agenda": "- Roadmap (30 min)", "title": "Matrix review", "save": true}"#), WC),
     r("POST", "/api/v1/quarterly-reviews/corrections", Json(r#"{"item": "Partner summit", "class": "customer_value"}"#), WC),
+    // C6: the question linter, for every signed-in user.
+    r("POST", "/api/v1/questions/lint", Json(r#"{"guide": "Do you like it?"}"#), RC),
     // ---- pages ----
     r("GET", "/login", Nothing, Public),
     r("GET", "/healthz", Nothing, Public),
@@ -372,6 +374,8 @@ const ROUTES: &[Route] = &[
     r("POST", "/quarterly-reviews", Form(AGENDA_FORM), WC),
     r("GET", "/quarterly-reviews/{1}", Nothing, RC),
     r("POST", "/quarterly-reviews/corrections", Form(CORRECTION_FORM), WC),
+    r("GET", "/questions", Nothing, RC),
+    r("POST", "/questions", Form(&[("guide", "Do you like it?")]), RC),
 ];
 
 /// Routes whose answers depend on more than the caller, tested in attacks.rs: signing in

@@ -6,6 +6,7 @@ mod advocacy;
 mod insights;
 mod journey;
 pub mod openapi;
+mod questions;
 mod stories;
 
 use crate::auth::{can, require_api};
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(insights::router())
         .merge(stories::router())
         .merge(journey::router())
+        .merge(questions::router())
         .route("/accounts", get(list_accounts).post(create_account))
         .route(
             "/accounts/{id}",

@@ -469,6 +469,7 @@ pub fn spec() -> Value {
 
     access_paths(&mut paths);
     super::insights::openapi_paths(&mut paths);
+    super::questions::openapi_paths(&mut paths);
     story_and_journey_paths(&mut paths);
 
     let mut doc = json!({

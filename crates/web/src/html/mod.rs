@@ -10,6 +10,7 @@ mod dashboard;
 mod journey;
 pub(crate) mod layout;
 mod nps;
+mod questions;
 mod records;
 mod references;
 mod scorecard;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(transfer::router())
         .merge(session::router())
         .merge(admin::router())
+        .merge(questions::router())
         .fallback(not_found)
 }
 
