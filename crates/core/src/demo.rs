@@ -168,7 +168,7 @@ impl Demo {
                 ImportKind::Touchpoints => self.touchpoint_rows(i, &mut serial),
                 ImportKind::Commitments => self.commitment_rows(i, &mut serial),
                 ImportKind::Nps => self.nps_rows(i, &mut serial),
-                ImportKind::Reviews | ImportKind::Sources => Vec::new(),
+                ImportKind::Reviews | ImportKind::Sources | ImportKind::Evidence => Vec::new(),
             };
             let cursor = &mut self.cursors[slot];
             cursor.serial = serial;
@@ -542,7 +542,7 @@ fn kind_slot(kind: ImportKind) -> usize {
         ImportKind::Touchpoints => 2,
         ImportKind::Commitments => 3,
         ImportKind::Nps => 4,
-        ImportKind::Reviews | ImportKind::Sources => unreachable!("{kind} is not generated"),
+        ImportKind::Reviews | ImportKind::Sources | ImportKind::Evidence => unreachable!("{kind} is not generated"),
     }
 }
 

@@ -165,6 +165,8 @@ pub const KIND_RULES: &[(EvidenceKind, &[&str])] = &[
             "confus",
             "error",
             "takes forever",
+            "take forever",
+            "taking forever",
             "waste",
             "stuck",
             "manual work",
@@ -398,7 +400,7 @@ impl EvidenceData {
 
     /// Reads `text` (or `body`), `date` (or `occurred_on`), `source` (default pasted),
     /// `account_id`, `contact_id`, `kind`, `level`, `tags`, `external_id`. A missing kind or
-    /// level is suggested by the rules.
+    /// level is suggested by the rules; `suggested` stays true while both equal the rules'.
     pub fn from_fields(f: &Fields) -> Result<Self, FieldErrors> {
         let pick = |a: &str, b: &str| {
             if f.has(a) {
@@ -445,7 +447,9 @@ impl EvidenceData {
             let s = suggest(&body, source);
             EvidenceData {
                 external_id: external_id.unwrap(),
-                suggested: kind.is_none() || level.is_none(),
+                // Choosing what the rules suggest keeps the item "suggested" (so an export
+                // imports back unchanged); choosing otherwise ends the suggestion.
+                suggested: kind.is_none_or(|k| k == s.kind) && level.is_none_or(|l| l == s.level),
                 kind: kind.unwrap_or(s.kind),
                 level: level.unwrap_or(s.level),
                 body,

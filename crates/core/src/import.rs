@@ -5,6 +5,7 @@
 use crate::account::AccountData;
 use crate::commitment::CommitmentData;
 use crate::contact::ContactData;
+use crate::evidence::EvidenceData;
 use crate::fields::Fields;
 use crate::journey::{name_key, ReviewData, SourceResponseData, ThirdPartyLookup};
 use crate::nps::NpsData;
@@ -23,6 +24,7 @@ crate::text_enum!(
         Nps => "nps", "NPS responses";
         Reviews => "reviews", "Reviews on third-party sites";
         Sources => "sources", "Buyer-journey sources";
+        Evidence => "evidence", "Voice-of-customer evidence";
     }
 );
 
@@ -66,6 +68,7 @@ const ACCOUNTS: &[FieldSpec] = &[
     f("at_risk", false, "yes/no"),
     f("at_risk_reason", false, "required when at_risk is yes"),
     f("private_notes", false, "seen only by managers and admins"),
+    f("competitor_replaced", false, "the competitor this customer replaced"),
 ];
 const CONTACTS: &[FieldSpec] = &[
     f(
@@ -146,6 +149,34 @@ const SOURCES: &[FieldSpec] = &[
     f("responded_on", true, "YYYY-MM-DD"),
 ];
 
+const EVIDENCE: &[FieldSpec] = &[
+    f("external_id", false, "default: a hash of the row"),
+    f("text", true, "what the customer said or wrote"),
+    f("date", true, "YYYY-MM-DD"),
+    f("account_external_id", false, "the customer's account"),
+    f(
+        "contact_external_id",
+        false,
+        "who said it (a contact of the account, which it supplies when left empty)",
+    ),
+    f(
+        "kind",
+        false,
+        "problem, wish, praise, why_bought, existential_threat, recommendation, language; default: suggested by the rules in docs/VOC.md",
+    ),
+    f(
+        "level",
+        false,
+        "research level 1 to 5; default: suggested by the rules in docs/VOC.md",
+    ),
+    f(
+        "source",
+        false,
+        "import (default), pasted, transcript, event, touchpoint, nps, review",
+    ),
+    f("tags", false, "separated by ; or ,"),
+];
+
 impl ImportKind {
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
@@ -156,6 +187,7 @@ impl ImportKind {
             ImportKind::Nps => NPS,
             ImportKind::Reviews => REVIEWS,
             ImportKind::Sources => SOURCES,
+            ImportKind::Evidence => EVIDENCE,
         }
     }
 
@@ -213,6 +245,7 @@ impl Preset {
             (Preset::Salesforce, ImportKind::Commitments)
             | (Preset::Salesforce, ImportKind::Nps)
             | (Preset::Salesforce, ImportKind::Reviews)
+            | (Preset::Salesforce, ImportKind::Evidence)
             | (Preset::Salesforce, ImportKind::Sources) => &[],
         }
     }
@@ -406,6 +439,7 @@ pub enum Record {
     Nps(NpsData),
     Review(ReviewData),
     SourceResponse(SourceResponseData),
+    Evidence(EvidenceData),
 }
 
 impl Record {
@@ -418,6 +452,7 @@ impl Record {
             Record::Nps(d) => &d.external_id,
             Record::Review(d) => &d.external_id,
             Record::SourceResponse(d) => &d.external_id,
+            Record::Evidence(d) => &d.external_id,
         };
         id.as_deref().unwrap_or("")
     }
@@ -479,7 +514,9 @@ impl<'a> Validator<'a> {
             0
         } else {
             let ext = fields.get("account_external_id").trim();
-            if ext.is_empty() {
+            if ext.is_empty() && plan.kind == ImportKind::Evidence {
+                0
+            } else if ext.is_empty() {
                 err(&mut errors, "account_external_id", "is required".into());
                 0
             } else {
@@ -543,6 +580,33 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
+            ImportKind::Evidence => {
+                if account_id != 0 {
+                    fields.set("account_id", account_id.to_string());
+                }
+                let ext = fields.get("contact_external_id").trim().to_string();
+                if !ext.is_empty() {
+                    match self.lookups.contacts.get(&ext) {
+                        Some((id, acc)) if *acc == account_id || account_id == 0 => {
+                            fields.set("contact_id", id.to_string());
+                            fields.set("account_id", acc.to_string());
+                        }
+                        Some(_) => err(
+                            &mut errors,
+                            "contact_external_id",
+                            format!("contact '{ext}' belongs to another account"),
+                        ),
+                        None => err(
+                            &mut errors,
+                            "contact_external_id",
+                            format!("no contact has external id '{ext}'"),
+                        ),
+                    }
+                }
+                if fields.get("source").trim().is_empty() {
+                    fields.set("source", "import");
+                }
+            }
             ImportKind::Reviews => {
                 let ext = fields.get("contact_external_id").trim().to_string();
                 if ext.is_empty() {
@@ -592,6 +656,7 @@ impl<'a> Validator<'a> {
                 SourceResponseData::from_fields(account_id, &fields, &self.lookups.third_parties)
                     .map(Record::SourceResponse)
             }
+            ImportKind::Evidence => EvidenceData::from_fields(&fields).map(Record::Evidence),
         };
         let mut record = match result {
             Ok(r) => Some(r),
@@ -646,6 +711,7 @@ fn set_external_id(r: &mut Record, ext: String) {
         Record::Nps(d) => &mut d.external_id,
         Record::Review(d) => &mut d.external_id,
         Record::SourceResponse(d) => &mut d.external_id,
+        Record::Evidence(d) => &mut d.external_id,
     };
     *slot = Some(ext);
 }

@@ -106,6 +106,18 @@ const SOURCE_COLUMNS: &[&str] = &[
     "other_source",
     "responded_on",
 ];
+const EVIDENCE_COLUMNS: &[&str] = &[
+    "external_id",
+    "body",
+    "source",
+    "account_id",
+    "contact_id",
+    "occurred_on",
+    "kind",
+    "level",
+    "suggested",
+    "sentiment",
+];
 const NPS_COLUMNS: &[&str] = &[
     "external_id",
     "account_id",
@@ -151,6 +163,11 @@ fn target(kind: ImportKind) -> Target {
             table: "source_responses",
             columns: SOURCE_COLUMNS,
             has_updated_at: false,
+        },
+        ImportKind::Evidence => Target {
+            table: "evidence",
+            columns: EVIDENCE_COLUMNS,
+            has_updated_at: true,
         },
     }
 }
@@ -199,6 +216,18 @@ fn record_values(r: &Record) -> Vec<Value> {
             Value::from(d.third_party_id),
             Value::from(d.other_source.map(|o| o.as_str())),
             Value::Date(d.responded_on),
+        ],
+        Record::Evidence(d) => vec![
+            Value::from(&d.external_id),
+            Value::from(d.body.as_str()),
+            Value::from(d.source.as_str()),
+            Value::from(d.account_id),
+            Value::from(d.contact_id),
+            Value::Date(d.occurred_on),
+            Value::from(d.kind.as_str()),
+            Value::Int(d.level as i64),
+            Value::Bool(d.suggested),
+            Value::Float(d.sentiment()),
         ],
     }
 }
@@ -377,7 +406,7 @@ fn lookups_in(c: &mut dyn Conn, kind: ImportKind) -> Result<Lookups> {
     }
     if matches!(
         kind,
-        ImportKind::Touchpoints | ImportKind::Nps | ImportKind::Reviews
+        ImportKind::Touchpoints | ImportKind::Nps | ImportKind::Reviews | ImportKind::Evidence
     ) {
         for r in c.query(
             "SELECT external_id, id, account_id FROM contacts WHERE external_id IS NOT NULL",
@@ -449,6 +478,10 @@ impl Writer {
                     "CREATE TEMP TABLE {staging} AS SELECT {cols} FROM {} WHERE 1 = 0",
                     t.table
                 ))?;
+                if kind == ImportKind::Evidence {
+                    c.batch("DROP TABLE IF EXISTS import_tags")?;
+                    c.batch("CREATE TEMP TABLE import_tags (external_id TEXT NOT NULL, tag TEXT NOT NULL)")?;
+                }
                 if kind == ImportKind::Touchpoints {
                     c.batch("DROP TABLE IF EXISTS import_links")?;
                     c.batch("CREATE TEMP TABLE import_links AS SELECT external_id, account_id AS contact_id FROM touchpoints WHERE 1 = 0")?;
@@ -479,7 +512,7 @@ impl Writer {
                 &mut records.clone().map(record_values),
             )?;
             if self.kind == ImportKind::Touchpoints {
-                let mut links = records.flat_map(|r| match r {
+                let mut links = records.clone().flat_map(|r| match r {
                     Record::Touchpoint(tp) => tp
                         .contact_ids
                         .iter()
@@ -488,6 +521,17 @@ impl Writer {
                     _ => Vec::new(),
                 });
                 c.load("import_links", &["external_id", "contact_id"], &mut links)?;
+            }
+            if self.kind == ImportKind::Evidence {
+                let mut tags = records.flat_map(|r| match r {
+                    Record::Evidence(d) => d
+                        .tags
+                        .iter()
+                        .map(|t| vec![Value::from(&d.external_id), Value::from(t.as_str())])
+                        .collect::<Vec<_>>(),
+                    _ => Vec::new(),
+                });
+                c.load("import_tags", &["external_id", "tag"], &mut tags)?;
             }
             return Ok(());
         }
@@ -528,6 +572,45 @@ impl Writer {
                     (None, false, changed)
                 }
             };
+            if let Record::Evidence(ev) = r {
+                let id = match id {
+                    Some(id) => id,
+                    None => c.query_int(
+                        "SELECT id FROM evidence WHERE external_id = ?",
+                        &[params[0].clone()],
+                    )?,
+                };
+                let mut old: Vec<String> = if fresh {
+                    Vec::new()
+                } else {
+                    c.query(
+                        "SELECT tag FROM evidence_tags WHERE evidence_id = ?",
+                        &[Value::Int(id)],
+                    )?
+                    .iter()
+                    .map(|r| r.text(0))
+                    .collect()
+                };
+                let mut new = ev.tags.clone();
+                old.sort_unstable();
+                new.sort_unstable();
+                if old != new {
+                    if !fresh && !changed {
+                        self.counts.unchanged -= 1;
+                        self.counts.updated += 1;
+                    }
+                    c.execute(
+                        "DELETE FROM evidence_tags WHERE evidence_id = ?",
+                        &[Value::Int(id)],
+                    )?;
+                    for t in &new {
+                        c.execute(
+                            "INSERT INTO evidence_tags (evidence_id, tag) VALUES (?, ?)",
+                            &[Value::Int(id), Value::from(t.as_str())],
+                        )?;
+                    }
+                }
+            }
             if let Record::Touchpoint(tp) = r {
                 let id = match id {
                     Some(id) => id,
@@ -609,6 +692,9 @@ fn merge_staging(
     if kind == ImportKind::Touchpoints {
         c.batch("ANALYZE import_links")?;
     }
+    if kind == ImportKind::Evidence {
+        c.batch("ANALYZE import_tags")?;
+    }
     let total = c.query_int(&format!("SELECT count(*) FROM {staging}"), &[])? as u64;
     let existing = c.query_int(
         &format!(
@@ -622,7 +708,17 @@ fn merge_staging(
         t.table,
         on("t", "s")
     );
-    let updated_sql = if kind == ImportKind::Touchpoints {
+    let updated_sql = if kind == ImportKind::Evidence {
+        // Other tags than before make an item updated even when its own columns do not.
+        format!(
+            "WITH old AS (SELECT t.external_id, g.tag FROM {staging} s JOIN evidence t ON t.external_id = s.external_id \
+             JOIN evidence_tags g ON g.evidence_id = t.id), \
+             new AS (SELECT external_id, tag FROM import_tags) \
+             SELECT count(*) FROM (SELECT t.external_id FROM ({changed}) ch JOIN evidence t ON t.id = ch.id \
+             UNION SELECT external_id FROM (SELECT * FROM old EXCEPT SELECT * FROM new) gone \
+             UNION SELECT n.external_id FROM (SELECT * FROM new EXCEPT SELECT * FROM old) n JOIN evidence t ON t.external_id = n.external_id) u"
+        )
+    } else if kind == ImportKind::Touchpoints {
         // A touchpoint whose contacts change is updated even when its own columns do not.
         format!(
             "WITH old AS (SELECT t.id, tc.contact_id FROM {staging} s JOIN touchpoints t ON t.external_id = s.external_id \
@@ -683,6 +779,20 @@ fn merge_staging(
              WHERE NOT EXISTS (SELECT 1 FROM touchpoint_contacts tc WHERE tc.touchpoint_id = n.touchpoint_id AND tc.contact_id = n.contact_id)",
         )?;
         c.batch("DROP TABLE IF EXISTS new_links; DROP TABLE IF EXISTS import_links")?;
+    }
+    if kind == ImportKind::Evidence {
+        c.batch(&format!(
+            "DELETE FROM evidence_tags g WHERE g.evidence_id IN \
+             (SELECT t.id FROM evidence t JOIN {staging} s ON s.external_id = t.external_id) \
+             AND NOT EXISTS (SELECT 1 FROM import_tags n JOIN evidence t ON t.external_id = n.external_id \
+             WHERE t.id = g.evidence_id AND n.tag = g.tag)"
+        ))?;
+        c.batch(
+            "INSERT INTO evidence_tags (evidence_id, tag) SELECT DISTINCT t.id, n.tag FROM import_tags n \
+             JOIN evidence t ON t.external_id = n.external_id \
+             WHERE NOT EXISTS (SELECT 1 FROM evidence_tags g WHERE g.evidence_id = t.id AND g.tag = n.tag)",
+        )?;
+        c.batch("DROP TABLE IF EXISTS import_tags")?;
     }
     c.batch(&format!("DROP TABLE IF EXISTS {staging}"))?;
     Ok(ImportCounts {

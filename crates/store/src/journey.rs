@@ -366,6 +366,7 @@ impl Store {
                 ],
             )?;
             crate::ensure_external_id(c, "reviews", "rev", id)?;
+            crate::evidence::sync_review(c, id)?;
             let after = get_review(c, id)?;
             let summary = format!("{} stars on {} by {}", d.rating, after.third_party_name, after.contact_name);
             self.audit_change(c, "create", "review", id, &summary, None, Some(&after))?;
@@ -391,6 +392,7 @@ impl Store {
                     Value::Int(id),
                 ],
             )?;
+            crate::evidence::sync_review(c, id)?;
             let after = get_review(c, id)?;
             let summary = format!("{} stars on {} by {}", d.rating, after.third_party_name, after.contact_name);
             self.audit_change(c, "update", "review", id, &summary, Some(&before), Some(&after))?;
@@ -637,6 +639,7 @@ pub(crate) fn erase_contact(
                 Value::Int(r.int(0)),
             ],
         )?;
+        crate::evidence::sync_review(c, r.int(0))?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ mod commitments;
 mod contacts;
 pub mod db;
 mod demo;
+pub mod evidence;
 mod export;
 mod import;
 mod journey;
@@ -18,6 +19,7 @@ mod pool;
 mod postgres;
 mod privacy;
 mod references;
+mod refops;
 pub mod scorecard;
 mod secrets;
 mod sqlite;
@@ -38,6 +40,10 @@ pub use import::{ImportCounts, ImportOutcome};
 pub use journey::{ReviewFilter, SourceReport, SourceRow};
 pub use references::{
     ActivityCount, Gap, ProgramReport, ReferenceRequest, RequestFilter, RequestStep,
+};
+pub use refops::{
+    ActivityConsent, DataQuality, ExpiringConsent, Feedback, LinkState, NewLink, Nomination,
+    OpsAccount, OpsAdvocate, OpsQueue, OpsRequest, StaleContact,
 };
 pub use scorecard::{
     CommitmentRow, CoverageRow, DashboardData, MonthCoverage, MonthRequests, NpsRow,

@@ -93,6 +93,7 @@ impl Store {
                 ],
             )?;
             crate::ensure_external_id(c, "nps_responses", "nps", id)?;
+            crate::evidence::sync_nps(c, id)?;
             let after = get(c, id)?;
             self.audit_change(c, "create", "nps_response", id, &format!("score {} on {}", after.data.score, after.data.responded_on), None, Some(&after))?;
             Ok(after)

@@ -51,6 +51,7 @@ impl Store {
                 "reviews": crate::journey::privacy_export(c, contact_id)?,
             }))
         })?;
+        let evidence = self.with_conn(|c| crate::evidence::privacy_export(c, contact_id))?;
         let history = self.list_audit(&AuditFilter {
             entity: Some("contact".into()),
             entity_id: Some(contact_id),
@@ -63,6 +64,7 @@ impl Store {
             "touchpoints": touchpoints,
             "nps_responses": nps,
             "advocacy": advocacy,
+            "evidence": evidence,
             "history": history.items,
         }))
     }
@@ -137,6 +139,7 @@ impl Store {
             )?;
             for r in notes {
                 c.execute("UPDATE touchpoints SET notes = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
+                crate::evidence::sync_touchpoint(c, r.int(0))?;
             }
             let comments = c.query(
                 "SELECT id, comment FROM nps_responses WHERE contact_id = ? AND comment IS NOT NULL",
@@ -144,7 +147,11 @@ impl Store {
             )?;
             for r in comments {
                 c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
+                crate::evidence::sync_nps(c, r.int(0))?;
             }
+            // Their own words kept as evidence (pasted, imported, transcribed, captured) go;
+            // evidence that follows a note or comment was scrubbed with it above.
+            crate::evidence::erase_contact(c, contact_id, &scrub)?;
             crate::stories::erase_contact(c, contact_id, &scrub)?;
             crate::journey::erase_contact(c, contact_id, &scrub)?;
             // Earlier entries about their touchpoints and NPS responses name them too (contact

@@ -142,6 +142,7 @@ impl Store {
             )?;
             link_contacts(c, id, &d.contact_ids)?;
             crate::ensure_external_id(c, "touchpoints", "tp", id)?;
+            crate::evidence::sync_touchpoint(c, id)?;
             let after = get(c, id)?;
             self.audit_change(c, "create", "touchpoint", id, &format!("{} on {}", after.data.kind, after.data.occurred_on), None, Some(&after))?;
             Ok(after)
@@ -170,6 +171,7 @@ impl Store {
             }
             link_contacts(c, id, &d.contact_ids)?;
             crate::ensure_external_id(c, "touchpoints", "tp", id)?;
+            crate::evidence::sync_touchpoint(c, id)?;
             let after = get(c, id)?;
             self.audit_change(c, "update", "touchpoint", id, &format!("{} on {}", after.data.kind, after.data.occurred_on), Some(&before), Some(&after))?;
             Ok(after)

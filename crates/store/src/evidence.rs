@@ -1,0 +1,615 @@
+//! Voice-of-customer evidence (C1): items with their tags, and the sync that turns touchpoint
+//! notes, NPS comments and reviews into evidence that follows its source.
+
+use crate::db::{Conn, Row, Value};
+use crate::{now, Result, Store, StoreError};
+use peerstage_core::account::Page;
+use peerstage_core::evidence::{
+    suggest, Evidence, EvidenceData, EvidenceKind, EvidenceQuery, EvidenceSource,
+};
+use peerstage_core::FieldErrors;
+use serde::Serialize;
+
+const COLUMNS: &str = "e.id, e.external_id, e.body, e.source, e.account_id, e.contact_id, e.occurred_on, e.kind, e.level, e.suggested, e.sentiment, e.media_id, e.media_start_ms, e.media_end_ms, e.touchpoint_id, e.nps_response_id, e.review_id, e.created_by, a.name, c.name, m.title";
+const FROM: &str = "evidence e LEFT JOIN accounts a ON a.id = e.account_id LEFT JOIN contacts c ON c.id = e.contact_id LEFT JOIN media m ON m.id = e.media_id";
+
+fn from_row(r: &Row) -> Evidence {
+    Evidence {
+        id: r.int(0),
+        data: EvidenceData {
+            external_id: r.opt_text(1),
+            body: r.text(2),
+            source: EvidenceSource::parse(&r.text(3)).unwrap_or(EvidenceSource::Pasted),
+            account_id: r.opt_int(4),
+            contact_id: r.opt_int(5),
+            occurred_on: r.date(6),
+            kind: EvidenceKind::parse(&r.text(7)).unwrap_or(EvidenceKind::Language),
+            level: r.int(8).clamp(1, 5) as u8,
+            suggested: r.bool(9),
+            tags: Vec::new(),
+            media_id: r.opt_int(11),
+            media_start_ms: r.opt_int(12),
+            media_end_ms: r.opt_int(13),
+        },
+        sentiment: r.float(10),
+        touchpoint_id: r.opt_int(14),
+        nps_response_id: r.opt_int(15),
+        review_id: r.opt_int(16),
+        created_by: r.text(17),
+        account_name: r.opt_text(18),
+        contact_name: r.opt_text(19),
+        media_title: r.opt_text(20),
+    }
+}
+
+/// Fills in each item's tags with one query.
+fn attach_tags(c: &mut dyn Conn, items: &mut [Evidence]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = items.iter().map(|e| e.id.to_string()).collect();
+    let rows = c.query(
+        &format!(
+            "SELECT evidence_id, tag FROM evidence_tags WHERE evidence_id IN ({}) ORDER BY tag",
+            ids.join(",")
+        ),
+        &[],
+    )?;
+    for r in rows {
+        if let Some(e) = items.iter_mut().find(|e| e.id == r.int(0)) {
+            e.data.tags.push(r.text(1));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn get(c: &mut dyn Conn, id: i64) -> Result<Evidence> {
+    let mut items = vec![c
+        .query_one(
+            &format!("SELECT {COLUMNS} FROM {FROM} WHERE e.id = ?"),
+            &[Value::Int(id)],
+        )?
+        .map(|r| from_row(&r))
+        .ok_or(StoreError::NotFound {
+            what: "evidence",
+            id,
+        })?];
+    attach_tags(c, &mut items)?;
+    Ok(items.remove(0))
+}
+
+/// The account must exist; a contact must exist and belong to the account (which it supplies
+/// when none is given); media must exist.
+fn resolve_links(c: &mut dyn Conn, d: &mut EvidenceData) -> Result<()> {
+    if let Some(cid) = d.contact_id {
+        let account = c
+            .query_one(
+                "SELECT account_id FROM contacts WHERE id = ?",
+                &[Value::Int(cid)],
+            )?
+            .map(|r| r.int(0))
+            .ok_or_else(|| {
+                StoreError::Invalid(FieldErrors::single(
+                    "contact_id",
+                    format!("there is no contact {cid}"),
+                ))
+            })?;
+        match d.account_id {
+            None => d.account_id = Some(account),
+            Some(a) if a != account => {
+                return Err(FieldErrors::single(
+                    "contact_id",
+                    format!("contact {cid} is not a contact of account {a}"),
+                )
+                .into())
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(a) = d.account_id {
+        if c.query_int(
+            "SELECT count(*) FROM accounts WHERE id = ?",
+            &[Value::Int(a)],
+        )? == 0
+        {
+            return Err(
+                FieldErrors::single("account_id", format!("there is no account {a}")).into(),
+            );
+        }
+    }
+    if let Some(m) = d.media_id {
+        if c.query_int("SELECT count(*) FROM media WHERE id = ?", &[Value::Int(m)])? == 0 {
+            return Err(FieldErrors::single("media_id", format!("there is no media {m}")).into());
+        }
+    }
+    Ok(())
+}
+
+fn set_tags(c: &mut dyn Conn, id: i64, tags: &[String]) -> Result<()> {
+    c.execute(
+        "DELETE FROM evidence_tags WHERE evidence_id = ?",
+        &[Value::Int(id)],
+    )?;
+    for t in tags {
+        c.execute(
+            "INSERT INTO evidence_tags (evidence_id, tag) VALUES (?, ?)",
+            &[Value::Int(id), Value::from(t.as_str())],
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts one item inside the caller's transaction (links are checked) and returns its id.
+pub(crate) fn insert_evidence(c: &mut dyn Conn, d: &EvidenceData, by: &str) -> Result<i64> {
+    let mut d = d.clone();
+    resolve_links(c, &mut d)?;
+    insert_row(c, &d, by, [None, None, None])
+}
+
+/// `sources` are the touchpoint, NPS response and review the item follows, if any.
+fn insert_row(
+    c: &mut dyn Conn,
+    d: &EvidenceData,
+    by: &str,
+    sources: [Option<i64>; 3],
+) -> Result<i64> {
+    let stamp = now();
+    let id = c.query_int(
+        "INSERT INTO evidence (external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        &[
+            Value::from(&d.external_id),
+            Value::from(d.body.as_str()),
+            Value::from(d.source.as_str()),
+            Value::from(d.account_id),
+            Value::from(d.contact_id),
+            Value::Date(d.occurred_on),
+            Value::from(d.kind.as_str()),
+            Value::Int(d.level as i64),
+            Value::Bool(d.suggested),
+            Value::Float(d.sentiment()),
+            Value::from(sources[0]),
+            Value::from(sources[1]),
+            Value::from(sources[2]),
+            Value::from(d.media_id),
+            Value::from(d.media_start_ms),
+            Value::from(d.media_end_ms),
+            Value::from(by),
+            Value::Time(stamp),
+            Value::Time(stamp),
+        ],
+    )?;
+    crate::ensure_external_id(c, "evidence", "ev", id)?;
+    if !d.tags.is_empty() {
+        set_tags(c, id, &d.tags)?;
+    }
+    Ok(id)
+}
+
+fn where_clause(q: &EvidenceQuery) -> (String, Vec<Value>) {
+    let mut conds = Vec::new();
+    let mut params = Vec::new();
+    if let Some(a) = q.account_id {
+        conds.push("e.account_id = ?");
+        params.push(Value::Int(a));
+    }
+    if let Some(cid) = q.contact_id {
+        conds.push("e.contact_id = ?");
+        params.push(Value::Int(cid));
+    }
+    if let Some(k) = q.kind {
+        conds.push("e.kind = ?");
+        params.push(Value::from(k.as_str()));
+    }
+    if let Some(s) = q.source {
+        conds.push("e.source = ?");
+        params.push(Value::from(s.as_str()));
+    }
+    if let Some(l) = q.level {
+        conds.push("e.level = ?");
+        params.push(Value::Int(l as i64));
+    }
+    if let Some(t) = &q.tag {
+        conds.push(
+            "EXISTS (SELECT 1 FROM evidence_tags t WHERE t.evidence_id = e.id AND t.tag = ?)",
+        );
+        params.push(Value::from(t.as_str()));
+    }
+    if let Some(d) = q.from {
+        conds.push("e.occurred_on >= ?");
+        params.push(Value::Date(d));
+    }
+    if let Some(d) = q.to {
+        conds.push("e.occurred_on <= ?");
+        params.push(Value::Date(d));
+    }
+    let sql = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    (sql, params)
+}
+
+/// What one sync changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EvidenceSync {
+    pub added: u64,
+    pub updated: u64,
+    pub removed: u64,
+}
+
+/// One source of synced evidence: its rows lacking evidence or with changed text.
+struct SyncSource {
+    source: EvidenceSource,
+    link: &'static str,
+    pending: &'static str,
+    orphans: &'static str,
+}
+
+/// Pending rows select: id, account_id, contact_id, date, text, evidence id, evidence text,
+/// evidence suggested. Orphans: evidence whose source no longer has text.
+const SOURCES: &[SyncSource] = &[
+    SyncSource {
+        source: EvidenceSource::Touchpoint,
+        link: "touchpoint_id",
+        pending: "SELECT t.id, t.account_id, (SELECT min(tc.contact_id) FROM touchpoint_contacts tc WHERE tc.touchpoint_id = t.id), t.occurred_on, t.notes, e.id, e.body, e.suggested \
+                  FROM touchpoints t LEFT JOIN evidence e ON e.touchpoint_id = t.id \
+                  WHERE t.notes IS NOT NULL AND t.notes <> '' AND (e.id IS NULL OR e.body <> t.notes) {filter}",
+        orphans: "DELETE FROM evidence WHERE touchpoint_id IN (SELECT id FROM touchpoints WHERE (notes IS NULL OR notes = '') {filter})",
+    },
+    SyncSource {
+        source: EvidenceSource::Nps,
+        link: "nps_response_id",
+        pending: "SELECT t.id, t.account_id, t.contact_id, t.responded_on, t.comment, e.id, e.body, e.suggested \
+                  FROM nps_responses t LEFT JOIN evidence e ON e.nps_response_id = t.id \
+                  WHERE t.comment IS NOT NULL AND t.comment <> '' AND (e.id IS NULL OR e.body <> t.comment) {filter}",
+        orphans: "DELETE FROM evidence WHERE nps_response_id IN (SELECT id FROM nps_responses WHERE (comment IS NULL OR comment = '') {filter})",
+    },
+    SyncSource {
+        source: EvidenceSource::Review,
+        link: "review_id",
+        pending: "SELECT t.id, c.account_id, t.contact_id, t.reviewed_on, t.title, e.id, e.body, e.suggested \
+                  FROM reviews t JOIN contacts c ON c.id = t.contact_id LEFT JOIN evidence e ON e.review_id = t.id \
+                  WHERE t.title IS NOT NULL AND t.title <> '' AND (e.id IS NULL OR e.body <> t.title) {filter}",
+        orphans: "DELETE FROM evidence WHERE review_id IN (SELECT id FROM reviews WHERE (title IS NULL OR title = '') {filter})",
+    },
+];
+
+/// Brings the evidence of one source in step; `only` limits it to one source row.
+fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<EvidenceSync> {
+    let mut out = EvidenceSync::default();
+    let (filter, params) = match only {
+        Some(id) => ("AND t.id = ?", vec![Value::Int(id)]),
+        None => ("", Vec::new()),
+    };
+    let rows = c.query(&s.pending.replace("{filter}", filter), &params)?;
+    let stamp = now();
+    for r in rows {
+        let text = r.text(4);
+        let sug = suggest(&text, s.source);
+        match r.opt_int(5) {
+            None => {
+                let mut d = EvidenceData::new(text, s.source, r.date(3));
+                d.account_id = r.opt_int(1);
+                d.contact_id = r.opt_int(2);
+                let mut links = [None, None, None];
+                let slot = SOURCES.iter().position(|x| x.link == s.link).unwrap_or(0);
+                links[slot] = Some(r.int(0));
+                insert_row(c, &d, "sync", links)?;
+                out.added += 1;
+            }
+            Some(eid) => {
+                // Text follows the source; kind and level follow it only while nobody set them.
+                let still_suggested = r.bool(7);
+                let sentiment = peerstage_core::sentiment::score(&text);
+                if still_suggested {
+                    c.execute(
+                        "UPDATE evidence SET body = ?, sentiment = ?, kind = ?, level = ?, updated_at = ? WHERE id = ?",
+                        &[
+                            Value::from(text.as_str()),
+                            Value::Float(sentiment),
+                            Value::from(sug.kind.as_str()),
+                            Value::Int(sug.level as i64),
+                            Value::Time(stamp),
+                            Value::Int(eid),
+                        ],
+                    )?;
+                } else {
+                    c.execute(
+                        "UPDATE evidence SET body = ?, sentiment = ?, updated_at = ? WHERE id = ?",
+                        &[
+                            Value::from(text.as_str()),
+                            Value::Float(sentiment),
+                            Value::Time(stamp),
+                            Value::Int(eid),
+                        ],
+                    )?;
+                }
+                out.updated += 1;
+            }
+        }
+    }
+    let orphan_filter = match only {
+        Some(_) => "AND id = ?",
+        None => "",
+    };
+    out.removed += c.execute(&s.orphans.replace("{filter}", orphan_filter), &params)?;
+    Ok(out)
+}
+
+/// Inside a transaction that wrote touchpoint `id`: its note's evidence follows it.
+pub(crate) fn sync_touchpoint(c: &mut dyn Conn, id: i64) -> Result<()> {
+    sync_source(c, &SOURCES[0], Some(id)).map(|_| ())
+}
+
+/// Inside a transaction that wrote NPS response `id`: its comment's evidence follows it.
+pub(crate) fn sync_nps(c: &mut dyn Conn, id: i64) -> Result<()> {
+    sync_source(c, &SOURCES[1], Some(id)).map(|_| ())
+}
+
+/// Inside a transaction that wrote review `id`.
+pub(crate) fn sync_review(c: &mut dyn Conn, id: i64) -> Result<()> {
+    sync_source(c, &SOURCES[2], Some(id)).map(|_| ())
+}
+
+impl Store {
+    pub fn create_evidence(&self, d: &EvidenceData) -> Result<Evidence> {
+        self.transaction(|c| {
+            let id = insert_evidence(c, d, &self.actor.label)?;
+            let after = get(c, id)?;
+            self.audit_change(
+                c,
+                "create",
+                "evidence",
+                id,
+                &summary(&after),
+                None,
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+    }
+
+    pub fn get_evidence(&self, id: i64) -> Result<Evidence> {
+        self.with_conn(|c| get(c, id))
+    }
+
+    /// Edits an item. Items that follow a touchpoint, NPS comment or review keep their text,
+    /// date and links from the source; their kind, level and tags can be set.
+    pub fn update_evidence(&self, id: i64, d: &EvidenceData) -> Result<Evidence> {
+        self.transaction(|c| {
+            let before = get(c, id)?;
+            let mut d = d.clone();
+            let follows = before.touchpoint_id.is_some()
+                || before.nps_response_id.is_some()
+                || before.review_id.is_some();
+            if follows {
+                d.body = before.data.body.clone();
+                d.occurred_on = before.data.occurred_on;
+                d.account_id = before.data.account_id;
+                d.contact_id = before.data.contact_id;
+                d.source = before.data.source;
+            }
+            d.media_id = before.data.media_id;
+            d.media_start_ms = before.data.media_start_ms;
+            d.media_end_ms = before.data.media_end_ms;
+            resolve_links(c, &mut d)?;
+            c.execute(
+                "UPDATE evidence SET external_id = ?, body = ?, source = ?, account_id = ?, contact_id = ?, occurred_on = ?, kind = ?, level = ?, suggested = ?, sentiment = ?, updated_at = ? WHERE id = ?",
+                &[
+                    Value::from(&d.external_id),
+                    Value::from(d.body.as_str()),
+                    Value::from(d.source.as_str()),
+                    Value::from(d.account_id),
+                    Value::from(d.contact_id),
+                    Value::Date(d.occurred_on),
+                    Value::from(d.kind.as_str()),
+                    Value::Int(d.level as i64),
+                    Value::Bool(d.suggested),
+                    Value::Float(d.sentiment()),
+                    Value::Time(now()),
+                    Value::Int(id),
+                ],
+            )?;
+            crate::ensure_external_id(c, "evidence", "ev", id)?;
+            set_tags(c, id, &d.tags)?;
+            let after = get(c, id)?;
+            self.audit_change(c, "update", "evidence", id, &summary(&after), Some(&before), Some(&after))?;
+            Ok(after)
+        })
+    }
+
+    /// Deletes an item. An item that follows a touchpoint note, NPS comment or review goes with
+    /// its source: delete or empty that instead.
+    pub fn delete_evidence(&self, id: i64) -> Result<()> {
+        self.transaction(|c| {
+            let before = get(c, id)?;
+            if before.touchpoint_id.is_some()
+                || before.nps_response_id.is_some()
+                || before.review_id.is_some()
+            {
+                return Err(StoreError::Conflict {
+                    field: "source".into(),
+                    reason: format!(
+                        "this item follows a {}; edit or delete that instead",
+                        before.data.source.label().to_lowercase()
+                    ),
+                });
+            }
+            c.execute("DELETE FROM evidence WHERE id = ?", &[Value::Int(id)])?;
+            self.audit_change(
+                c,
+                "delete",
+                "evidence",
+                id,
+                &summary(&before),
+                Some(&before),
+                None,
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Evidence matching the filters, newest first.
+    pub fn list_evidence(&self, q: &EvidenceQuery) -> Result<Page<Evidence>> {
+        let per_page = q.per_page.clamp(1, 500);
+        let page = q.page.max(1);
+        let (cond, params) = where_clause(q);
+        self.with_conn(|c| {
+            let total = c.query_int(&format!("SELECT count(*) FROM evidence e {cond}"), &params)? as u64;
+            let mut items: Vec<Evidence> = c
+                .query(
+                    &format!(
+                        "SELECT {COLUMNS} FROM {FROM} {cond} ORDER BY e.occurred_on DESC, e.id DESC LIMIT {per_page} OFFSET {}",
+                        (page as u64 - 1) * per_page as u64
+                    ),
+                    &params,
+                )?
+                .iter()
+                .map(from_row)
+                .collect();
+            attach_tags(c, &mut items)?;
+            Ok(Page { items, total, page, per_page })
+        })
+    }
+
+    /// Every tag in use with how many items carry it, most used first.
+    pub fn evidence_tags(&self) -> Result<Vec<(String, u64)>> {
+        self.with_conn(|c| {
+            Ok(c.query(
+                "SELECT tag, count(*) FROM evidence_tags GROUP BY tag ORDER BY count(*) DESC, tag",
+                &[],
+            )?
+            .iter()
+            .map(|r| (r.text(0), r.int(1) as u64))
+            .collect())
+        })
+    }
+
+    /// Counts of evidence by kind, for the evidence page's summary.
+    pub fn evidence_by_kind(&self) -> Result<Vec<(EvidenceKind, u64)>> {
+        self.with_conn(|c| {
+            Ok(
+                c.query("SELECT kind, count(*) FROM evidence GROUP BY kind", &[])?
+                    .iter()
+                    .filter_map(|r| {
+                        EvidenceKind::parse(&r.text(0))
+                            .ok()
+                            .map(|k| (k, r.int(1) as u64))
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// Turns touchpoint notes, NPS comments and review titles that have no evidence yet into
+    /// evidence, brings changed text along, and removes evidence whose source lost its text.
+    /// Cheap when nothing changed; run after imports and at start.
+    pub fn sync_evidence(&self) -> Result<EvidenceSync> {
+        let pending = self.with_conn(|c| {
+            let mut n = 0;
+            for s in SOURCES {
+                let count = format!(
+                    "SELECT count(*) FROM ({}) p",
+                    s.pending.replace("{filter}", "")
+                );
+                n += c.query_int(&count, &[])?;
+                let orphans = s
+                    .orphans
+                    .replace(
+                        "DELETE FROM evidence WHERE",
+                        "SELECT count(*) FROM evidence WHERE",
+                    )
+                    .replace("{filter}", "");
+                n += c.query_int(&orphans, &[])?;
+            }
+            Ok(n)
+        })?;
+        if pending == 0 {
+            return Ok(EvidenceSync::default());
+        }
+        self.transaction(|c| {
+            let mut total = EvidenceSync::default();
+            for s in SOURCES {
+                let one = sync_source(c, s, None)?;
+                total.added += one.added;
+                total.updated += one.updated;
+                total.removed += one.removed;
+            }
+            if total != EvidenceSync::default() {
+                self.audit(
+                    c,
+                    "sync",
+                    "evidence",
+                    None,
+                    &format!(
+                        "{} added, {} updated, {} removed from notes, comments and reviews",
+                        total.added, total.updated, total.removed
+                    ),
+                    None,
+                    None,
+                )?;
+            }
+            Ok(total)
+        })
+    }
+}
+
+fn summary(e: &Evidence) -> String {
+    let mut s: String = e.data.body.chars().take(60).collect();
+    if e.data.body.chars().count() > 60 {
+        s.push('…');
+    }
+    format!("{} ({})", s, e.data.kind.label())
+}
+
+/// F3: an erased person's own words kept as evidence (pasted, imported, transcribed, captured)
+/// are deleted, and the audit entries that quoted them lose the quotes. Evidence that follows
+/// a touchpoint note, NPS comment or review is scrubbed with its source by the caller.
+pub(crate) fn erase_contact(
+    c: &mut dyn Conn,
+    contact_id: i64,
+    scrub: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    let own = "SELECT id FROM evidence WHERE contact_id = ? AND touchpoint_id IS NULL AND nps_response_id IS NULL AND review_id IS NULL";
+    c.execute(
+        &format!(
+            "UPDATE audit_log SET before_json = NULL, after_json = NULL, summary = 'evidence of an erased person' WHERE entity = 'evidence' AND entity_id IN ({own})"
+        ),
+        &[Value::Int(contact_id)],
+    )?;
+    c.execute(
+        &format!("DELETE FROM evidence WHERE id IN ({own})"),
+        &[Value::Int(contact_id)],
+    )?;
+    // Items that stay (they follow a source) may have been edited by hand: their audit
+    // entries name the person too.
+    let rows = c.query(
+        "SELECT a.id, a.summary FROM audit_log a WHERE a.entity = 'evidence' AND a.entity_id IN (SELECT id FROM evidence WHERE contact_id = ?)",
+        &[Value::Int(contact_id)],
+    )?;
+    for r in rows {
+        c.execute(
+            "UPDATE audit_log SET summary = ?, before_json = NULL, after_json = NULL WHERE id = ?",
+            &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))],
+        )?;
+    }
+    Ok(())
+}
+
+/// F3: the evidence that quotes or concerns a person.
+pub(crate) fn privacy_export(c: &mut dyn Conn, contact_id: i64) -> Result<serde_json::Value> {
+    let mut items: Vec<Evidence> = c
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM {FROM} WHERE e.contact_id = ? ORDER BY e.occurred_on, e.id"
+            ),
+            &[Value::Int(contact_id)],
+        )?
+        .iter()
+        .map(from_row)
+        .collect();
+    attach_tags(c, &mut items)?;
+    Ok(serde_json::to_value(items).unwrap_or_default())
+}
