@@ -54,6 +54,8 @@ pub struct AccountData {
     pub at_risk_reason: Option<String>,
     /// Seen only by roles allowed private notes (F1).
     pub private_notes: Option<String>,
+    /// The competitor this customer replaced with us (a reference criterion).
+    pub competitor_replaced: Option<String>,
 }
 
 /// The fields an account form, JSON body or CSV row may carry.
@@ -77,6 +79,7 @@ pub const ACCOUNT_FIELDS: &[&str] = &[
     "at_risk",
     "at_risk_reason",
     "private_notes",
+    "competitor_replaced",
 ];
 
 impl AccountData {
@@ -126,6 +129,10 @@ impl AccountData {
             "private_notes",
             parse::optional_text(f.get("private_notes"), parse::MAX_NOTES),
         );
+        let competitor_replaced = e.check(
+            "competitor_replaced",
+            parse::optional_text(f.get("competitor_replaced"), 100),
+        );
         if at_risk == Some(true) && matches!(at_risk_reason, Some(None)) {
             e.add("at_risk_reason", "say why the account is at risk");
         }
@@ -158,6 +165,7 @@ impl AccountData {
                 None
             },
             private_notes: private_notes.unwrap(),
+            competitor_replaced: competitor_replaced.unwrap(),
         })
     }
 
@@ -196,6 +204,10 @@ impl AccountData {
         f.push(
             "private_notes",
             self.private_notes.clone().unwrap_or_default(),
+        );
+        f.push(
+            "competitor_replaced",
+            self.competitor_replaced.clone().unwrap_or_default(),
         );
         f
     }

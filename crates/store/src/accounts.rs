@@ -4,7 +4,7 @@ use peerstage_core::account::{AccountData, AccountQuery, AccountSort, Page};
 use peerstage_core::{Account, Lifecycle, Region, Segment};
 use serde::Serialize;
 
-pub(crate) const ACCOUNT_COLUMNS: &str = "id, external_id, name, industry, region, country, city, employees, segment, lifecycle, products, annual_revenue, cost_to_serve, discount, customer_since, renewal_date, owner, at_risk, at_risk_reason, created_at, updated_at, private_notes";
+pub(crate) const ACCOUNT_COLUMNS: &str = "id, external_id, name, industry, region, country, city, employees, segment, lifecycle, products, annual_revenue, cost_to_serve, discount, customer_since, renewal_date, owner, at_risk, at_risk_reason, created_at, updated_at, private_notes, competitor_replaced";
 
 pub(crate) fn account_from_row(r: &Row) -> Account {
     let data = AccountData {
@@ -27,6 +27,7 @@ pub(crate) fn account_from_row(r: &Row) -> Account {
         at_risk: r.bool(17),
         at_risk_reason: r.opt_text(18),
         private_notes: r.opt_text(21),
+        competitor_replaced: r.opt_text(22),
     };
     Account {
         id: r.int(0),
@@ -59,6 +60,7 @@ pub(crate) fn account_values(d: &AccountData) -> Vec<Value> {
         Value::from(d.at_risk),
         Value::from(&d.at_risk_reason),
         Value::from(&d.private_notes),
+        Value::from(&d.competitor_replaced),
     ]
 }
 
@@ -82,6 +84,7 @@ pub(crate) const ACCOUNT_DATA_COLUMNS: &[&str] = &[
     "at_risk",
     "at_risk_reason",
     "private_notes",
+    "competitor_replaced",
 ];
 
 /// Totals across all accounts, for the value page and dashboard (A6).

@@ -11,6 +11,7 @@ use peerstage_core::advocacy::{
     ROCK_STAR_SCORE,
 };
 use peerstage_core::reference::{Candidate, MatchConfig};
+use peerstage_core::refops::{effective_consent, ConsentActivity};
 use peerstage_core::{ContactRole, FieldErrors, ReferenceConsent, Region, Segment};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -22,6 +23,10 @@ pub struct ProgramSettings {
     pub weights: TraitWeights,
     pub rock_star_score: u32,
     pub matching: MatchConfig,
+    /// Days an open nomination may sit untouched before it is flagged.
+    pub nomination_stale_days: u32,
+    /// Days a request may wait on an advocate's answer before the ops view flags it.
+    pub ask_wait_days: u32,
 }
 
 impl Default for ProgramSettings {
@@ -30,6 +35,8 @@ impl Default for ProgramSettings {
             weights: TraitWeights::default(),
             rock_star_score: ROCK_STAR_SCORE,
             matching: MatchConfig::default(),
+            nomination_stale_days: peerstage_core::refops::NOMINATION_STALE_DAYS,
+            ask_wait_days: peerstage_core::refops::ASK_WAIT_DAYS,
         }
     }
 }
@@ -141,6 +148,8 @@ pub(crate) fn load_settings(c: &mut dyn Conn) -> Result<ProgramSettings> {
             ),
             spread_penalty: setting(&map, "spread_penalty", d.matching.spread_penalty),
         },
+        nomination_stale_days: setting(&map, "nomination_stale_days", d.nomination_stale_days),
+        ask_wait_days: setting(&map, "ask_wait_days", d.ask_wait_days),
     })
 }
 
@@ -160,6 +169,12 @@ impl Store {
         if s.matching.fatigue_limit == 0 || s.matching.fatigue_window_days == 0 {
             return Err(FieldErrors::single("fatigue_limit", "must be at least 1").into());
         }
+        if s.nomination_stale_days == 0 {
+            return Err(FieldErrors::single("nomination_stale_days", "must be at least 1").into());
+        }
+        if s.ask_wait_days == 0 {
+            return Err(FieldErrors::single("ask_wait_days", "must be at least 1").into());
+        }
         let pairs = [
             ("weight.profitable", w.profitable.to_string()),
             ("weight.exceptional_value", w.exceptional_value.to_string()),
@@ -173,6 +188,8 @@ impl Store {
                 s.matching.fatigue_window_days.to_string(),
             ),
             ("spread_penalty", s.matching.spread_penalty.to_string()),
+            ("nomination_stale_days", s.nomination_stale_days.to_string()),
+            ("ask_wait_days", s.ask_wait_days.to_string()),
         ];
         self.transaction(|c| {
             let before = load_settings(c)?;
@@ -411,7 +428,7 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
     let base = c.query(
         "SELECT c.id, c.name, c.title, c.role, c.languages, c.topics, c.reference_consent, c.do_not_contact, \
          a.id, a.name, a.industry, a.region, a.country, a.employees, a.segment, a.products, a.at_risk, \
-         a.annual_revenue - a.cost_to_serve - a.discount, a.annual_revenue, p.lead_user, p.modifies_product \
+         a.annual_revenue - a.cost_to_serve - a.discount, a.annual_revenue, p.lead_user, p.modifies_product, a.competitor_replaced \
          FROM contacts c JOIN accounts a ON a.id = c.account_id LEFT JOIN advocate_profiles p ON p.contact_id = c.id \
          WHERE a.lifecycle = 'customer' AND c.erased_at IS NULL ORDER BY c.id",
         &[],
@@ -445,6 +462,11 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
             advocate_score: 0,
             recent_activities: 0,
             account_recent_activities: 0,
+            consents: [ReferenceConsent::parse(&r.text(6)).unwrap_or_default();
+                ConsentActivity::COUNT],
+            consent_expired: 0,
+            busy_on: Vec::new(),
+            competitor_replaced: r.opt_text(21).filter(|s| !s.trim().is_empty()),
         };
         let facts = AdvocateFacts {
             account_margin: r.int(17),
@@ -462,6 +484,35 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
             has_incentives: false,
             depends_on_incentives: false,
         });
+    }
+    // Consent per activity type: a record of its own replaces the general consent; an
+    // expired one reads "ask first".
+    for r in c.query(
+        "SELECT contact_id, activity, consent, expires_on FROM contact_consents",
+        &[],
+    )? {
+        let Some(i) = by_contact.get(&r.int(0)).copied() else { continue };
+        let (Ok(a), Ok(k)) = (
+            ConsentActivity::parse(&r.text(1)),
+            ReferenceConsent::parse(&r.text(2)),
+        ) else {
+            continue;
+        };
+        let (effective, expired) = effective_consent(k, r.opt_date(3), today);
+        let cand = &mut rows[i].candidate;
+        cand.consents[a.index()] = effective;
+        if expired {
+            cand.consent_expired |= 1 << a.index();
+        }
+    }
+    // Advocates already named on an open request waiting on them.
+    for r in c.query(
+        "SELECT advocate_contact_id, id FROM reference_requests WHERE status IN ('asked', 'accepted') AND advocate_contact_id IS NOT NULL ORDER BY id",
+        &[],
+    )? {
+        if let Some(i) = by_contact.get(&r.int(0)) {
+            rows[*i].candidate.busy_on.push(r.int(1));
+        }
     }
     // Latest NPS answer per contact.
     for r in c.query("SELECT contact_id, score, responded_on FROM nps_responses WHERE contact_id IS NOT NULL ORDER BY contact_id, responded_on, id", &[])? {

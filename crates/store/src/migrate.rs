@@ -10,6 +10,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_stories.sql")),
     (5, include_str!("../migrations/sqlite/0005_insights.sql")),
     (6, include_str!("../migrations/sqlite/0006_evidence.sql")),
+    (7, include_str!("../migrations/sqlite/0007_reference_ops.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_customers.sql")),
@@ -18,6 +19,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_stories.sql")),
     (5, include_str!("../migrations/postgres/0005_insights.sql")),
     (6, include_str!("../migrations/postgres/0006_evidence.sql")),
+    (7, include_str!("../migrations/postgres/0007_reference_ops.sql")),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {

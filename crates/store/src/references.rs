@@ -5,8 +5,10 @@ use crate::{now, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use peerstage_core::advocacy::Opportunity;
 use peerstage_core::reference::{
-    rank, Criteria, DealOutcome, MatchResult, NewRequest, RequestStatus,
+    explain_empty, rank_for, Candidate, Criteria, DealOutcome, MatchFor, MatchResult, NewRequest,
+    RequestStatus,
 };
+use peerstage_core::refops::ConsentActivity;
 use peerstage_core::FieldErrors;
 use serde::Serialize;
 
@@ -41,10 +43,18 @@ pub struct ReferenceRequest {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub steps: Vec<RequestStep>,
+    /// A manager confirmed the completed activity happened.
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Completed, with feedback from either side or a manager's confirmation.
+    pub confirmed: bool,
+    /// Feedback after the activity (filled when one request is read).
+    pub feedback: Vec<crate::refops::Feedback>,
 }
 
 const COLUMNS: &str = "r.id, r.requested_by, r.requested_by_user_id, r.prospect_account_id, r.prospect_name, r.deal_value, r.needed_by, \
-    r.activity, r.criteria_json, r.status, r.advocate_contact_id, c.name, r.outcome, r.revenue_influenced, r.notes, r.last_match_count, r.created_at, r.updated_at";
+    r.activity, r.criteria_json, r.status, r.advocate_contact_id, c.name, r.outcome, r.revenue_influenced, r.notes, r.last_match_count, r.created_at, r.updated_at, \
+    r.confirmed_by, r.confirmed_at, (SELECT count(*) FROM reference_feedback f WHERE f.request_id = r.id)";
 
 fn from_row(r: &Row) -> ReferenceRequest {
     ReferenceRequest {
@@ -67,6 +77,10 @@ fn from_row(r: &Row) -> ReferenceRequest {
         created_at: r.time(16),
         updated_at: r.time(17),
         steps: Vec::new(),
+        confirmed_by: r.opt_text(18),
+        confirmed_at: r.opt_time(19),
+        confirmed: r.text(9) == "completed" && (r.opt_time(19).is_some() || r.int(20) > 0),
+        feedback: Vec::new(),
     }
 }
 
@@ -90,6 +104,7 @@ fn get(c: &mut dyn Conn, id: i64) -> Result<ReferenceRequest> {
             note: r.opt_text(5),
         })
         .collect();
+    req.feedback = crate::refops::feedback_of(c, id)?;
     Ok(req)
 }
 
@@ -112,6 +127,11 @@ pub struct ProgramReport {
     pub lost_with_reference: i64,
     pub won_without_reference: i64,
     pub lost_without_reference: i64,
+    /// Completed activities with feedback or a manager's confirmation, and those without.
+    pub confirmed: i64,
+    pub unconfirmed: i64,
+    /// Won revenue from confirmed activities only.
+    pub won_revenue_confirmed: i64,
     pub per_advocate: Vec<ActivityCount>,
     pub per_account: Vec<ActivityCount>,
     pub near_fatigue: Vec<ActivityCount>,
@@ -224,20 +244,42 @@ impl Store {
         today: NaiveDate,
         limit: usize,
     ) -> Result<MatchResult> {
+        self.match_criteria_for(criteria, None, today, limit)
+    }
+
+    /// `match_criteria` for one activity: its consent applies.
+    pub fn match_criteria_for(
+        &self,
+        criteria: &Criteria,
+        activity: Option<Opportunity>,
+        today: NaiveDate,
+        limit: usize,
+    ) -> Result<MatchResult> {
         let snap = self.advocate_snapshot(today)?;
-        let result = rank(
+        let ctx = MatchFor {
+            activity: activity.and_then(ConsentActivity::of),
+            request_id: None,
+        };
+        let mut result = rank_for(
             criteria,
             snap.candidates_for(criteria),
             &snap.settings.matching,
+            &ctx,
             limit,
         );
-        if result.candidates.is_empty() && criteria.industry.as_ref().is_some_and(|c| c.required) {
-            return Ok(rank(
-                criteria,
-                snap.rows.iter().map(|r| &r.candidate),
-                &snap.settings.matching,
-                limit,
-            ));
+        if result.candidates.is_empty() {
+            let all: Vec<&Candidate> = snap.rows.iter().map(|r| &r.candidate).collect();
+            if criteria.industry.as_ref().is_some_and(|c| c.required) {
+                result = rank_for(
+                    criteria,
+                    all.iter().copied(),
+                    &snap.settings.matching,
+                    &ctx,
+                    limit,
+                );
+            }
+            (result.blocked_by, result.loosened) =
+                explain_empty(criteria, &all, &snap.settings.matching, &ctx, 3);
         }
         Ok(result)
     }
@@ -267,22 +309,37 @@ impl Store {
         let others = |c: &&peerstage_core::reference::Candidate| {
             Some(c.account_id) != req.prospect_account_id && !declined.contains(&c.contact_id)
         };
-        let mut result = rank(
+        let ctx = MatchFor {
+            activity: ConsentActivity::of(req.activity),
+            request_id: Some(id),
+        };
+        let mut result = rank_for(
             &req.criteria,
             snap.candidates_for(&req.criteria).filter(others),
             &snap.settings.matching,
+            &ctx,
             limit,
         );
-        if result.candidates.is_empty()
-            && req.criteria.industry.as_ref().is_some_and(|c| c.required)
-        {
-            // Nobody fits: search everyone, so the near-misses from other industries show.
-            result = rank(
-                &req.criteria,
-                snap.rows.iter().map(|r| &r.candidate).filter(others),
-                &snap.settings.matching,
-                limit,
-            );
+        if result.candidates.is_empty() {
+            let all: Vec<&Candidate> = snap
+                .rows
+                .iter()
+                .map(|r| &r.candidate)
+                .filter(others)
+                .collect();
+            if req.criteria.industry.as_ref().is_some_and(|c| c.required) {
+                // Nobody fits: search everyone, so the near-misses from other industries show.
+                result = rank_for(
+                    &req.criteria,
+                    all.iter().copied(),
+                    &snap.settings.matching,
+                    &ctx,
+                    limit,
+                );
+            }
+            // Say what blocked it and what loosening one criterion would find.
+            (result.blocked_by, result.loosened) =
+                explain_empty(&req.criteria, &all, &snap.settings.matching, &ctx, 3);
         }
         for cid in &declined {
             if let Some(row) = snap.by_contact.get(cid).map(|i| &snap.rows[*i].candidate) {
@@ -345,10 +402,15 @@ impl Store {
                         "SELECT c.reference_consent, c.do_not_contact, c.account_id, a.lifecycle FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
                         &[Value::Int(cid)],
                     )?;
+                    let consent = match (&ok, ConsentActivity::of(before.activity)) {
+                        (Some(_), Some(a)) => crate::refops::consent_for(c, cid, a, today)?.0,
+                        (Some(r), None) => peerstage_core::ReferenceConsent::parse(&r.text(0)).unwrap_or_default(),
+                        (None, _) => peerstage_core::ReferenceConsent::No,
+                    };
                     match ok {
                         None => return Err(FieldErrors::single("contact_id", format!("no contact has id {cid}")).into()),
-                        Some(r) if r.text(0) == "no" || r.bool(1) => {
-                            return Err(FieldErrors::single("contact_id", "this contact has not consented to be a reference, or must not be contacted").into())
+                        Some(r) if consent == peerstage_core::ReferenceConsent::No || r.bool(1) => {
+                            return Err(FieldErrors::single("contact_id", format!("this contact has not consented to {}, or must not be contacted", before.activity.label().to_lowercase())).into())
                         }
                         // The same rules as matching: never the prospect's own account, only customers.
                         Some(r) if Some(r.int(2)) == before.prospect_account_id => {
@@ -448,6 +510,18 @@ impl Store {
             rep.lost_with_reference = r.int(5);
             rep.won_without_reference = r.int(6);
             rep.lost_without_reference = r.int(7);
+            let done = c
+                .query_one(
+                    "SELECT CAST(coalesce(sum(CASE WHEN r.confirmed_at IS NOT NULL OR EXISTS (SELECT 1 FROM reference_feedback f WHERE f.request_id = r.id) THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                     CAST(count(*) AS BIGINT), \
+                     CAST(coalesce(sum(CASE WHEN r.outcome = 'won' AND (r.confirmed_at IS NOT NULL OR EXISTS (SELECT 1 FROM reference_feedback f WHERE f.request_id = r.id)) THEN r.revenue_influenced ELSE 0 END), 0) AS BIGINT) \
+                     FROM reference_requests r WHERE r.status = 'completed'",
+                    &[],
+                )?
+                .expect("aggregate row");
+            rep.confirmed = done.int(0);
+            rep.unconfirmed = done.int(1) - done.int(0);
+            rep.won_revenue_confirmed = done.int(2);
             let refs: Vec<&str> = Opportunity::ALL.iter().filter(|o| o.is_reference_activity()).map(|o| o.as_str()).collect();
             let in_list = refs.iter().map(|o| format!("'{o}'")).collect::<Vec<_>>().join(", ");
             let counts = |c: &mut dyn Conn, key: &str, name: &str| -> Result<Vec<ActivityCount>> {
