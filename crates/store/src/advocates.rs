@@ -491,7 +491,9 @@ fn build_snapshot(c: &mut dyn Conn, today: NaiveDate, generation: u64) -> Result
         "SELECT contact_id, activity, consent, expires_on FROM contact_consents",
         &[],
     )? {
-        let Some(i) = by_contact.get(&r.int(0)).copied() else { continue };
+        let Some(i) = by_contact.get(&r.int(0)).copied() else {
+            continue;
+        };
         let (Ok(a), Ok(k)) = (
             ConsentActivity::parse(&r.text(1)),
             ReferenceConsent::parse(&r.text(2)),

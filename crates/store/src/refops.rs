@@ -6,11 +6,11 @@ use crate::db::{Conn, Row, Value};
 use crate::secrets::{random_token, sha256_hex};
 use crate::{now, Result, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use peerstage_core::reference::RequestStatus;
 use peerstage_core::refops::{
     effective_consent, is_stale, ConsentActivity, ConsentData, FeedbackData, FeedbackSide,
     NewNomination, NominationSource, NominationStatus, FEEDBACK_LINK_DAYS,
 };
-use peerstage_core::reference::RequestStatus;
 use peerstage_core::{FieldErrors, ReferenceConsent};
 use serde::Serialize;
 
@@ -301,7 +301,11 @@ const OPS_COLUMNS: &str = "r.id, r.prospect_name, r.activity, r.status, r.needed
 
 impl Store {
     /// Every activity type's consent for a contact as it applies on `today`.
-    pub fn contact_consents(&self, contact_id: i64, today: NaiveDate) -> Result<Vec<ActivityConsent>> {
+    pub fn contact_consents(
+        &self,
+        contact_id: i64,
+        today: NaiveDate,
+    ) -> Result<Vec<ActivityConsent>> {
         self.with_conn(|c| consent_rows(c, contact_id, today))
     }
 
@@ -359,13 +363,28 @@ impl Store {
                 &[Value::Int(contact_id), Value::from(activity.as_str())],
             )?;
             if n == 0 {
-                return Err(StoreError::NotFound { what: "activity consent for contact", id: contact_id });
+                return Err(StoreError::NotFound {
+                    what: "activity consent for contact",
+                    id: contact_id,
+                });
             }
             c.execute(
                 "UPDATE contacts SET consent_changed_at = ?, consent_changed_by = ? WHERE id = ?",
-                &[Value::Time(now()), Value::from(&self.actor().label), Value::Int(contact_id)],
+                &[
+                    Value::Time(now()),
+                    Value::from(&self.actor().label),
+                    Value::Int(contact_id),
+                ],
             )?;
-            self.audit(c, "delete", "contact_consent", Some(contact_id), &format!("{} consent: back to the general consent", activity.label()), None, None)?;
+            self.audit(
+                c,
+                "delete",
+                "contact_consent",
+                Some(contact_id),
+                &format!("{} consent: back to the general consent", activity.label()),
+                None,
+                None,
+            )?;
             Ok(())
         })
     }
@@ -448,7 +467,10 @@ impl Store {
     /// when they have no advocate record yet. Returns how many were added.
     pub fn propose_nominations(&self) -> Result<usize> {
         // Cheap check first: most calls find nothing new and write nothing.
-        let eligible = "c.erased_at IS NULL AND c.do_not_contact = ? AND a.lifecycle = 'customer' AND NOT ".to_string() + HAS_RECORD;
+        let eligible =
+            "c.erased_at IS NULL AND c.do_not_contact = ? AND a.lifecycle = 'customer' AND NOT "
+                .to_string()
+                + HAS_RECORD;
         let promoters = format!(
             "SELECT n.contact_id, n.score, n.responded_on FROM nps_responses n JOIN contacts c ON c.id = n.contact_id JOIN accounts a ON a.id = c.account_id \
              WHERE n.score >= 9 AND {eligible} AND NOT EXISTS (SELECT 1 FROM nps_responses m WHERE m.contact_id = n.contact_id \
@@ -461,12 +483,24 @@ impl Store {
         let found = self.with_conn(|c| {
             let mut out: Vec<(i64, NominationSource, String)> = Vec::new();
             for r in c.query(&promoters, &[Value::Bool(false)])? {
-                out.push((r.int(0), NominationSource::NpsPromoter, format!("NPS promoter: answered {} on {}", r.int(1), r.date(2))));
+                out.push((
+                    r.int(0),
+                    NominationSource::NpsPromoter,
+                    format!("NPS promoter: answered {} on {}", r.int(1), r.date(2)),
+                ));
             }
             for r in c.query(&praise, &[Value::Bool(false)])? {
                 if !out.iter().any(|(id, _, _)| *id == r.int(0)) {
                     let n = r.int(2);
-                    out.push((r.int(0), NominationSource::Praise, format!("praised us: {n} piece{} of evidence since {}", if n == 1 { "" } else { "s" }, r.date(1))));
+                    out.push((
+                        r.int(0),
+                        NominationSource::Praise,
+                        format!(
+                            "praised us: {n} piece{} of evidence since {}",
+                            if n == 1 { "" } else { "s" },
+                            r.date(1)
+                        ),
+                    ));
                 }
             }
             Ok(out)
@@ -493,7 +527,11 @@ impl Store {
     }
 
     /// Nominations, open ones first, after proposing any new automatic ones.
-    pub fn list_nominations(&self, status: Option<NominationStatus>, today: NaiveDate) -> Result<Vec<Nomination>> {
+    pub fn list_nominations(
+        &self,
+        status: Option<NominationStatus>,
+        today: NaiveDate,
+    ) -> Result<Vec<Nomination>> {
         self.propose_nominations()?;
         let stale = self.program_settings()?.nomination_stale_days;
         self.with_conn(|c| {
@@ -513,7 +551,13 @@ impl Store {
     }
 
     /// Moves a nomination along. Recruiting gives the contact an advocate profile.
-    pub fn advance_nomination(&self, id: i64, to: NominationStatus, note: Option<String>, today: NaiveDate) -> Result<Nomination> {
+    pub fn advance_nomination(
+        &self,
+        id: i64,
+        to: NominationStatus,
+        note: Option<String>,
+        today: NaiveDate,
+    ) -> Result<Nomination> {
         let stale = self.program_settings()?.nomination_stale_days;
         self.transaction(|c| {
             let before = get_nomination(c, id, today, stale)?;
@@ -553,8 +597,23 @@ impl Store {
     pub fn leave_rep_feedback(&self, request_id: i64, d: &FeedbackData) -> Result<()> {
         self.transaction(|c| {
             completed_request(c, request_id)?;
-            upsert_feedback(c, request_id, FeedbackSide::Rep, None, d, &self.actor().label)?;
-            self.audit(c, "update", "reference_request", Some(request_id), "rep feedback", None, Some(serde_json::to_value(d).unwrap_or_default()))?;
+            upsert_feedback(
+                c,
+                request_id,
+                FeedbackSide::Rep,
+                None,
+                d,
+                &self.actor().label,
+            )?;
+            self.audit(
+                c,
+                "update",
+                "reference_request",
+                Some(request_id),
+                "rep feedback",
+                None,
+                Some(serde_json::to_value(d).unwrap_or_default()),
+            )?;
             Ok(())
         })
     }
@@ -609,9 +668,27 @@ impl Store {
             if used == 0 {
                 return Ok(LinkState::Used);
             }
-            let cid = c.query_int("SELECT contact_id FROM feedback_links WHERE token_hash = ?", &[Value::Text(hash.clone())])?;
-            upsert_feedback(c, *request_id, FeedbackSide::Advocate, Some(cid), d, "advocate (one-time link)")?;
-            self.audit(c, "update", "reference_request", Some(*request_id), "advocate feedback through a one-time link", None, Some(serde_json::to_value(d).unwrap_or_default()))?;
+            let cid = c.query_int(
+                "SELECT contact_id FROM feedback_links WHERE token_hash = ?",
+                &[Value::Text(hash.clone())],
+            )?;
+            upsert_feedback(
+                c,
+                *request_id,
+                FeedbackSide::Advocate,
+                Some(cid),
+                d,
+                "advocate (one-time link)",
+            )?;
+            self.audit(
+                c,
+                "update",
+                "reference_request",
+                Some(*request_id),
+                "advocate feedback through a one-time link",
+                None,
+                Some(serde_json::to_value(d).unwrap_or_default()),
+            )?;
             Ok(state)
         })
     }
@@ -622,9 +699,21 @@ impl Store {
             completed_request(c, request_id)?;
             c.execute(
                 "UPDATE reference_requests SET confirmed_by = ?, confirmed_at = ? WHERE id = ?",
-                &[Value::from(&self.actor().label), Value::Time(now()), Value::Int(request_id)],
+                &[
+                    Value::from(&self.actor().label),
+                    Value::Time(now()),
+                    Value::Int(request_id),
+                ],
             )?;
-            self.audit(c, "update", "reference_request", Some(request_id), "confirmed the activity happened", None, None)?;
+            self.audit(
+                c,
+                "update",
+                "reference_request",
+                Some(request_id),
+                "confirmed the activity happened",
+                None,
+                None,
+            )?;
             Ok(())
         })
     }
@@ -754,7 +843,8 @@ impl Store {
                 });
             }
         }
-        q.near_fatigue.sort_by(|a, b| b.detail.cmp(&a.detail).then(a.name.cmp(&b.name)));
+        q.near_fatigue
+            .sort_by(|a, b| b.detail.cmp(&a.detail).then(a.name.cmp(&b.name)));
         q.stale_nominations = noms.into_iter().filter(|n| n.stale).collect();
         q.expiring_consents = expiring;
         Ok(q)
@@ -768,7 +858,10 @@ fn completed_request(c: &mut dyn Conn, id: i64) -> Result<Option<i64>> {
             "SELECT status, advocate_contact_id FROM reference_requests WHERE id = ?",
             &[Value::Int(id)],
         )?
-        .ok_or(StoreError::NotFound { what: "reference request", id })?;
+        .ok_or(StoreError::NotFound {
+            what: "reference request",
+            id,
+        })?;
     if r.text(0) != "completed" {
         return Err(FieldErrors::single(
             "status",

@@ -151,7 +151,13 @@ fn consent_is_per_activity_and_the_general_consent_still_applies() {
 
         // The workflow applies the same rule.
         let e = s
-            .advance_request(case_req, RequestStatus::Proposed, Some(calls), None, today())
+            .advance_request(
+                case_req,
+                RequestStatus::Proposed,
+                Some(calls),
+                None,
+                today(),
+            )
             .unwrap_err();
         assert!(
             matches!(&e, StoreError::Invalid(f) if f.get("contact_id").unwrap().contains("case study")),
@@ -430,7 +436,10 @@ fn busy_advocates_are_flagged_in_matching_and_the_ops_queue() {
         let m = s.match_request(r2, today(), 10).unwrap();
         let b = m.candidates.iter().find(|c| c.contact_id == busy).unwrap();
         assert_eq!(b.busy_on, vec![r1]);
-        assert!(b.reasons.iter().any(|r| r == &format!("busy: already named on request #{r1}")));
+        assert!(b
+            .reasons
+            .iter()
+            .any(|r| r == &format!("busy: already named on request #{r1}")));
         let f = m.candidates.iter().find(|c| c.contact_id == free).unwrap();
         assert!(f.busy_on.is_empty());
         // On its own request the advocate is not "busy".
@@ -559,9 +568,15 @@ fn ops_queue_lists_due_requests_and_data_quality_problems() {
         let done = request(s, Opportunity::ReferenceCall, healthcare());
         complete(s, done, adv);
         let q = s.ops_queue(today()).unwrap();
-        assert_eq!(q.due_soon.iter().map(|r| r.id).collect::<Vec<_>>(), vec![due]);
+        assert_eq!(
+            q.due_soon.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![due]
+        );
         assert_eq!(q.due_soon[0].days, 2);
-        assert_eq!(q.unconfirmed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![done]);
+        assert_eq!(
+            q.unconfirmed.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![done]
+        );
         assert_eq!(
             q.data
                 .advocates_without_consent
@@ -587,7 +602,10 @@ fn ops_queue_lists_due_requests_and_data_quality_problems() {
         }
         let q = s.ops_queue(today()).unwrap();
         assert_eq!(
-            q.near_fatigue.iter().map(|x| x.contact_id).collect::<Vec<_>>(),
+            q.near_fatigue
+                .iter()
+                .map(|x| x.contact_id)
+                .collect::<Vec<_>>(),
             vec![adv]
         );
     });
