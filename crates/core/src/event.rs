@@ -7,6 +7,7 @@
 //! Times of sessions are wall-clock times in the event's IANA time zone.
 
 use crate::account::{date_text, optional_enum};
+use crate::evidence::EvidenceKind;
 use crate::fields::Fields;
 use crate::parse;
 use crate::FieldErrors;
@@ -1441,6 +1442,64 @@ pub fn introductions(guests: &[Guest], attendees: &[Attendee]) -> Vec<Introducti
     }
     out.sort_by(|a, b| a.rep.cmp(&b.rep).then(a.guest_name.cmp(&b.guest_name)));
     out
+}
+
+// ---- quick capture (D5) ----
+
+/// The kinds a note captured at an event can have.
+pub const CAPTURE_KINDS: &[EvidenceKind] = &[
+    EvidenceKind::Problem,
+    EvidenceKind::Wish,
+    EvidenceKind::Language,
+    EvidenceKind::WhyBought,
+    EvidenceKind::ExistentialThreat,
+    EvidenceKind::Recommendation,
+    EvidenceKind::Praise,
+];
+
+/// How the capture form names a kind.
+pub fn capture_label(k: EvidenceKind) -> &'static str {
+    match k {
+        EvidenceKind::Language => "Their words (language)",
+        EvidenceKind::Recommendation => "Recommends an event, blog or community",
+        other => other.label(),
+    }
+}
+
+/// A note about a guest, taken during the event; it becomes evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaptureData {
+    pub contact_id: i64,
+    pub kind: EvidenceKind,
+    pub text: String,
+    /// Defaults to today, or the event's last day once it is over.
+    pub date: Option<NaiveDate>,
+}
+
+pub const CAPTURE_FIELDS: &[&str] = &["contact_id", "kind", "text", "date"];
+
+impl CaptureData {
+    pub fn from_fields(f: &Fields) -> Result<Self, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let contact_id = e.check(
+            "contact_id",
+            parse::optional_int(f.get("contact_id"), 1, i64::MAX)
+                .and_then(|v| v.ok_or_else(|| "is required: choose the guest".to_string())),
+        );
+        let kind = e.check(
+            "kind",
+            optional_enum(f.get("kind"), EvidenceKind::parse)
+                .and_then(|k| k.ok_or_else(|| "is required".to_string())),
+        );
+        let text = e.check("text", parse::required_text(f.get("text"), 5000));
+        let date = e.check("date", parse::optional_date(f.get("date")));
+        e.into_result(|| CaptureData {
+            contact_id: contact_id.unwrap(),
+            kind: kind.unwrap(),
+            text: text.unwrap(),
+            date: date.unwrap(),
+        })
+    }
 }
 
 // ---- outcomes ----

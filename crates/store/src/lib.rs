@@ -9,6 +9,7 @@ mod commitments;
 mod contacts;
 pub mod db;
 mod demo;
+mod events;
 pub mod evidence;
 mod export;
 mod import;
@@ -35,6 +36,10 @@ pub use advocates::{
 };
 pub use agendas::{AgendaCorrection, QuarterlyReview};
 pub use audit::{AuditEntry, AuditFilter};
+pub use events::{
+    Agenda, BriefItem, BriefQuestion, BriefTheme, Briefing, EventNote, EventOutcomes,
+    EventSpeakerRow, StageBalanceRow,
+};
 pub use export::export_csv;
 pub use import::{ImportCounts, ImportOutcome};
 pub use journey::{ReviewFilter, SourceReport, SourceRow};

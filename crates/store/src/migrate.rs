@@ -11,6 +11,8 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_insights.sql")),
     (6, include_str!("../migrations/sqlite/0006_evidence.sql")),
     (7, include_str!("../migrations/sqlite/0007_reference_ops.sql")),
+    (8, include_str!("../migrations/sqlite/0008_events.sql")),
+    (9, include_str!("../migrations/sqlite/0009_themes.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_customers.sql")),
@@ -20,6 +22,8 @@ const POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_insights.sql")),
     (6, include_str!("../migrations/postgres/0006_evidence.sql")),
     (7, include_str!("../migrations/postgres/0007_reference_ops.sql")),
+    (8, include_str!("../migrations/postgres/0008_events.sql")),
+    (9, include_str!("../migrations/postgres/0009_themes.sql")),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {
