@@ -506,6 +506,16 @@ pub struct Evidence {
     pub created_by: String,
 }
 
+crate::text_enum!(
+    EvidenceSort {
+        Date => "date", "Date";
+        Kind => "kind", "Kind";
+        Level => "level", "Research level";
+        Sentiment => "sentiment", "Sentiment";
+        Account => "account", "Account";
+    }
+);
+
 /// Filters for listing evidence.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvidenceQuery {
@@ -519,6 +529,9 @@ pub struct EvidenceQuery {
     pub to: Option<NaiveDate>,
     pub page: u32,
     pub per_page: u32,
+    /// Sorted by date, newest first, unless chosen otherwise.
+    pub sort: Option<EvidenceSort>,
+    pub descending: bool,
 }
 
 impl EvidenceQuery {
@@ -544,7 +557,22 @@ impl EvidenceQuery {
         let to = e.check("to", parse::optional_date(f.get("to")));
         let page = e.check("page", parse::optional_int(f.get("page"), 1, 1_000_000));
         let per_page = e.check("per_page", parse::optional_int(f.get("per_page"), 1, 500));
+        let sort = e.check("sort", optional_enum(f.get("sort"), EvidenceSort::parse));
+        let descending = match f.get("dir") {
+            "" => true,
+            "desc" => true,
+            "asc" => false,
+            other => {
+                e.add(
+                    "dir",
+                    format!("unknown value '{other}' (expected asc or desc)"),
+                );
+                true
+            }
+        };
         e.into_result(|| EvidenceQuery {
+            sort: sort.unwrap(),
+            descending,
             account_id: account_id.unwrap(),
             contact_id: contact_id.unwrap(),
             kind: kind.unwrap(),

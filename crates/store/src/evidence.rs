@@ -5,7 +5,7 @@ use crate::db::{Conn, Row, Value};
 use crate::{now, Result, Store, StoreError};
 use peerstage_core::account::Page;
 use peerstage_core::evidence::{
-    suggest, Evidence, EvidenceData, EvidenceKind, EvidenceQuery, EvidenceSource,
+    suggest, Evidence, EvidenceData, EvidenceKind, EvidenceQuery, EvidenceSort, EvidenceSource,
 };
 use peerstage_core::FieldErrors;
 use serde::Serialize;
@@ -456,12 +456,21 @@ impl Store {
         let per_page = q.per_page.clamp(1, 500);
         let page = q.page.max(1);
         let (cond, params) = where_clause(q);
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let key = match q.sort.unwrap_or(EvidenceSort::Date) {
+            EvidenceSort::Date => "e.occurred_on",
+            EvidenceSort::Kind => "e.kind",
+            EvidenceSort::Level => "e.level",
+            EvidenceSort::Sentiment => "e.sentiment",
+            EvidenceSort::Account => "a.name",
+        };
+        let order = format!("{key} {dir}, e.id {dir}");
         self.with_conn(|c| {
             let total = c.query_int(&format!("SELECT count(*) FROM evidence e {cond}"), &params)? as u64;
             let mut items: Vec<Evidence> = c
                 .query(
                     &format!(
-                        "SELECT {COLUMNS} FROM {FROM} {cond} ORDER BY e.occurred_on DESC, e.id DESC LIMIT {per_page} OFFSET {}",
+                        "SELECT {COLUMNS} FROM {FROM} {cond} ORDER BY {order} LIMIT {per_page} OFFSET {}",
                         (page as u64 - 1) * per_page as u64
                     ),
                     &params,

@@ -34,7 +34,9 @@ fn documented(role: Role, p: Permission) -> bool {
         ReadCustomers => &[Admin, Manager, Sales, Product, Viewer],
         WriteTouchpoints | RequestReferences => &[Admin, Manager, Sales],
         ReadFinancials | ReadPrivateNotes | WriteCustomers | ManageConsent | ImportExport
-        | Privacy | ManageAdvocates => &[Admin, Manager],
+        | Privacy | ManageAdvocates | ManageEvents => &[Admin, Manager],
+        WriteEvidence => &[Admin, Manager, Sales, Product],
+        ManageInsights => &[Admin, Manager, Product],
         Administer => &[Admin],
     };
     roles.contains(&role)
@@ -100,6 +102,7 @@ const AD: Needs = Perm(Administer);
 const PR: Needs = Perm(Privacy);
 const MA: Needs = Perm(ManageAdvocates);
 const RR: Needs = Perm(RequestReferences);
+const WE: Needs = Perm(WriteEvidence);
 
 const ACCOUNT_FORM: &[(&str, &str)] = &[("name", "Made by the matrix"), ("lifecycle", "customer")];
 const CONTACT_FORM: &[(&str, &str)] = &[("name", "Matrix Contact"), ("reference_consent", "no")];
@@ -263,6 +266,14 @@ const ROUTES: &[Route] = &[
     r("POST", "/api/v1/quarterly-reviews", Json(r#"{"agenda": "- Roadmap (30 min)", "title": "Matrix review", "save": true}"#), WC),
     r("POST", "/api/v1/quarterly-reviews/corrections", Json(r#"{"item": "Partner summit", "class": "customer_value"}"#), WC),
     // C6: the question linter, for every signed-in user.
+    r("GET", "/api/v1/evidence", Nothing, RC),
+    r("GET", "/api/v1/evidence?tag=fixture&kind=problem", Nothing, RC),
+    r("POST", "/api/v1/evidence", Json(r#"{"text": "Matrix evidence", "date": "2025-02-01", "account_id": "{a}", "tags": ["matrix"]}"#), WE),
+    r("GET", "/api/v1/evidence/{e}", Nothing, RC),
+    r("PUT", "/api/v1/evidence/{e}", Json(r#"{"kind": "praise"}"#), WE),
+    r("DELETE", "/api/v1/evidence/{e}", Nothing, WE),
+    r("POST", "/api/v1/evidence/suggest", Json(r#"{"text": "The export is slow"}"#), RC),
+    r("POST", "/api/v1/evidence/sync", Nothing, WE),
     r("POST", "/api/v1/questions/lint", Json(r#"{"guide": "Do you like it?"}"#), RC),
     // ---- pages ----
     r("GET", "/login", Nothing, Public),
@@ -374,6 +385,13 @@ const ROUTES: &[Route] = &[
     r("POST", "/quarterly-reviews", Form(AGENDA_FORM), WC),
     r("GET", "/quarterly-reviews/{1}", Nothing, RC),
     r("POST", "/quarterly-reviews/corrections", Form(CORRECTION_FORM), WC),
+    r("GET", "/evidence", Nothing, RC),
+    r("GET", "/evidence?kind=problem&sort=level&dir=asc", Nothing, RC),
+    r("GET", "/evidence/new", Nothing, WE),
+    r("POST", "/evidence", Form(&[("text", "Matrix evidence {x}"), ("date", "2025-02-01"), ("account_id", "{a}")]), WE),
+    r("GET", "/evidence/{e}", Nothing, RC),
+    r("POST", "/evidence/{e}", Form(&[("text", "Matrix evidence edited"), ("date", "2025-02-01"), ("kind", "wish")]), WE),
+    r("POST", "/evidence/{e}/delete", Nothing, WE),
     r("GET", "/questions", Nothing, RC),
     r("POST", "/questions", Form(&[("guide", "Do you like it?")]), RC),
 ];
@@ -437,6 +455,8 @@ struct Fixture {
     third_party: i64,
     review: i64,
     source_response: i64,
+    /// A pasted evidence item on the account (C1).
+    evidence: i64,
     /// Unique among fixtures: ids are reused after deletes, names must not be.
     serial: i64,
     /// A viewer the admin pages act on.
@@ -519,6 +539,13 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         )
         .await,
     );
+    let evidence = id_of(
+        app.post_json(
+            "/api/v1/evidence",
+            &json!({"text": "Fixture evidence: the export is slow", "date": "2025-01-12", "account_id": account, "contact_id": contact, "tags": ["fixture"]}),
+        )
+        .await,
+    );
     let r = requester.post_form("/references", REQUEST_FORM).await;
     r.expect(303);
     let request = r
@@ -539,6 +566,7 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         third_party,
         review,
         source_response,
+        evidence,
         serial,
         user,
         token,
@@ -580,6 +608,7 @@ fn fill(text: &str, f: &Fixture) -> String {
                     "p" => Some(f.third_party),
                     "v" => Some(f.review),
                     "o" => Some(f.source_response),
+                    "e" => Some(f.evidence),
                     "x" => Some(f.serial),
                     "u" => Some(f.user),
                     "k" => Some(f.token),

@@ -3,6 +3,7 @@
 
 mod access;
 mod advocacy;
+mod evidence;
 mod insights;
 mod journey;
 pub mod openapi;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(stories::router())
         .merge(journey::router())
         .merge(questions::router())
+        .merge(evidence::router())
         .route("/accounts", get(list_accounts).post(create_account))
         .route(
             "/accounts/{id}",

@@ -9,7 +9,7 @@ use peerstage_core::nps::NPS_FIELDS;
 use peerstage_core::touchpoint::TOUCHPOINT_FIELDS;
 use serde_json::{json, Map, Value};
 
-fn input_schema(fields: &[&str], required: &[&str]) -> Value {
+pub(crate) fn input_schema(fields: &[&str], required: &[&str]) -> Value {
     let mut props = Map::new();
     for f in fields {
         let schema = match *f {
@@ -28,7 +28,7 @@ fn input_schema(fields: &[&str], required: &[&str]) -> Value {
     json!({"type": "object", "properties": props, "required": required, "additionalProperties": false})
 }
 
-fn op(summary: &str, tag: &str) -> Map<String, Value> {
+pub(crate) fn op(summary: &str, tag: &str) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("summary".into(), json!(summary));
     m.insert("tags".into(), json!([tag]));
@@ -46,7 +46,7 @@ fn op(summary: &str, tag: &str) -> Map<String, Value> {
     m
 }
 
-fn with_body(mut m: Map<String, Value>, schema: &str) -> Value {
+pub(crate) fn with_body(mut m: Map<String, Value>, schema: &str) -> Value {
     m.insert(
         "requestBody".into(),
         json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}}),
@@ -54,11 +54,11 @@ fn with_body(mut m: Map<String, Value>, schema: &str) -> Value {
     Value::Object(m)
 }
 
-fn id_param() -> Value {
+pub(crate) fn id_param() -> Value {
     json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}])
 }
 
-fn query(names: &[(&str, &str)]) -> Value {
+pub(crate) fn query(names: &[(&str, &str)]) -> Value {
     Value::Array(
         names
             .iter()
@@ -470,6 +470,7 @@ pub fn spec() -> Value {
     access_paths(&mut paths);
     super::insights::openapi_paths(&mut paths);
     super::questions::openapi_paths(&mut paths);
+    super::evidence::openapi_paths(&mut paths);
     story_and_journey_paths(&mut paths);
 
     let mut doc = json!({
@@ -509,6 +510,7 @@ pub fn spec() -> Value {
     });
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.extend(story_and_journey_schemas());
+        schemas.extend(super::evidence::openapi_schemas());
     }
     doc
 }

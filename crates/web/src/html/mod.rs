@@ -7,12 +7,14 @@ mod agendas;
 pub(crate) mod charts;
 mod contacts;
 mod dashboard;
+pub(crate) mod evidence;
 mod journey;
 pub(crate) mod layout;
 mod nps;
 mod questions;
 mod records;
 mod references;
+mod refops;
 mod scorecard;
 mod session;
 mod stories;
@@ -37,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(accounts::router())
         .merge(advocates::router())
         .merge(references::router())
+        .merge(refops::router())
         .merge(stories::router())
         .merge(journey::router())
         .merge(contacts::router())
@@ -49,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(admin::router())
         .merge(questions::router())
+        .merge(evidence::router())
         .fallback(not_found)
 }
 
