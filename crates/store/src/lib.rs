@@ -14,6 +14,7 @@ pub mod evidence;
 mod export;
 mod import;
 mod journey;
+mod media;
 mod migrate;
 mod nps;
 mod pool;
@@ -22,10 +23,14 @@ mod privacy;
 mod references;
 mod refops;
 pub mod scorecard;
+mod search;
 mod secrets;
 mod sqlite;
 mod stories;
 mod story_demo;
+mod strategy;
+pub mod themes;
+mod voc_demo;
 pub mod testing;
 mod touchpoints;
 mod users;
@@ -43,6 +48,7 @@ pub use events::{
 pub use export::export_csv;
 pub use import::{ImportCounts, ImportOutcome};
 pub use journey::{ReviewFilter, SourceReport, SourceRow};
+pub use media::{MediaConfig, MediaQuery, StoredFile, DEFAULT_MEDIA_LIMIT};
 pub use references::{
     ActivityCount, Gap, ProgramReport, ReferenceRequest, RequestFilter, RequestStep,
 };
@@ -54,8 +60,16 @@ pub use scorecard::{
     CommitmentRow, CoverageRow, DashboardData, MonthCoverage, MonthRequests, NpsRow,
     SegmentRevenue, TouchRow,
 };
+pub use search::IndexCheck;
+pub use voc_demo::VocDemoCounts;
+pub use themes::{
+    GlossaryEntry, MonthCount, Quote, Theme, ThemeAccount, ThemeBrief, ThemeMember, ThemeRun,
+};
 pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
 pub use story_demo::StoryDemoCounts;
+pub use strategy::{
+    ActionDetail, ActionFilter, SessionDetail, SessionItem, StrategySession, ThemeLink,
+};
 pub use users::{ApiToken, Session, User, UserChange, SESSION_IDLE};
 
 use db::{Conn, DbError, Dialect};
@@ -121,6 +135,8 @@ pub(crate) struct Shared {
     pub(crate) insights: scorecard::Cache,
     /// NPS reports by segment, months and day, for one database revision.
     pub(crate) nps: std::sync::Mutex<std::collections::HashMap<String, (u64, Arc<nps::NpsReport>)>>,
+    /// Where uploaded recordings are kept and how large they may be (C2).
+    pub(crate) media: std::sync::Mutex<media::MediaConfig>,
 }
 
 #[derive(Clone)]
@@ -164,6 +180,8 @@ impl Store {
             actor: peerstage_core::Actor::cli(),
         };
         store.with_conn(migrate::run)?;
+        // C3: the search index must never disagree with the evidence (see search.rs).
+        store.with_conn(|c| search::verify_index(c, false))?;
         Ok(store)
     }
 

@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_reference_ops.sql")),
     (8, include_str!("../migrations/sqlite/0008_events.sql")),
     (9, include_str!("../migrations/sqlite/0009_themes.sql")),
+    (10, include_str!("../migrations/sqlite/0010_strategy.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_customers.sql")),
@@ -24,6 +25,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_reference_ops.sql")),
     (8, include_str!("../migrations/postgres/0008_events.sql")),
     (9, include_str!("../migrations/postgres/0009_themes.sql")),
+    (10, include_str!("../migrations/postgres/0010_strategy.sql")),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {

@@ -52,6 +52,7 @@ impl Store {
             }))
         })?;
         let evidence = self.with_conn(|c| crate::evidence::privacy_export(c, contact_id))?;
+        let media = self.with_conn(|c| crate::media::privacy_export(c, contact_id))?;
         let history = self.list_audit(&AuditFilter {
             entity: Some("contact".into()),
             entity_id: Some(contact_id),
@@ -65,6 +66,7 @@ impl Store {
             "nps_responses": nps,
             "advocacy": advocacy,
             "evidence": evidence,
+            "media": media,
             "history": history.items,
         }))
     }
@@ -109,6 +111,7 @@ impl Store {
             }
             out
         };
+        let mut media_files: Vec<String> = Vec::new();
         self.transaction(|c| {
             let updated = c.execute(
                 "UPDATE contacts SET name = ?, title = NULL, email = NULL, phone = NULL, city = NULL, topics = '', \
@@ -151,6 +154,8 @@ impl Store {
             }
             // Their own words kept as evidence (pasted, imported, transcribed, captured) go;
             // evidence that follows a note or comment was scrubbed with it above.
+            // Recordings of the person go with their transcript evidence; files after commit.
+            media_files = crate::media::erase_contact(c, contact_id)?;
             crate::evidence::erase_contact(c, contact_id, &scrub)?;
             crate::stories::erase_contact(c, contact_id, &scrub)?;
             crate::journey::erase_contact(c, contact_id, &scrub)?;
@@ -185,7 +190,9 @@ impl Store {
             )?;
             self.audit(c, "erase", "contact", Some(contact_id), "personal data erased", None, None)?;
             Ok(())
-        })
+        })?;
+        self.remove_media_files(&media_files);
+        Ok(())
     }
 }
 
