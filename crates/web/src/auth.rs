@@ -69,6 +69,11 @@ pub fn require_api(p: Permission) -> Result<(), ApiError> {
 
 fn is_public(path: &str) -> bool {
     matches!(path, "/login" | "/healthz" | "/setup" | "/static/style.css")
+        // An advocate's one-time feedback link: the token in the path is the credential,
+        // checked by the handler (hashed, single use, expiring).
+        || path
+            .strip_prefix("/feedback/")
+            .is_some_and(|t| !t.is_empty() && !t.contains('/'))
 }
 
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {

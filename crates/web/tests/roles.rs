@@ -102,6 +102,7 @@ const AD: Needs = Perm(Administer);
 const PR: Needs = Perm(Privacy);
 const MA: Needs = Perm(ManageAdvocates);
 const RR: Needs = Perm(RequestReferences);
+const MC: Needs = Perm(ManageConsent);
 const WE: Needs = Perm(WriteEvidence);
 
 const ACCOUNT_FORM: &[(&str, &str)] = &[("name", "Made by the matrix"), ("lifecycle", "customer")];
@@ -233,6 +234,17 @@ const ROUTES: &[Route] = &[
     r("GET", "/api/v1/references/{r}/candidates", Nothing, RR),
     r("POST", "/api/v1/references/{r}/status", Json(r#"{"status": "cancelled"}"#), RR),
     r("POST", "/api/v1/references/{r}/outcome", Json(r#"{"outcome": "won", "revenue_influenced": 1000}"#), RR),
+    r("GET", "/api/v1/program/ops", Nothing, MA),
+    r("GET", "/api/v1/consents/expiring?days=30", Nothing, RC),
+    r("GET", "/api/v1/contacts/{c}/consents", Nothing, RC),
+    r("PUT", "/api/v1/contacts/{c}/consents", Json(r#"{"activity": "logo", "consent": "yes"}"#), MC),
+    r("DELETE", "/api/v1/contacts/{c}/consents/{logo}", Nothing, MC),
+    r("GET", "/api/v1/nominations", Nothing, RC),
+    r("POST", "/api/v1/nominations", Json(r#"{"contact_id": {nominee2}, "reason": "Matrix nomination"}"#), RC),
+    r("POST", "/api/v1/nominations/{nomination}/status", Json(r#"{"status": "contacted"}"#), MA),
+    r("POST", "/api/v1/references/{done}/feedback", Json(r#"{"helped": "yes", "prospect_asked": "Price"}"#), RR),
+    r("POST", "/api/v1/references/{done}/feedback-link", Nothing, MA),
+    r("POST", "/api/v1/references/{done}/confirm", Nothing, MA),
     r("GET", "/api/v1/stories", Nothing, RC),
     r("GET", "/api/v1/stories?spin=yes&sort=title", Nothing, RC),
     r("POST", "/api/v1/stories", Json(r#"{"title": "Matrix story", "account_id": "{a}", "contact_ids": ["{c}"], "stage": "awareness"}"#), MA),
@@ -347,6 +359,17 @@ const ROUTES: &[Route] = &[
     r("GET", "/references/{r}", Nothing, RR),
     r("POST", "/references/{r}/status", Form(&[("status", "cancelled")]), RR),
     r("POST", "/references/{r}/outcome", Form(&[("outcome", "won"), ("revenue_influenced", "1000")]), RR),
+    r("GET", "/references/ops", Nothing, MA),
+    r("GET", "/consents", Nothing, RC),
+    r("GET", "/contacts/{c}/consents", Nothing, RC),
+    r("POST", "/contacts/{c}/consents", Form(&[("activity", "quote"), ("consent", "ask_first")]), MC),
+    r("POST", "/contacts/{c}/consents/clear", Form(&[("activity", "quote")]), MC),
+    r("GET", "/nominations", Nothing, RC),
+    r("POST", "/nominations", Form(&[("contact_id", "{nominee}"), ("reason", "Matrix nomination")]), RC),
+    r("POST", "/nominations/{nomination}/status", Form(&[("status", "contacted")]), MA),
+    r("POST", "/references/{done}/feedback", Form(&[("helped", "no")]), RR),
+    r("POST", "/references/{done}/feedback-link", Nothing, MA),
+    r("POST", "/references/{done}/confirm", Nothing, MA),
     r("POST", "/advocates/{c}/reviews", Form(REVIEW_FORM), MA),
     r("GET", "/stories", Nothing, RC),
     r("GET", "/stories?spin=yes&sort=stage&dir=desc", Nothing, RC),
@@ -398,8 +421,14 @@ const ROUTES: &[Route] = &[
 
 /// Routes whose answers depend on more than the caller, tested in attacks.rs: signing in
 /// (a wrong password is a 401, too many a 429) and the one-time setup.
-const TESTED_ELSEWHERE: &[(&str, &str)] =
-    &[("POST", "/login"), ("GET", "/setup"), ("POST", "/setup")];
+/// The advocate's one-time feedback link works once for anybody: tested in reference_ops.rs.
+const TESTED_ELSEWHERE: &[(&str, &str)] = &[
+    ("POST", "/login"),
+    ("GET", "/setup"),
+    ("POST", "/setup"),
+    ("GET", "/feedback/{token}"),
+    ("POST", "/feedback/{token}"),
+];
 
 impl Route {
     fn is_api(&self) -> bool {
@@ -464,6 +493,12 @@ struct Fixture {
     /// An API token of the administrator's.
     token: i64,
     admin: i64,
+    /// A completed reference request by `requester`, with `contact` as its advocate.
+    done: i64,
+    /// Contacts nobody nominated yet (one for the page, one for the API), and a nomination.
+    nominee: i64,
+    nominee2: i64,
+    nomination: i64,
 }
 
 /// An account with financial figures and a private note, one of everything under it, and an
@@ -555,7 +590,51 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         .next()
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("a new request's address: {}", r.location()));
+    let r = requester.post_form("/references", REQUEST_FORM).await;
+    r.expect(303);
+    let done: i64 = r
+        .location()
+        .trim_start_matches("/references/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("a new request's address: {}", r.location()));
+    app.db(move |s| {
+        let today = chrono::Utc::now().date_naive();
+        for to in [
+            peerstage_core::reference::RequestStatus::Proposed,
+            peerstage_core::reference::RequestStatus::Asked,
+            peerstage_core::reference::RequestStatus::Accepted,
+            peerstage_core::reference::RequestStatus::Completed,
+        ] {
+            s.advance_request(done, to, Some(contact), None, today)?;
+        }
+        Ok(())
+    })
+    .await;
+    let nominee = app
+        .create_under(account, "contacts", json!({"name": "Fixture Nominee"}))
+        .await;
+    let nominee2 = app
+        .create_under(account, "contacts", json!({"name": "Fixture Nominee Two"}))
+        .await;
+    let nomination = app
+        .db(move |s| {
+            s.nominate(
+                &peerstage_core::refops::NewNomination {
+                    contact_id: contact,
+                    reason: "Fixture nomination".into(),
+                },
+                chrono::Utc::now().date_naive(),
+            )
+        })
+        .await
+        .id;
     Fixture {
+        done,
+        nominee,
+        nominee2,
+        nomination,
         account,
         contact,
         touchpoint,
@@ -613,6 +692,10 @@ fn fill(text: &str, f: &Fixture) -> String {
                     "u" => Some(f.user),
                     "k" => Some(f.token),
                     "admin" => Some(f.admin),
+                    "done" => Some(f.done),
+                    "nominee" => Some(f.nominee),
+                    "nominee2" => Some(f.nominee2),
+                    "nomination" => Some(f.nomination),
                     _ => None,
                 };
                 out.push_str(&id.map(|i| i.to_string()).unwrap_or_else(|| w.to_string()));

@@ -400,7 +400,7 @@ async fn match_criteria(
     }
     let req = NewRequest::from_fields(&f)?;
     Ok(Json(
-        st.run(move |s| s.match_criteria(&req.criteria, today(), limit))
+        st.run(move |s| s.match_criteria_for(&req.criteria, Some(req.activity), today(), limit))
             .await?,
     )
     .into_response())

@@ -7,6 +7,7 @@ mod evidence;
 mod insights;
 mod journey;
 pub mod openapi;
+mod refops;
 mod questions;
 mod stories;
 
@@ -34,6 +35,7 @@ use serde_json::json;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(advocacy::router())
+        .merge(refops::router())
         .merge(insights::router())
         .merge(stories::router())
         .merge(journey::router())

@@ -468,6 +468,7 @@ pub fn spec() -> Value {
     );
 
     access_paths(&mut paths);
+    super::refops::openapi_paths(&mut paths);
     super::insights::openapi_paths(&mut paths);
     super::questions::openapi_paths(&mut paths);
     super::evidence::openapi_paths(&mut paths);

@@ -175,6 +175,7 @@ pub(super) fn account_form(
                     (input("at_risk", "At risk").yes_no(f, errors))
                     (input("at_risk_reason", "Why at risk").hint("Required when the account is at risk").wide().textarea(f, errors))
                     (input("private_notes", "Private notes").hint("Seen only by managers and admins").wide().textarea(f, errors))
+                    (input("competitor_replaced", "Competitor replaced").hint("The product this customer replaced with ours; reps can ask for references who switched from it").text(f, errors))
                     div.form-actions { button type="submit" { "Save" } a.btn.secondary href=(cancel) { "Cancel" } }
                 }
             }
@@ -322,6 +323,7 @@ async fn show(
             }
             (notice(q.get("notice")))
             @if d.at_risk { div.notice.error { strong { "At risk: " } (d.at_risk_reason.as_deref().unwrap_or("no reason given")) } }
+            @if let Some(c) = &d.competitor_replaced { p.small { "Replaced " strong { (c) } " with us." } }
             div.grid {
                 div.card.stat { div.label { "Annual revenue" } div.value { (money(d.annual_revenue)) } }
                 @if financial {

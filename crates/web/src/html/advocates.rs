@@ -110,7 +110,11 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         html! {
             div.page-head {
                 div { h1 { "Advocates" } p.subtitle { (snap.rows.len()) " customer contacts scored · " (rock_stars) " Rock Stars (score ≥ " (snap.settings.rock_star_score) ")" } }
-                div.actions { a.btn.secondary href="/advocates/settings" { "Scoring and fatigue settings" } }
+                div.actions {
+                    a.btn.secondary href="/nominations" { "Nominations" }
+                    a.btn.secondary href="/consents" { "Expiring consents" }
+                    a.btn.secondary href="/advocates/settings" { "Scoring and fatigue settings" }
+                }
             }
             form.filters method="get" action="/advocates" role="search" {
                 label { "Name or account" input type="search" name="q" value=(q.get("q")); }
@@ -453,6 +457,8 @@ fn settings_fields(s: &ProgramSettings) -> Fields {
             "fatigue_window_days",
             s.matching.fatigue_window_days.to_string(),
         ),
+        ("nomination_stale_days", s.nomination_stale_days.to_string()),
+        ("ask_wait_days", s.ask_wait_days.to_string()),
     ])
 }
 
@@ -478,6 +484,8 @@ fn settings_page(f: &Fields, e: &FieldErrors, notice_key: &str) -> Markup {
                     (input("rock_star_score", "Rock Star from score").kind("number").text(f, e))
                     (input("fatigue_limit", "Fatigue limit (reference activities)").kind("number").text(f, e))
                     (input("fatigue_window_days", "Fatigue window (days)").kind("number").text(f, e))
+                    (input("nomination_stale_days", "Flag nominations untouched for more than (days)").hint("Default 14").kind("number").text(f, e))
+                    (input("ask_wait_days", "Flag requests waiting on an advocate's answer for more than (days)").hint("Default 5").kind("number").text(f, e))
                     @if manage { div.form-actions { button type="submit" { "Save" } } }
                 }
             }
@@ -515,6 +523,14 @@ async fn settings_save(State(st): State<AppState>, Form(f): Form) -> Result<Resp
     s.rock_star_score = num(&mut e, "rock_star_score", 100);
     s.matching.fatigue_limit = num(&mut e, "fatigue_limit", 100);
     s.matching.fatigue_window_days = num(&mut e, "fatigue_window_days", 3650);
+    // Optional here: left empty, they keep their defaults.
+    let days = |e: &mut FieldErrors, k: &str, slot: &mut u32| {
+        if let Some(Some(v)) = e.check(k, parse::optional_int(f.get(k), 1, 3650)) {
+            *slot = v as u32;
+        }
+    };
+    days(&mut e, "nomination_stale_days", &mut s.nomination_stale_days);
+    days(&mut e, "ask_wait_days", &mut s.ask_wait_days);
     if !e.is_empty() {
         return Ok(invalid(settings_page(&f, &e, "")));
     }

@@ -149,6 +149,7 @@ pub(super) async fn show(
                         dd { @if d.do_not_contact { span.badge.bad { "Yes" } } @else { "No" } }
                     }
                     p.small.muted { (consent_history(&c)) }
+                    p { a href=(format!("/contacts/{}/consents", c.id)) { "Consent per activity type (calls, visits, case studies, logo…)" } }
                     @if !can(Permission::ManageConsent) {
                         p.small.muted { "Only advocacy managers and administrators may change consent." }
                     }

@@ -74,7 +74,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
                 div { h1 { "Reference requests" } p.subtitle { @if all { "All requests" } @else { "Your requests" } " · " (requests.len()) } }
                 div.actions {
                     a.btn href="/references/new" { "Ask for a reference" }
-                    @if all { a.btn.secondary href="/references/report" { "Program report" } }
+                    @if all { a.btn.secondary href="/references/ops" { "Operations" } a.btn.secondary href="/references/report" { "Program report" } }
                 }
             }
             (notice(q.get("notice")))
@@ -150,6 +150,7 @@ fn request_form(f: &Fields, e: &FieldErrors) -> Markup {
                     (crit("persona_role", "Prospect contact's role", select("persona_role", enum_options(ContactRole::ALL, ContactRole::as_str, ContactRole::label))))
                     (crit("seniority", "Prospect contact's seniority", select("seniority", enum_options(Seniority::ALL, Seniority::as_str, Seniority::label))))
                     (crit("language", "Language", text("language", "e.g. German")))
+                    (crit("competitor_replaced", "Competitor replaced", text("competitor_replaced", "the product the advocate's company switched from")))
                     (input("notes", "Notes").wide().textarea(f, e))
                     div.form-actions { button type="submit" { "Create request and find advocates" } }
                 }
@@ -192,7 +193,32 @@ async fn load(st: &AppState, id: i64) -> Result<(ReferenceRequest, MatchResult),
     Ok((r, m))
 }
 
-fn show_page(r: &ReferenceRequest, m: &MatchResult, notice_key: &str, e: &FieldErrors) -> Markup {
+/// A request's page with `after` (the feedback section, built for this request) under it.
+pub(crate) async fn render(
+    st: &AppState,
+    id: i64,
+    after: impl FnOnce(&ReferenceRequest) -> Markup,
+) -> Result<Markup, PageError> {
+    let (r, m) = load(st, id).await?;
+    let after = after(&r);
+    Ok(page(
+        &format!("Request #{}", r.id),
+        "references",
+        show_page(&r, &m, "", &FieldErrors::new(), after),
+    ))
+}
+
+fn no_extra(r: &ReferenceRequest) -> Markup {
+    super::refops::after_section(r, &Fields::new(), &FieldErrors::new(), None)
+}
+
+fn show_page(
+    r: &ReferenceRequest,
+    m: &MatchResult,
+    notice_key: &str,
+    e: &FieldErrors,
+    after: Markup,
+) -> Markup {
     let manage = can(Permission::ManageAdvocates);
     let owner = current().is_some_and(|u| r.requested_by_user_id == Some(u.user.id));
     let open = !matches!(
@@ -250,13 +276,28 @@ fn show_page(r: &ReferenceRequest, m: &MatchResult, notice_key: &str, e: &FieldE
                 }
             }
         }
+        (after)
         h2 { "Candidates" }
-        @if m.candidates.is_empty() { div.notice.error { "No advocate fits every required criterion and the program's rules. See who was left out below, or make a criterion preferred." } }
+        @if m.candidates.is_empty() {
+            div.notice.error {
+                "No advocate fits every required criterion and the program's rules."
+                @if !m.blocked_by.is_empty() { " Blocked by:" ul { @for b in &m.blocked_by { li { (b) } } } }
+            }
+            @if !m.loosened.is_empty() {
+                h3 { "With one criterion loosened" }
+                @for l in &m.loosened {
+                    div.card {
+                        strong { (l.summary()) }
+                        ul.small { @for c in &l.best { li { a href=(format!("/advocates/{}", c.contact_id)) { (c.contact_name) } " (" (c.account_name) ") · score " (format!("{:.1}", c.score)) } } }
+                    }
+                }
+            }
+        }
         div.table-wrap { table {
             thead { tr { th { "Advocate" } th { "Account" } th.num { "Score" } th { "Why" } th {} } }
             tbody {
                 @for c in &m.candidates { tr {
-                    td { a href=(format!("/advocates/{}", c.contact_id)) { (c.contact_name) } br; span.small.muted { (c.title.as_deref().unwrap_or("")) } @if c.ask_first { " " span.badge.warn { "Ask first" } } }
+                    td { a href=(format!("/advocates/{}", c.contact_id)) { (c.contact_name) } br; span.small.muted { (c.title.as_deref().unwrap_or("")) } @if c.consent_expired { " " span.badge.warn { "Consent expired: ask first" } } @else if c.ask_first { " " span.badge.warn { "Ask first" } } @if !c.busy_on.is_empty() { " " span.badge.bad title=(c.busy_on.iter().map(|x| format!("#{x}")).collect::<Vec<_>>().join(", ")) { "Busy on another request" } } }
                     td { (c.account_name) }
                     td.num { (format!("{:.1}", c.score)) }
                     td.small { ul { @for reason in &c.reasons { li { (reason) } } } }
@@ -292,7 +333,7 @@ async fn show(
     Ok(page(
         &format!("Request #{}", r.id),
         "references",
-        show_page(&r, &m, q.get("notice"), &FieldErrors::new()),
+        show_page(&r, &m, q.get("notice"), &FieldErrors::new(), no_extra(&r)),
     ))
 }
 
@@ -325,10 +366,11 @@ async fn advance(
         Err(e) => {
             let e = form_errors(e)?;
             let (r, m) = load(&st, id).await?;
+            let after = no_extra(&r);
             Ok(invalid(page(
                 &format!("Request #{id}"),
                 "references",
-                show_page(&r, &m, "", &e),
+                show_page(&r, &m, "", &e, after),
             )))
         }
     }
@@ -359,7 +401,7 @@ async fn outcome(
         _ => Ok(invalid(page(
             &format!("Request #{id}"),
             "references",
-            show_page(&r, &m, "", &e),
+            show_page(&r, &m, "", &e, no_extra(&r)),
         ))),
     }
 }
@@ -385,6 +427,7 @@ async fn report(State(st): State<AppState>) -> Result<Markup, PageError> {
                 div.card.stat { div.label { "Influenced pipeline" } div.value { (money(rep.influenced_pipeline)) } div.note { "open deals with an advocate" } }
                 div.card.stat { div.label { "Won revenue" } div.value { (money(rep.won_revenue)) } div.note { "with a completed reference" } }
                 div.card.stat { div.label { "Win rate" } div.value { (rate(rep.win_rate_with())) } div.note { "with a reference · " (rate(rep.win_rate_without())) " without" } }
+                div.card.stat { div.label { "Confirmed activities" } div.value { (rep.confirmed) } div.note { (rep.unconfirmed) " completed but unconfirmed · " (money(rep.won_revenue_confirmed)) " won with confirmed ones" } }
             }
             div.grid.two {
                 div.card {
