@@ -7,6 +7,7 @@ pub mod auth;
 mod error;
 mod extract;
 mod html;
+mod media;
 mod throttle;
 mod transfer;
 
@@ -18,6 +19,7 @@ use axum::Router;
 use peerstage_store::{Store, StoreError};
 
 pub use error::{ApiError, PageError};
+pub use html::events::{briefing_document, ICS_HOST};
 
 /// Largest request body accepted outside uploads.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;

@@ -3,6 +3,7 @@
 
 mod access;
 mod advocacy;
+mod events;
 mod evidence;
 mod insights;
 mod journey;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(insights::router())
         .merge(stories::router())
         .merge(journey::router())
+        .merge(events::router())
         .merge(questions::router())
         .merge(evidence::router())
         .route("/accounts", get(list_accounts).post(create_account))

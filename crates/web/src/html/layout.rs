@@ -39,6 +39,8 @@ const NAV: &[(&str, &str, &str, Permission)] = &[
     ),
     // Stories, review sites and the buyer-journey survey share one section (B5, B6).
     ("stories", "/stories", "Stories", Permission::ReadCustomers),
+    // Customer events, their agendas, guests and community sessions (D1–D8).
+    ("events", "/events", "Events", Permission::ReadCustomers),
     // Evidence, search, themes, language, media, sessions and the question linter (C1–C7).
     ("voice", "/evidence", "Voice", Permission::ReadCustomers),
     ("value", "/value", "Value", Permission::ReadFinancials),

@@ -7,6 +7,7 @@ mod agendas;
 pub(crate) mod charts;
 mod contacts;
 mod dashboard;
+pub(crate) mod events;
 pub(crate) mod evidence;
 mod journey;
 pub(crate) mod layout;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(refops::router())
         .merge(stories::router())
         .merge(journey::router())
+        .merge(events::router())
         .merge(contacts::router())
         .merge(records::router())
         .merge(nps::router())

@@ -1,0 +1,405 @@
+//! JSON API for customer events (D1–D8): events, rooms, sessions, speakers, the agenda with
+//! its problems and stage checks, guests and introductions, briefing packs, notes captured
+//! at the event, outcomes, community presenters, and the iCalendar and CSV exports.
+
+use crate::auth::require_api;
+use crate::error::ApiError;
+use crate::extract::{merged, only_known, JsonFields, Query};
+use crate::html::events::ICS_HOST;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use peerstage_core::event::{
+    CaptureData, EventData, GuestData, RoomData, SessionData, SpeakerData, CAPTURE_FIELDS,
+    EVENT_FIELDS, GUEST_FIELDS, ROOM_FIELDS, SESSION_FIELDS, SPEAKER_FIELDS,
+};
+use peerstage_core::{FieldErrors, Permission};
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events", get(list).post(create))
+        .route("/events/{id}", get(show).put(update).delete(remove))
+        .route("/events/{id}/agenda", get(agenda))
+        .route("/events/{id}/rooms", post(add_room))
+        .route("/events/{id}/rooms/{room}", delete(remove_room))
+        .route("/events/{id}/sessions", post(add_session))
+        .route("/events/{id}/ics", get(event_ics))
+        .route("/events/{id}/guests", get(guests).post(add_guest))
+        .route("/events/{id}/guests.csv", get(guests_csv))
+        .route("/events/{id}/introductions", get(introductions))
+        .route("/events/{id}/briefing/{contact}", get(briefing))
+        .route("/events/{id}/notes", get(notes).post(capture))
+        .route("/events/{id}/outcomes", get(outcomes))
+        .route(
+            "/sessions/{id}",
+            get(show_session).put(update_session).delete(remove_session),
+        )
+        .route("/sessions/{id}/speakers", post(add_speaker))
+        .route("/sessions/{id}/ics", get(session_ics))
+        .route("/speakers/{id}", delete(remove_speaker))
+        .route(
+            "/guests/{id}",
+            get(show_guest).put(update_guest).delete(remove_guest),
+        )
+        .route("/events/stage-balance", get(stage_balance))
+        .route("/community", get(community))
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn id_of(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn created<T: serde::Serialize>(v: T) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+fn file(content_type: &str, name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+// ---- events ----
+
+async fn list(State(st): State<AppState>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    Ok(Json(json!({"items": st.run(|s| s.list_events()).await?})).into_response())
+}
+
+async fn show(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    let (e, rooms) = st
+        .run(move |s| Ok((s.get_event(id)?, s.list_rooms(id)?)))
+        .await?;
+    let mut v = serde_json::to_value(&e).unwrap_or_default();
+    v["rooms"] = json!(rooms);
+    Ok(Json(v).into_response())
+}
+
+async fn create(State(st): State<AppState>, JsonFields(f): JsonFields) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    only_known(&f, EVENT_FIELDS)?;
+    let d = EventData::from_fields(&f)?;
+    Ok(created(st.run(move |s| s.create_event(&d)).await?))
+}
+
+async fn update(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, EVENT_FIELDS)?;
+    let current = st.run(move |s| s.get_event(id)).await?;
+    let d = EventData::from_fields(&merged(current.data.to_fields(), &f))?;
+    Ok(Json(st.run(move |s| s.update_event(id, &d)).await?).into_response())
+}
+
+async fn remove(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_event(id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Sessions with speakers, broken rules and stage checks with suggested advocates.
+async fn agenda(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.agenda(id, today(), 5)).await?).into_response())
+}
+
+async fn stage_balance(State(st): State<AppState>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    Ok(Json(json!({"items": st.run(|s| s.stage_balance(12)).await?})).into_response())
+}
+
+// ---- rooms ----
+
+async fn add_room(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, ROOM_FIELDS)?;
+    let d = RoomData::from_fields(&f)?;
+    Ok(created(st.run(move |s| s.add_room(id, &d)).await?))
+}
+
+async fn remove_room(
+    State(st): State<AppState>,
+    Path((id, room)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let (id, room) = (id_of(&id)?, id_of(&room)?);
+    st.run(move |s| {
+        if !s.list_rooms(id)?.iter().any(|r| r.id == room) {
+            return Err(peerstage_store::StoreError::NotFound {
+                what: "room",
+                id: room,
+            });
+        }
+        s.delete_room(room)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- sessions and speakers ----
+
+async fn add_session(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, SESSION_FIELDS)?;
+    let ev = st.run(move |s| s.get_event(id)).await?;
+    let d = SessionData::from_fields(&f, &ev.data)?;
+    Ok(created(st.run(move |s| s.add_session(id, &d)).await?))
+}
+
+async fn show_session(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.get_session(id)).await?).into_response())
+}
+
+async fn update_session(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, SESSION_FIELDS)?;
+    let (current, ev) = st
+        .run(move |s| {
+            let c = s.get_session(id)?;
+            let e = s.get_event(c.event_id)?;
+            Ok((c, e))
+        })
+        .await?;
+    let d = SessionData::from_fields(&merged(current.data.to_fields(), &f), &ev.data)?;
+    Ok(Json(st.run(move |s| s.update_session(id, &d)).await?).into_response())
+}
+
+async fn remove_session(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_session(id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn add_speaker(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, SPEAKER_FIELDS)?;
+    let d = SpeakerData::from_fields(&f)?;
+    Ok(created(st.run(move |s| s.add_speaker(id, &d)).await?))
+}
+
+async fn remove_speaker(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_speaker(id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- exports ----
+
+async fn event_ics(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    let body = st.run(move |s| s.event_ics(id, None, ICS_HOST)).await?;
+    Ok(file(
+        "text/calendar; charset=utf-8",
+        format!("event-{id}.ics"),
+        body,
+    ))
+}
+
+async fn session_ics(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    let body = st
+        .run(move |s| {
+            let session = s.get_session(id)?;
+            s.event_ics(session.event_id, Some(id), ICS_HOST)
+        })
+        .await?;
+    Ok(file(
+        "text/calendar; charset=utf-8",
+        format!("session-{id}.ics"),
+        body,
+    ))
+}
+
+async fn guests_csv(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    let body = st.run(move |s| s.guests_csv(id)).await?;
+    Ok(file(
+        "text/csv; charset=utf-8",
+        format!("event-{id}-guests.csv"),
+        body,
+    ))
+}
+
+// ---- guests ----
+
+async fn guests(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(json!({"items": st.run(move |s| s.list_guests(id)).await?})).into_response())
+}
+
+async fn add_guest(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, GUEST_FIELDS)?;
+    let d = GuestData::from_fields(&f)?;
+    Ok(created(st.run(move |s| s.add_guest(id, &d)).await?))
+}
+
+async fn show_guest(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.get_guest(id)).await?).into_response())
+}
+
+/// RSVP, attendance, rep, key guest, wishes; the contact stays.
+async fn update_guest(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, GUEST_FIELDS)?;
+    let current = st.run(move |s| s.get_guest(id)).await?;
+    let d = GuestData::from_fields(&merged(current.data.to_fields(), &f))?;
+    Ok(Json(st.run(move |s| s.update_guest(id, &d)).await?).into_response())
+}
+
+async fn remove_guest(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    st.run(move |s| s.delete_guest(id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn introductions(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(json!({"items": st.run(move |s| s.introductions(id)).await?})).into_response())
+}
+
+async fn briefing(
+    State(st): State<AppState>,
+    Path((id, contact)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let (id, contact) = (id_of(&id)?, id_of(&contact)?);
+    Ok(Json(st.run(move |s| s.briefing(id, contact)).await?).into_response())
+}
+
+// ---- capture and outcomes ----
+
+async fn notes(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(json!({"items": st.run(move |s| s.event_notes(id, 500)).await?})).into_response())
+}
+
+/// A note about a guest: `{"contact_id", "kind", "text", "date"?}`; answers with the
+/// evidence it became.
+async fn capture(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::WriteEvidence)?;
+    let id = id_of(&id)?;
+    only_known(&f, CAPTURE_FIELDS)?;
+    let d = CaptureData::from_fields(&f)?;
+    let ev = st
+        .run(move |s| {
+            let eid = s.capture_note(id, &d, today())?;
+            s.get_evidence(eid)
+        })
+        .await?;
+    let mut v = serde_json::to_value(&ev).unwrap_or_default();
+    v["event_id"] = json!(id);
+    Ok(created(v))
+}
+
+async fn outcomes(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| s.event_outcomes(id)).await?).into_response())
+}
+
+/// `?city=` (required) and `?topic=`: local advocates who could present.
+async fn community(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let city = q.get("city").trim().to_string();
+    let topic = q.get("topic").trim().to_string();
+    if city.is_empty() {
+        return Err(ApiError::invalid(FieldErrors::single(
+            "city",
+            "is required",
+        )));
+    }
+    if city.chars().count() > 100 || topic.chars().count() > 100 {
+        return Err(ApiError::invalid(FieldErrors::single(
+            if city.chars().count() > 100 {
+                "city"
+            } else {
+                "topic"
+            },
+            "is too long (at most 100 characters)",
+        )));
+    }
+    let list = st
+        .run(move |s| {
+            let t = (!topic.is_empty()).then_some(topic.as_str());
+            s.community_presenters(&city, t, today(), 50)
+        })
+        .await?;
+    Ok(Json(json!({"items": list})).into_response())
+}
