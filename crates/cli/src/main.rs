@@ -2,6 +2,7 @@
 
 mod access;
 mod bench;
+mod events;
 mod insights;
 mod journey;
 mod progress;
@@ -174,6 +175,9 @@ enum Command {
         #[arg(long, requires = "save")]
         held_on: Option<String>,
     },
+    /// Customer events: agendas and stage checks, iCalendar, briefing packs, guests (D1–D8)
+    #[command(subcommand)]
+    Event(events::EventCommand),
     /// The customer-centricity scorecard for a quarter, with the four before it (E1)
     Scorecard {
         /// Quarter, e.g. 2026Q3 (default: the last complete quarter)
@@ -358,6 +362,7 @@ fn run(cli: Cli) -> Result<()> {
                 held_on,
             },
         ),
+        Command::Event(cmd) => events::event(&cli.database_url, cmd),
         Command::Scorecard {
             period,
             segment,
@@ -424,6 +429,11 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     } else {
         eprintln!("stories and buyer journey: kept what is already in the database");
     }
+    let evidence = store.sync_evidence()?;
+    eprintln!(
+        "voice of the customer: {} notes, NPS comments and reviews became evidence",
+        evidence.added
+    );
     if store.find_user(DEMO_ADMIN)?.is_none() {
         store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;
         eprintln!("demo administrator: {DEMO_ADMIN} / {DEMO_PASSWORD} (change it, or disable it, before real use)");
@@ -447,6 +457,14 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
 
 fn serve(url: &str, bind: &str, secure_cookies: bool) -> Result<()> {
     let store = open(url)?;
+    // Notes, comments and reviews written by other tools since the last run become evidence.
+    let synced = store.sync_evidence()?;
+    if synced.added + synced.updated + synced.removed > 0 {
+        eprintln!(
+            "evidence: {} new, {} updated, {} removed from notes, comments and reviews",
+            synced.added, synced.updated, synced.removed
+        );
+    }
     let mut state = peerstage_web::AppState::new(store.clone());
     state.secure_cookies = secure_cookies;
     if store.count_users()? == 0 {
@@ -574,6 +592,18 @@ fn import(
         );
     }
     let secs = started.elapsed().as_secs_f64();
+    let synced = std::time::Instant::now();
+    if let Some(sync) = store.sync_evidence_after(kind)? {
+        if sync.added + sync.updated + sync.removed > 0 {
+            eprintln!(
+                "evidence: {} new, {} updated, {} removed from notes, comments and reviews in {:.2}s",
+                sync.added,
+                sync.updated,
+                sync.removed,
+                synced.elapsed().as_secs_f64()
+            );
+        }
+    }
     eprintln!(
         "imported {}: {} rows, {} new, {} updated, {} unchanged, {} rejected in {:.2}s ({:.0} rows/s)",
         kind.as_str(),

@@ -59,12 +59,13 @@ pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG: usize = 50;
 
 /// Kind rules, tried in order; the first rule with a phrase found in the text decides.
-/// Phrases are matched on lower-cased text with apostrophes removed, at word starts.
+/// Phrases are matched on lower-cased text with apostrophes removed, as whole words (a
+/// trailing `*` also matches longer words).
 pub const KIND_RULES: &[(EvidenceKind, &[&str])] = &[
     (
         EvidenceKind::ExistentialThreat,
         &[
-            "cancel",
+            "cancel*",
             "not renew",
             "wont renew",
             "switch to",
@@ -76,11 +77,11 @@ pub const KIND_RULES: &[(EvidenceKind, &[&str])] = &[
             "evaluating alternatives",
             "out of business",
             "lose the account",
-            "churn",
+            "churn*",
             "shut down",
             "leave you",
             "leaving you",
-            "deal breaker",
+            "deal breaker*",
             "dealbreaker",
         ],
     ),
@@ -105,25 +106,25 @@ pub const KIND_RULES: &[(EvidenceKind, &[&str])] = &[
     (
         EvidenceKind::Recommendation,
         &[
-            "conference",
-            "blog",
-            "podcast",
-            "newsletter",
-            "meetup",
-            "community",
-            "forum",
+            "conference*",
+            "blog*",
+            "podcast*",
+            "newsletter*",
+            "meetup*",
+            "communit*",
+            "forum*",
             "user group",
-            "webinar",
+            "webinar*",
             "we read",
             "we follow",
-            "subreddit",
+            "subreddit*",
             "slack group",
         ],
     ),
     (
         EvidenceKind::Wish,
         &[
-            "wish",
+            "wish*",
             "would love",
             "would like",
             "we want",
@@ -145,32 +146,32 @@ pub const KIND_RULES: &[(EvidenceKind, &[&str])] = &[
     (
         EvidenceKind::Problem,
         &[
-            "problem",
-            "issue",
-            "struggl",
+            "problem*",
+            "issue*",
+            "struggl*",
             "hard to",
             "difficult",
-            "cant ",
+            "cant",
             "cannot",
             "unable",
-            "slow",
+            "slow*",
             "broken",
-            "bug",
+            "bug*",
             "fails",
             "failed",
             "failing",
-            "crash",
-            "pain",
-            "frustrat",
-            "confus",
-            "error",
+            "crash*",
+            "pain", "painful",
+            "frustrat*",
+            "confus*",
+            "error*",
             "takes forever",
             "take forever",
             "taking forever",
-            "waste",
+            "wast*",
             "stuck",
             "manual work",
-            "spreadsheet",
+            "spreadsheet*",
         ],
     ),
 ];
@@ -221,7 +222,7 @@ pub const LEVEL_RULES: &[(u8, &[&str])] = &[
     (
         2,
         &[
-            "feature",
+            "feature*",
             "add a",
             "add an",
             "support for",
@@ -267,13 +268,22 @@ fn normalized(text: &str) -> String {
     out
 }
 
+/// A phrase matches whole words; one ending in `*` also matches longer words ("slow*" finds
+/// "slowly").
 fn find(norm: &str, phrases: &'static [&'static str]) -> Option<&'static str> {
     phrases.iter().copied().find(|p| {
-        let mut needle = String::with_capacity(p.len() + 1);
+        let mut needle = String::with_capacity(p.len() + 2);
         needle.push(' ');
-        needle.push_str(p.trim_end());
+        match p.strip_suffix('*') {
+            Some(stem) => needle.push_str(stem),
+            None => {
+                needle.push_str(p);
+                needle.push(' ');
+            }
+        }
         norm.contains(&needle)
     })
+    .map(|p| p.trim_end_matches('*'))
 }
 
 /// Suggests a kind and research level for `text` from `source`.

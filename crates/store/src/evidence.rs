@@ -512,6 +512,19 @@ impl Store {
         })
     }
 
+    /// After an import of `kind`: brings its notes, comments or review titles into evidence
+    /// (nothing to do for other kinds).
+    pub fn sync_evidence_after(
+        &self,
+        kind: peerstage_core::ImportKind,
+    ) -> Result<Option<EvidenceSync>> {
+        use peerstage_core::ImportKind::*;
+        match kind {
+            Touchpoints | Nps | Reviews | Contacts | Accounts => self.sync_evidence().map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Turns touchpoint notes, NPS comments and review titles that have no evidence yet into
     /// evidence, brings changed text along, and removes evidence whose source lost its text.
     /// Cheap when nothing changed; run after imports and at start.

@@ -40,8 +40,15 @@ pub async fn run_import(
     options: ImportOptions,
     skip_invalid: bool,
 ) -> Result<ImportOutcome, StoreError> {
-    st.run(move |s| s.import_csv(&bytes[..], &options, skip_invalid, |_| {}))
-        .await
+    st.run(move |s| {
+        let outcome = s.import_csv(&bytes[..], &options, skip_invalid, |_| {})?;
+        if outcome.committed {
+            // Imported notes, comments and reviews become evidence (C1) right away.
+            s.sync_evidence_after(options.kind)?;
+        }
+        Ok(outcome)
+    })
+    .await
 }
 
 /// Streams a CSV export without holding it all in memory.
