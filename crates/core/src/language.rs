@@ -108,7 +108,11 @@ pub fn compare(texts: &[&str], glossary: &[(String, String)], top: usize) -> Lan
             }
         })
         .collect();
-    glossary_use.sort_by(|a, b| b.texts.cmp(&a.texts).then(a.term.cmp(&b.term)));
+    glossary_use.sort_by(|a, b| {
+        b.texts
+            .cmp(&a.texts)
+            .then(a.term.to_lowercase().cmp(&b.term.to_lowercase()))
+    });
     let ours_not_theirs = glossary_use
         .iter()
         .filter(|t| t.texts == 0)

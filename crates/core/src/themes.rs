@@ -5,14 +5,15 @@
 //! ## Method
 //! 1. **Features.** Each text becomes its key phrases of one and two words
 //!    ([`crate::text::phrases`]: stop words dropped, light stems). Phrases found in fewer than
-//!    `max(2, n/2000)` texts or in more than 30 % of them are dropped.
+//!    `max(2, n/2000)` texts or in more than half of them are dropped.
 //! 2. **Vectors.** Binary term frequency × smooth IDF (`ln((1+n)/(1+df)) + 1`), L2-normalised,
 //!    so the dot product of two texts is their cosine similarity.
 //! 3. **How many themes.** Unless given, *k* is chosen among 6…24 by the mean silhouette
 //!    (cosine distance) of spherical k-means on a sample of at most 1,500 texts.
 //! 4. **Clustering.** Spherical k-means over all texts (k-means++ seeding from a fixed seed,
 //!    at most 30 rounds, stopping when fewer than 0.1 % of texts move), assignment spread
-//!    over the available threads. Texts with no feature stay unthemed.
+//!    over the available threads; the best of three seeds by total similarity is kept.
+//!    Texts with no feature stay unthemed.
 //! 5. **Labels** are the customers' own phrases: per theme, each phrase scores
 //!    `coverage × ln(1 + lift)` (coverage = share of the theme's texts that contain it, lift =
 //!    coverage ÷ share of all texts that contain it; two-word phrases × 1.5). The label is the
@@ -127,7 +128,7 @@ fn features(texts: &[&str], threads: usize) -> Features {
         }
     }
     let min_df = ((n / 2000) as u32).max(2);
-    let max_df = ((n as f64) * 0.3).max(2.0) as u32;
+    let max_df = ((n as f64) * 0.5).max(2.0) as u32;
     // Keep the useful terms, renumbered.
     let mut remap = vec![u32::MAX; terms.len()];
     let mut kept_terms = Vec::new();
@@ -381,7 +382,7 @@ pub fn cluster(texts: &[&str], opts: &Options, progress: &mut dyn FnMut(&str)) -
         }
     };
     progress(&format!("grouping {} texts into {k} themes", rows.len()));
-    let (assign, centres) = kmeans(&f.vectors, &rows, dim, k, opts);
+    let (assign, centres) = best_of(&f.vectors, &rows, dim, k, opts, RESTARTS);
     progress("labelling themes");
     let k = centres.len();
     let mut members: Vec<Vec<(usize, f32)>> = vec![Vec::new(); k];
@@ -407,6 +408,38 @@ pub fn cluster(texts: &[&str], opts: &Options, progress: &mut dyn FnMut(&str)) -
         sample_silhouette,
         vocabulary: dim,
     }
+}
+
+/// k-means runs from different seeds; the tightest grouping wins.
+const RESTARTS: u64 = 3;
+
+/// The best of `runs` k-means runs by total similarity of texts to their centres.
+fn best_of(
+    vectors: &[Sparse],
+    rows: &[usize],
+    dim: usize,
+    k: usize,
+    opts: &Options,
+    runs: u64,
+) -> (Vec<usize>, Vec<Vec<f32>>) {
+    let mut best: Option<(f64, Vec<usize>, Vec<Vec<f32>>)> = None;
+    for run in 0..runs.max(1) {
+        let o = Options {
+            seed: opts.seed.wrapping_add(run.wrapping_mul(0x9E37_79B9)),
+            ..opts.clone()
+        };
+        let (assign, centres) = kmeans(vectors, rows, dim, k, &o);
+        let total: f64 = rows
+            .iter()
+            .zip(&assign)
+            .map(|(r, c)| dot_dense(&vectors[*r], &centres[*c]) as f64)
+            .sum();
+        if best.as_ref().is_none_or(|b| total > b.0 + 1e-9) {
+            best = Some((total, assign, centres));
+        }
+    }
+    let (_, a, c) = best.expect("at least one run");
+    (a, c)
 }
 
 fn choose_k(
@@ -441,7 +474,7 @@ fn choose_k(
         ..opts.clone()
     };
     for k in (lo..=hi).step_by(2) {
-        let (labels, _) = kmeans(vectors, &sample, dim, k, &sample_opts);
+        let (labels, _) = best_of(vectors, &sample, dim, k, &sample_opts, 2);
         let s = silhouette(&sim, &labels, k);
         if s > best.1 + 1e-9 {
             best = (k, s);
@@ -746,5 +779,77 @@ mod tests {
         ];
         let m = match_known(&twice, &known);
         assert_eq!(m.iter().filter(|x| **x == Some(10)).count(), 1);
+    }
+}
+
+/// A signature for texts grouped by a person (a split): their 20 most common key phrases,
+/// weighted by the share of texts that contain each.
+pub fn signature_of(texts: &[&str]) -> Vec<(String, f32)> {
+    let mut counts = text::PhraseCounts::new();
+    for t in texts {
+        counts.add(t, 2);
+    }
+    let n = texts.len().max(1) as f32;
+    counts
+        .top(1)
+        .into_iter()
+        .take(20)
+        .map(|(k, _, c, _)| (k, c as f32 / n))
+        .collect()
+}
+
+/// Signatures as stored: `term=weight` joined by `;`.
+pub fn signature_to_text(sig: &[(String, f32)]) -> String {
+    sig.iter()
+        .map(|(t, w)| format!("{t}={w:.4}"))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+pub fn signature_from_text(s: &str) -> Vec<(String, f32)> {
+    s.split(';')
+        .filter_map(|p| {
+            let (t, w) = p.rsplit_once('=')?;
+            Some((t.to_string(), w.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The signature of two merged themes: the weights averaged, the top 20 kept.
+pub fn merge_signatures(a: &[(String, f32)], b: &[(String, f32)]) -> Vec<(String, f32)> {
+    let mut m: HashMap<String, f32> = HashMap::new();
+    for (t, w) in a.iter().chain(b.iter()) {
+        *m.entry(t.clone()).or_insert(0.0) += w / 2.0;
+    }
+    let mut v: Vec<(String, f32)> = m.into_iter().collect();
+    v.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    v.truncate(20);
+    v
+}
+
+/// Whether `text` contains any of the words of `words` (compared by stem), for splitting.
+pub fn mentions_any(text: &str, words: &str) -> bool {
+    let wanted: std::collections::HashSet<String> = text::content_keys(words).into_iter().collect();
+    !wanted.is_empty()
+        && text::tokens(text)
+            .iter()
+            .any(|t| wanted.contains(&text::key(&t.word)))
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::*;
+
+    #[test]
+    fn signatures_round_trip_and_merge() {
+        let s = signature_of(&["offline sync fails", "sync fails again", "slow reports"]);
+        assert_eq!(s[0].0, "fail");
+        let back = signature_from_text(&signature_to_text(&s));
+        assert_eq!(back.len(), s.len());
+        assert!((back[0].1 - s[0].1).abs() < 1e-3);
+        let m = merge_signatures(&s, &[("pric".into(), 1.0)]);
+        assert_eq!(m[0], ("pric".to_string(), 0.5));
+        assert!(mentions_any("The sync failed", "syncing"));
+        assert!(!mentions_any("The sync failed", "the"));
     }
 }
