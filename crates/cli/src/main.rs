@@ -8,6 +8,7 @@ mod journey;
 mod progress;
 mod questions;
 mod references;
+mod voc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -200,6 +201,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Full-text search over the voice-of-customer evidence, best matches first, with filters (C3)
+    Search(voc::SearchArgs),
+    /// Themes found in the evidence: label, items, trend, sentiment, accounts, revenue (C4)
+    Themes {
+        /// Group the evidence into themes again first (named themes keep their names)
+        #[arg(long)]
+        refresh: bool,
+        /// With --refresh: this many themes (default: chosen by silhouette)
+        #[arg(long)]
+        k: Option<usize>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// The phrases customers use against our glossary (C5)
+    Language {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks behind docs/PERFORMANCE.md
     #[command(subcommand, hide = true)]
     Bench(bench::BenchCommand),
@@ -375,6 +396,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Search(args) => voc::search(&cli.database_url, args),
+        Command::Themes { refresh, k, json } => voc::themes(&cli.database_url, refresh, k, json),
+        Command::Language { json } => voc::language(&cli.database_url, json),
         Command::Bench(cmd) => bench::run(&cli.database_url, cmd),
         Command::Backup { file } => {
             let store = open(&cli.database_url)?;
@@ -434,6 +458,15 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
         "voice of the customer: {} notes, NPS comments and reviews became evidence",
         evidence.added
     );
+    let voc = store.seed_voc(seed, today, ((1500.0 * scale) as usize).clamp(300, 20_000))?;
+    if voc.evidence > 0 {
+        eprintln!(
+            "customer feedback: {} statements, {} glossary terms, {} themes",
+            voc.evidence, voc.glossary, voc.themes
+        );
+    } else {
+        eprintln!("customer feedback: kept what is already in the database");
+    }
     if store.find_user(DEMO_ADMIN)?.is_none() {
         store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;
         eprintln!("demo administrator: {DEMO_ADMIN} / {DEMO_PASSWORD} (change it, or disable it, before real use)");
