@@ -34,6 +34,9 @@ pub struct CriteriaArgs {
     seniority: Option<String>,
     #[arg(long)]
     language: Option<String>,
+    /// The competitor the advocate's company replaced with us
+    #[arg(long)]
+    competitor_replaced: Option<String>,
     /// Criteria that are only preferred (ranked, not required), e.g. --prefer region
     #[arg(long = "prefer", value_name = "CRITERION")]
     prefer: Vec<String>,
@@ -70,6 +73,7 @@ impl CriteriaArgs {
         add("persona_role", self.persona_role.clone());
         add("seniority", self.seniority.clone());
         add("language", self.language.clone());
+        add("competitor_replaced", self.competitor_replaced.clone());
     }
 }
 
@@ -121,6 +125,23 @@ pub enum ReferenceCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The program manager's queue: due soon, no candidate, waiting, unconfirmed, busy,
+    /// near fatigue, stale nominations, expiring consents, data quality
+    Ops {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A one-time feedback link for the advocate of a completed request (shown once)
+    FeedbackLink {
+        request_id: i64,
+        /// The server's address, to print a whole link (e.g. https://peerstage.example.com)
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirm a completed activity happened, without feedback
+    Confirm { request_id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +162,60 @@ pub enum AdvocateCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Nominate a contact as a potential advocate
+    Nominate {
+        contact_id: i64,
+        /// Why they would make a good advocate
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Nominations (NPS promoters and contacts praising us are proposed first)
+    Nominations {
+        /// nominated, contacted, recruited, active, declined
+        #[arg(long)]
+        status: Option<String>,
+        /// Only those untouched for too long
+        #[arg(long)]
+        stale: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a nomination: nominated → contacted → recruited → active, or declined
+    Nomination {
+        nomination_id: i64,
+        status: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// A contact's consent per activity type; with --activity and --consent, record one
+    Consent {
+        contact_id: i64,
+        /// reference_call, site_visit, speaking, media, case_study, video, review, logo, quote
+        #[arg(long)]
+        activity: Option<String>,
+        /// yes, ask_first, no
+        #[arg(long)]
+        consent: Option<String>,
+        /// YYYY-MM-DD (default today)
+        #[arg(long)]
+        given: Option<String>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Consents expiring within --days (default 30), and those that just expired
+    Expiring {
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn today() -> chrono::NaiveDate {
@@ -154,6 +229,17 @@ fn print_match(result: &MatchResult, json: bool) -> Result<()> {
     }
     if result.candidates.is_empty() {
         println!("No advocate fits every required criterion and the program's rules.");
+        for b in &result.blocked_by {
+            println!("  blocked by {b}");
+        }
+        for l in &result.loosened {
+            let names: Vec<String> = l
+                .best
+                .iter()
+                .map(|c| format!("{} ({})", c.contact_name, c.account_name))
+                .collect();
+            println!("  {}: {}", l.summary(), names.join(", "));
+        }
     }
     for (i, c) in result.candidates.iter().enumerate() {
         println!(
@@ -162,8 +248,18 @@ fn print_match(result: &MatchResult, json: bool) -> Result<()> {
             c.contact_name,
             c.account_name,
             c.score,
-            if c.ask_first { "  (ask first)" } else { "" }
+            if c.consent_expired {
+                "  (consent expired: ask first)"
+            } else if c.ask_first {
+                "  (ask first)"
+            } else {
+                ""
+            }
         );
+        if !c.busy_on.is_empty() {
+            let list: Vec<String> = c.busy_on.iter().map(|r| format!("#{r}")).collect();
+            println!("    busy on request {}", list.join(", "));
+        }
         println!("    contact {} · {}", c.contact_id, c.reasons.join("; "));
     }
     if !result.excluded.is_empty() {
@@ -209,7 +305,8 @@ pub fn reference(url: &str, cmd: ReferenceCommand) -> Result<()> {
             ]);
             criteria.push(&mut f);
             let req = NewRequest::from_fields(&f).map_err(invalid)?;
-            let result = store.match_criteria(&req.criteria, today(), limit)?;
+            let result =
+                store.match_criteria_for(&req.criteria, Some(req.activity), today(), limit)?;
             print_match(&result, json)
         }
         ReferenceCommand::Request {
@@ -252,6 +349,33 @@ pub fn reference(url: &str, cmd: ReferenceCommand) -> Result<()> {
             }
             Ok(())
         }
+        ReferenceCommand::Ops { json } => ops(url, json),
+        ReferenceCommand::FeedbackLink {
+            request_id,
+            base_url,
+            json,
+        } => {
+            let link = store.create_feedback_link(request_id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&link)?);
+            } else {
+                println!(
+                    "{}{}",
+                    base_url.unwrap_or_default().trim_end_matches('/'),
+                    link.path
+                );
+                println!(
+                    "works once, needs no sign-in, expires {}; shown only now",
+                    link.expires_at.format("%Y-%m-%d")
+                );
+            }
+            Ok(())
+        }
+        ReferenceCommand::Confirm { request_id } => {
+            store.confirm_request(request_id)?;
+            println!("request {request_id} confirmed");
+            Ok(())
+        }
         ReferenceCommand::List { status, json } => {
             let status = status
                 .map(|s| RequestStatus::parse(&s).map_err(|e| anyhow!("--status: {e}")))
@@ -284,9 +408,244 @@ pub fn reference(url: &str, cmd: ReferenceCommand) -> Result<()> {
     }
 }
 
+fn print_requests(title: &str, rows: &[peerstage_store::OpsRequest], days: &str) {
+    println!("{title} ({})", rows.len());
+    for r in rows {
+        println!(
+            "  #{:<5} {:<24} {:<20} {:<10} {:<12} {days} {:>4}  {}",
+            r.id,
+            r.prospect_name,
+            r.activity,
+            r.status.as_str(),
+            r.needed_by.map(|d| d.to_string()).unwrap_or_default(),
+            r.days,
+            r.advocate_name.as_deref().unwrap_or("")
+        );
+    }
+}
+
+fn print_people(title: &str, rows: &[peerstage_store::OpsAdvocate]) {
+    println!("{title} ({})", rows.len());
+    for a in rows {
+        println!(
+            "  {:<28} {:<30} contact {:<6} {}",
+            a.name, a.account_name, a.contact_id, a.detail
+        );
+    }
+}
+
+pub fn ops(url: &str, json: bool) -> Result<()> {
+    let store = open(url)?;
+    let q = store.ops_queue(today())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&q)?);
+        return Ok(());
+    }
+    print_requests("Due in the next 72 hours", &q.due_soon, "days left");
+    print_requests("No candidate", &q.no_candidate, "");
+    print_requests(
+        &format!(
+            "Waiting on an advocate for more than {} days",
+            q.ask_wait_days
+        ),
+        &q.waiting,
+        "days waiting",
+    );
+    print_requests("Completed but unconfirmed", &q.unconfirmed, "days since");
+    print_people("Busy on another request", &q.busy);
+    print_people("Near the fatigue limit", &q.near_fatigue);
+    println!(
+        "Nominations untouched too long ({})",
+        q.stale_nominations.len()
+    );
+    for n in &q.stale_nominations {
+        println!(
+            "  #{:<5} {:<28} {:<10} {} days",
+            n.id,
+            n.contact_name,
+            n.status.as_str(),
+            n.days_untouched
+        );
+    }
+    println!("Consents expiring ({})", q.expiring_consents.len());
+    for c in &q.expiring_consents {
+        println!(
+            "  {:<28} {:<16} {} ({} days)",
+            c.contact_name,
+            c.activity.as_str(),
+            c.expires_on,
+            c.days_left
+        );
+    }
+    print_people(
+        "Advocates with no activity type consented",
+        &q.data.advocates_without_consent,
+    );
+    println!(
+        "Accounts with no industry or size ({})",
+        q.data.accounts_missing_total
+    );
+    for a in &q.data.accounts_missing_facts {
+        println!(
+            "  {:<30} account {:<6} no {}",
+            a.name,
+            a.account_id,
+            a.missing.join(", no ")
+        );
+    }
+    println!(
+        "Contacts not touched in a year ({})",
+        q.data.untouched_total
+    );
+    Ok(())
+}
+
 pub fn advocate(url: &str, cmd: AdvocateCommand) -> Result<()> {
     let store = open(url)?;
     match cmd {
+        AdvocateCommand::Nominate {
+            contact_id,
+            reason,
+            json,
+        } => {
+            let n = peerstage_core::refops::NewNomination::from_fields(&Fields::from_pairs([
+                ("contact_id", contact_id.to_string()),
+                ("reason", reason),
+            ]))
+            .map_err(invalid)?;
+            let got = store.nominate(&n, today())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&got)?);
+            } else {
+                println!(
+                    "nomination {} created: {} ({})",
+                    got.id, got.contact_name, got.account_name
+                );
+            }
+            Ok(())
+        }
+        AdvocateCommand::Nominations {
+            status,
+            stale,
+            json,
+        } => {
+            let status = status
+                .map(|s| {
+                    peerstage_core::refops::NominationStatus::parse(&s)
+                        .map_err(|e| anyhow!("--status: {e}"))
+                })
+                .transpose()?;
+            let list: Vec<_> = store
+                .list_nominations(status, today())?
+                .into_iter()
+                .filter(|n| !stale || n.stale)
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(());
+            }
+            for n in &list {
+                println!(
+                    "#{:<5} {:<10} {:<28} {:<28} {:>3} days{}  {}",
+                    n.id,
+                    n.status.as_str(),
+                    n.contact_name,
+                    n.account_name,
+                    n.days_untouched,
+                    if n.stale { " (stale)" } else { "" },
+                    n.reason
+                );
+            }
+            Ok(())
+        }
+        AdvocateCommand::Nomination {
+            nomination_id,
+            status,
+            note,
+        } => {
+            let to = peerstage_core::refops::NominationStatus::parse(&status)
+                .map_err(|e| anyhow!("status: {e}"))?;
+            let n = store.advance_nomination(nomination_id, to, note, today())?;
+            println!(
+                "nomination {} of {} is now {}",
+                n.id,
+                n.contact_name,
+                n.status.as_str()
+            );
+            Ok(())
+        }
+        AdvocateCommand::Consent {
+            contact_id,
+            activity,
+            consent,
+            given,
+            expires,
+            note,
+            json,
+        } => {
+            if activity.is_some() || consent.is_some() {
+                let f = Fields::from_pairs([
+                    ("activity", activity.unwrap_or_default()),
+                    ("consent", consent.unwrap_or_default()),
+                    ("given_on", given.unwrap_or_default()),
+                    ("expires_on", expires.unwrap_or_default()),
+                    ("note", note.unwrap_or_default()),
+                ]);
+                let d = peerstage_core::refops::ConsentData::from_fields(&f, today())
+                    .map_err(invalid)?;
+                store.set_activity_consent(contact_id, &d)?;
+            }
+            let rows = store.contact_consents(contact_id, today())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(());
+            }
+            for r in &rows {
+                println!(
+                    "{:<16} {:<9} {:<9}{} {}{}",
+                    r.activity.as_str(),
+                    r.kind,
+                    r.effective.as_str(),
+                    if r.expired { " (expired)" } else { "" },
+                    if r.recorded {
+                        format!(
+                            "given {}",
+                            r.given_on.map(|d| d.to_string()).unwrap_or_default()
+                        )
+                    } else {
+                        "general consent".to_string()
+                    },
+                    r.expires_on
+                        .map(|d| format!(", expires {d}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        AdvocateCommand::Expiring { days, json } => {
+            if !(1..=365).contains(&days) {
+                return Err(anyhow!("--days: {days} is out of range (1 to 365)"));
+            }
+            let rows = store.expiring_consents(today(), days)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+                return Ok(());
+            }
+            if rows.is_empty() {
+                println!("No consent expires in the next {days} days.");
+            }
+            for c in &rows {
+                println!(
+                    "{} {:>4} days  {:<28} {:<28} {}",
+                    c.expires_on,
+                    c.days_left,
+                    c.contact_name,
+                    c.account_name,
+                    c.activity.as_str()
+                );
+            }
+            Ok(())
+        }
         AdvocateCommand::List {
             rock_stars,
             limit,

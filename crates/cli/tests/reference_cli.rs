@@ -98,7 +98,7 @@ fn reference_match_prints_ranked_consenting_candidates_as_json() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|r| r == "no reference consent")),
+                .any(|r| r == "no consent for reference call")),
             "the demo has Healthcare contacts without consent, and they are left out: {excluded:?}"
         );
         for e in excluded {
@@ -113,7 +113,7 @@ fn reference_match_prints_ranked_consenting_candidates_as_json() {
                 .get_contact(e["contact_id"].as_i64().unwrap())
                 .unwrap();
             assert_eq!(
-                reasons.contains(&"no reference consent"),
+                reasons.contains(&"no consent for reference call"),
                 contact.data.reference_consent == ReferenceConsent::No,
                 "{e}"
             );

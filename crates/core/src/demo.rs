@@ -226,6 +226,8 @@ impl Demo {
             if p.at_risk { "yes" } else { "no" }.to_string(),
             p.risk_reason,
             private_note(i, customer_like),
+            // Competitor replaced: set later by the advocate program's demo seed.
+            String::new(),
         ]
     }
 

@@ -190,6 +190,7 @@ impl Store {
             Ok(())
         })?;
         self.seed_requests(&mut rng, today)?;
+        self.seed_reference_ops(&mut rng, today)?;
         Ok(n)
     }
 

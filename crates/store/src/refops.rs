@@ -950,3 +950,183 @@ fn link_state(c: &mut dyn Conn, token: &str, at: DateTime<Utc>) -> Result<LinkSt
         expires_at,
     })
 }
+
+impl Store {
+    /// Demo data for the operations view: consent per activity (live only, expiring,
+    /// expired), competitors replaced, nominations of every age, feedback on some completed
+    /// requests, and asks left waiting. Called by `seed_advocacy` on a fresh program.
+    pub(crate) fn seed_reference_ops(
+        &self,
+        rng: &mut peerstage_core::rng::Rng,
+        today: NaiveDate,
+    ) -> Result<()> {
+        let snap = self.advocate_snapshot(today)?;
+        let stamp = now();
+        let mut consents = Vec::new();
+        let mut nominations = Vec::new();
+        let mut competitors = Vec::new();
+        let mut nominated = 0;
+        for row in &snap.rows {
+            let k = &row.candidate;
+            if k.consent == ReferenceConsent::No || k.do_not_contact {
+                continue;
+            }
+            let given = today - Duration::days(rng.range(30, 700) as i64);
+            let mut add = |a: ConsentActivity, c: ReferenceConsent, expires: Option<NaiveDate>| {
+                consents.push(vec![
+                    Value::Int(k.contact_id),
+                    Value::from(a.as_str()),
+                    Value::from(c.as_str()),
+                    Value::Date(given),
+                    Value::from(expires),
+                    Value::from("demo"),
+                    Value::Time(stamp),
+                ]);
+            };
+            let roll = rng.range(0, 100);
+            if roll < 15 {
+                // Calls and visits, but nothing published.
+                for a in [
+                    ConsentActivity::CaseStudy,
+                    ConsentActivity::Video,
+                    ConsentActivity::Logo,
+                    ConsentActivity::Quote,
+                ] {
+                    add(a, ReferenceConsent::No, None);
+                }
+            } else if roll < 21 {
+                add(
+                    ConsentActivity::Logo,
+                    ReferenceConsent::Yes,
+                    Some(today + Duration::days(rng.range(3, 40) as i64)),
+                );
+                add(
+                    ConsentActivity::CaseStudy,
+                    ReferenceConsent::Yes,
+                    Some(today + Duration::days(rng.range(20, 200) as i64)),
+                );
+            } else if roll < 24 {
+                add(
+                    ConsentActivity::ReferenceCall,
+                    ReferenceConsent::Yes,
+                    Some(today - Duration::days(rng.range(1, 25) as i64)),
+                );
+            } else if roll < 27 {
+                add(ConsentActivity::Speaking, ReferenceConsent::No, None);
+                add(ConsentActivity::Media, ReferenceConsent::No, None);
+            }
+            if row.facts.latest_nps.is_none() && nominated < 12 && rng.chance(0.02) {
+                let status = *rng.pick(&[
+                    "nominated",
+                    "nominated",
+                    "contacted",
+                    "recruited",
+                    "declined",
+                ]);
+                let touched = stamp - Duration::days(rng.range(0, 30) as i64);
+                let reason = *rng.pick(&[
+                    "Spoke up for us at the user group",
+                    "Asked how they can help other customers",
+                    "Their rollout is a model for the industry",
+                    "Wrote to the CEO about the support team",
+                ]);
+                nominations.push(vec![
+                    Value::Int(k.contact_id),
+                    Value::from("manual"),
+                    Value::from(reason),
+                    Value::from(status),
+                    Value::from(*rng.pick(&["sales@demo", "cs@demo", "product@demo"])),
+                    Value::Time(touched - Duration::days(rng.range(0, 20) as i64)),
+                    Value::Time(touched),
+                    Value::from("demo"),
+                ]);
+                nominated += 1;
+            }
+        }
+        let accounts: Vec<i64> = snap
+            .rows
+            .iter()
+            .map(|r| r.candidate.account_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for a in accounts {
+            if rng.chance(0.12) {
+                let name = *rng.pick(&["Oldsoft", "Legacy CRM", "HelpDesk Pro", "Spreadsheets"]);
+                competitors.push((a, name));
+            }
+        }
+        let completed: Vec<i64> = self.with_conn(|c| {
+            Ok(c.query(
+                "SELECT id FROM reference_requests WHERE status = 'completed' ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.int(0))
+            .collect())
+        })?;
+        self.transaction(|c| {
+            c.load(
+                "contact_consents",
+                &[
+                    "contact_id",
+                    "activity",
+                    "consent",
+                    "given_on",
+                    "expires_on",
+                    "recorded_by",
+                    "recorded_at",
+                ],
+                &mut consents.into_iter(),
+            )?;
+            c.load(
+                "nominations",
+                &[
+                    "contact_id",
+                    "source",
+                    "reason",
+                    "status",
+                    "nominated_by",
+                    "created_at",
+                    "touched_at",
+                    "touched_by",
+                ],
+                &mut nominations.into_iter(),
+            )?;
+            for (a, name) in &competitors {
+                c.execute(
+                    "UPDATE accounts SET competitor_replaced = ? WHERE id = ?",
+                    &[Value::from(*name), Value::Int(*a)],
+                )?;
+            }
+            // Some asks have waited a while for the advocate's answer.
+            c.execute(
+                "UPDATE reference_steps SET at = ? WHERE status = 'asked' AND request_id IN \
+                 (SELECT id FROM reference_requests WHERE status = 'asked' AND id % 2 = 0)",
+                &[Value::Time(stamp - Duration::days(9))],
+            )?;
+            // Half the completed requests have the rep's feedback; the rest wait for it.
+            for (i, id) in completed.iter().enumerate() {
+                if i % 2 == 0 {
+                    let d = FeedbackData {
+                        helped: rng.chance(0.8),
+                        prospect_asked: Some(
+                            (*rng.pick(&[
+                                "How long the rollout took",
+                                "Whether support answers at night",
+                                "What they would do differently",
+                            ]))
+                            .to_string(),
+                        ),
+                        comments: None,
+                        would_repeat: None,
+                    };
+                    upsert_feedback(c, *id, FeedbackSide::Rep, None, &d, "demo")?;
+                }
+            }
+            Ok(())
+        })?;
+        self.propose_nominations()?;
+        Ok(())
+    }
+}
