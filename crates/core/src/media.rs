@@ -122,6 +122,16 @@ impl MediaData {
     /// "12:30", "1:02:03" or seconds. Either an upload or a link is needed: the caller says
     /// whether a file came with the form.
     pub fn from_fields(f: &Fields, file_name: Option<&str>) -> Result<Self, FieldErrors> {
+        Self::read(f, file_name, true)
+    }
+
+    /// For a stored recording: kind is required, a link is not (storage checks that a
+    /// recording without a file keeps its link).
+    pub fn from_fields_existing(f: &Fields) -> Result<Self, FieldErrors> {
+        Self::read(f, None, false)
+    }
+
+    fn read(f: &Fields, file_name: Option<&str>, needs_source: bool) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::new();
         let title = e.check("title", parse::required_text(f.get("title"), 200));
         let from_file = file_name.and_then(media_type).map(|(_, k, _)| k);
@@ -159,7 +169,7 @@ impl MediaData {
                     ),
                 );
             }
-        } else if matches!(link, Some(None)) {
+        } else if needs_source && matches!(link, Some(None)) {
             e.add(
                 "link",
                 "is required: upload a file or give a link to the recording",

@@ -9,8 +9,10 @@ mod insights;
 mod journey;
 pub mod openapi;
 mod refops;
+mod media;
 mod questions;
 mod stories;
+mod voc;
 
 use crate::auth::{can, require_api};
 use crate::error::ApiError;
@@ -42,7 +44,9 @@ pub fn router() -> Router<AppState> {
         .merge(journey::router())
         .merge(events::router())
         .merge(questions::router())
+        .merge(media::router())
         .merge(evidence::router())
+        .merge(voc::router())
         .route("/accounts", get(list_accounts).post(create_account))
         .route(
             "/accounts/{id}",

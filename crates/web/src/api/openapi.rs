@@ -471,6 +471,7 @@ pub fn spec() -> Value {
     super::refops::openapi_paths(&mut paths);
     super::insights::openapi_paths(&mut paths);
     super::questions::openapi_paths(&mut paths);
+    super::media::openapi_paths(&mut paths);
     super::evidence::openapi_paths(&mut paths);
     story_and_journey_paths(&mut paths);
 

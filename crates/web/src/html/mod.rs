@@ -11,6 +11,7 @@ pub(crate) mod events;
 pub(crate) mod evidence;
 mod journey;
 pub(crate) mod layout;
+mod media;
 mod nps;
 mod questions;
 mod records;
@@ -21,6 +22,7 @@ mod session;
 mod stories;
 mod transfer;
 mod value;
+mod voc;
 pub(crate) mod widgets;
 
 use crate::error::PageError;
@@ -54,7 +56,9 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(admin::router())
         .merge(questions::router())
+        .merge(media::router())
         .merge(evidence::router())
+        .merge(voc::router())
         .fallback(not_found)
 }
 
