@@ -102,6 +102,8 @@ const AD: Needs = Perm(Administer);
 const PR: Needs = Perm(Privacy);
 const MA: Needs = Perm(ManageAdvocates);
 const RR: Needs = Perm(RequestReferences);
+const ME: Needs = Perm(ManageEvents);
+const WEV: Needs = Perm(WriteEvidence);
 const MC: Needs = Perm(ManageConsent);
 const WE: Needs = Perm(WriteEvidence);
 
@@ -170,6 +172,20 @@ const AGENDA_FORM: &[(&str, &str)] = &[
     ("title", "Matrix review"),
     ("held_on", "2026-07-01"),
     ("agenda", "- Roadmap (30 min)\n- Pipeline review (45 min)\n"),
+];
+const EVENT_FORM: &[(&str, &str)] = &[
+    ("name", "Matrix event {x}"),
+    ("kind", "user_group"),
+    ("starts_on", "2026-12-01"),
+    ("time_zone", "Europe/Oslo"),
+];
+const EVENT_SESSION_FORM: &[(&str, &str)] = &[
+    ("title", "Matrix session"),
+    ("room_id", "{room}"),
+    ("format", "panel"),
+    ("focus", "customer_issues"),
+    ("start", "11:00"),
+    ("end", "11:30"),
 ];
 const CORRECTION_FORM: &[(&str, &str)] = &[("item", "Partner summit"), ("class", "customer_value")];
 
@@ -417,6 +433,64 @@ const ROUTES: &[Route] = &[
     r("POST", "/evidence/{e}/delete", Nothing, WE),
     r("GET", "/questions", Nothing, RC),
     r("POST", "/questions", Form(&[("guide", "Do you like it?")]), RC),
+    // ---- customer events (D1–D8) ----
+    r("GET", "/api/v1/events", Nothing, RC),
+    r("POST", "/api/v1/events", Json(r#"{"name": "Matrix API event {x}", "kind": "roundtable", "starts_on": "2026-12-01"}"#), ME),
+    r("GET", "/api/v1/events/stage-balance", Nothing, RC),
+    r("GET", "/api/v1/events/{ev}", Nothing, RC),
+    r("PUT", "/api/v1/events/{ev}", Json(r#"{"city": "Bergen"}"#), ME),
+    r("DELETE", "/api/v1/events/{ev}", Nothing, ME),
+    r("GET", "/api/v1/events/{ev}/agenda", Nothing, RC),
+    r("POST", "/api/v1/events/{ev}/rooms", Json(r#"{"name": "API room {x}"}"#), ME),
+    r("DELETE", "/api/v1/events/{ev}/rooms/{room}", Nothing, ME),
+    r("POST", "/api/v1/events/{ev}/sessions", Json(r#"{"room_id": "{room}", "title": "API session", "format": "demo", "start": "12:00", "end": "12:30"}"#), ME),
+    r("GET", "/api/v1/events/{ev}/ics", Nothing, RC),
+    r("GET", "/api/v1/events/{ev}/guests", Nothing, RC),
+    r("POST", "/api/v1/events/{ev}/guests", Json(r#"{"contact_id": "{nominee2}"}"#), ME),
+    r("GET", "/api/v1/events/{ev}/guests.csv", Nothing, RC),
+    r("GET", "/api/v1/events/{ev}/introductions", Nothing, RC),
+    r("GET", "/api/v1/events/{ev}/briefing/{c}", Nothing, RC),
+    r("GET", "/api/v1/events/{ev}/notes", Nothing, RC),
+    r("POST", "/api/v1/events/{ev}/notes", Json(r#"{"contact_id": "{c}", "kind": "wish", "text": "Matrix API note"}"#), WEV),
+    r("GET", "/api/v1/events/{ev}/outcomes", Nothing, RC),
+    r("GET", "/api/v1/sessions/{ses}", Nothing, RC),
+    r("PUT", "/api/v1/sessions/{ses}", Json(r#"{"title": "Matrix renamed"}"#), ME),
+    r("DELETE", "/api/v1/sessions/{ses}", Nothing, ME),
+    r("POST", "/api/v1/sessions/{ses}/speakers", Json(r#"{"kind": "partner", "name": "API Partner {x}"}"#), ME),
+    r("GET", "/api/v1/sessions/{ses}/ics", Nothing, RC),
+    r("DELETE", "/api/v1/speakers/{spk}", Nothing, ME),
+    r("GET", "/api/v1/guests/{gst}", Nothing, RC),
+    r("PUT", "/api/v1/guests/{gst}", Json(r#"{"rsvp": "yes"}"#), ME),
+    r("DELETE", "/api/v1/guests/{gst}", Nothing, ME),
+    r("GET", "/api/v1/community?city=Oslo&topic=retail", Nothing, RC),
+    r("GET", "/events", Nothing, RC),
+    r("POST", "/events", Form(EVENT_FORM), ME),
+    r("GET", "/events/{ev}", Nothing, RC),
+    r("POST", "/events/{ev}", Form(EVENT_FORM), ME),
+    r("POST", "/events/{ev}/delete", Nothing, ME),
+    r("POST", "/events/{ev}/rooms", Form(&[("name", "Matrix room {x}"), ("main_stage", "false")]), ME),
+    r("POST", "/events/{ev}/rooms/{room}/delete", Nothing, ME),
+    r("POST", "/events/{ev}/sessions", Form(EVENT_SESSION_FORM), ME),
+    r("GET", "/events/{ev}/sessions/{ses}", Nothing, RC),
+    r("POST", "/events/{ev}/sessions/{ses}", Form(&[("title", "Matrix session edited"), ("room_id", "{room}"), ("format", "keynote"), ("start", "09:00"), ("end", "10:00")]), ME),
+    r("POST", "/events/{ev}/sessions/{ses}/delete", Nothing, ME),
+    r("GET", "/events/{ev}/sessions/{ses}/calendar.ics", Nothing, RC),
+    r("POST", "/events/{ev}/speakers", Form(&[("session_id", "{ses}"), ("kind", "academic"), ("name", "Prof Matrix {x}")]), ME),
+    r("POST", "/events/{ev}/speakers/{spk}/delete", Nothing, ME),
+    r("GET", "/events/{ev}/calendar.ics", Nothing, RC),
+    r("GET", "/events/{ev}/print", Nothing, RC),
+    r("GET", "/events/{ev}/guests", Nothing, RC),
+    r("GET", "/events/{ev}/guests?q=Fixture", Nothing, RC),
+    r("POST", "/events/{ev}/guests", Form(&[("contact_id", "{nominee}"), ("rsvp", "maybe")]), ME),
+    r("GET", "/events/{ev}/guests.csv", Nothing, RC),
+    r("POST", "/events/{ev}/guests/{gst}", Form(&[("rsvp", "yes"), ("attended", "true")]), ME),
+    r("POST", "/events/{ev}/guests/{gst}/delete", Nothing, ME),
+    r("GET", "/events/{ev}/briefing/{c}", Nothing, RC),
+    r("GET", "/events/{ev}/capture", Nothing, WEV),
+    r("POST", "/events/{ev}/capture", Form(&[("contact_id", "{c}"), ("kind", "problem"), ("text", "Matrix page note")]), WEV),
+    r("GET", "/events/{ev}/outcomes", Nothing, RC),
+    r("GET", "/community", Nothing, RC),
+    r("GET", "/community?city=Oslo&topic=retail", Nothing, RC),
 ];
 
 /// Routes whose answers depend on more than the caller, tested in attacks.rs: signing in
@@ -499,6 +573,13 @@ struct Fixture {
     nominee: i64,
     nominee2: i64,
     nomination: i64,
+    /// An event (D1) with a main-stage room, a session with `contact` speaking, and
+    /// `contact` on the guest list.
+    event: i64,
+    room: i64,
+    session: i64,
+    speaker: i64,
+    guest: i64,
 }
 
 /// An account with financial figures and a private note, one of everything under it, and an
@@ -630,8 +711,48 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         })
         .await
         .id;
+    let event = id_of(
+        app.post_json(
+            "/api/v1/events",
+            &json!({"name": format!("Fixture event {serial}"), "kind": "conference", "starts_on": "2026-12-01", "time_zone": "Europe/Oslo", "city": "Oslo"}),
+        )
+        .await,
+    );
+    let room = id_of(
+        app.post_json(
+            &format!("/api/v1/events/{event}/rooms"),
+            &json!({"name": "Fixture hall", "main_stage": true}),
+        )
+        .await,
+    );
+    let session = id_of(
+        app.post_json(
+            &format!("/api/v1/events/{event}/sessions"),
+            &json!({"room_id": room, "title": "Fixture keynote", "format": "keynote", "start": "09:00", "end": "10:00"}),
+        )
+        .await,
+    );
+    let speaker = id_of(
+        app.post_json(
+            &format!("/api/v1/sessions/{session}/speakers"),
+            &json!({"kind": "customer", "contact_id": contact}),
+        )
+        .await,
+    );
+    let guest = id_of(
+        app.post_json(
+            &format!("/api/v1/events/{event}/guests"),
+            &json!({"contact_id": contact, "key_guest": true}),
+        )
+        .await,
+    );
     Fixture {
         done,
+        event,
+        room,
+        session,
+        speaker,
+        guest,
         nominee,
         nominee2,
         nomination,
@@ -696,6 +817,11 @@ fn fill(text: &str, f: &Fixture) -> String {
                     "nominee" => Some(f.nominee),
                     "nominee2" => Some(f.nominee2),
                     "nomination" => Some(f.nomination),
+                    "ev" => Some(f.event),
+                    "room" => Some(f.room),
+                    "ses" => Some(f.session),
+                    "spk" => Some(f.speaker),
+                    "gst" => Some(f.guest),
                     _ => None,
                 };
                 out.push_str(&id.map(|i| i.to_string()).unwrap_or_else(|| w.to_string()));
