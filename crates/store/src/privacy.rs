@@ -49,6 +49,7 @@ impl Store {
                 "reference_requests": rows(c, "SELECT DISTINCT r.id, r.prospect_name, r.activity, r.status FROM reference_requests r JOIN reference_steps s ON s.request_id = r.id WHERE s.contact_id = ? ORDER BY r.id", &["id", "prospect_name", "activity", "status"])?,
                 "stories": crate::stories::privacy_export(c, contact_id)?,
                 "reviews": crate::journey::privacy_export(c, contact_id)?,
+                "reference_program": crate::refops::privacy_export(c, contact_id)?,
             }))
         })?;
         let evidence = self.with_conn(|c| crate::evidence::privacy_export(c, contact_id))?;
@@ -136,6 +137,7 @@ impl Store {
             c.execute("UPDATE advocate_profiles SET notes = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
             c.execute("UPDATE advocate_activities SET notes = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
             c.execute("UPDATE reference_steps SET note = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
+            crate::refops::erase(c, contact_id)?;
             let notes = c.query(
                 "SELECT t.id, t.notes FROM touchpoints t JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id WHERE tc.contact_id = ? AND t.notes IS NOT NULL",
                 &[Value::Int(contact_id)],

@@ -1130,3 +1130,74 @@ impl Store {
         Ok(())
     }
 }
+
+/// What the reference program holds about a person, for a privacy export.
+pub(crate) fn privacy_export(c: &mut dyn Conn, contact_id: i64) -> Result<serde_json::Value> {
+    let id = [Value::Int(contact_id)];
+    let consents: Vec<serde_json::Value> = c
+        .query(
+            "SELECT activity, consent, given_on, expires_on, recorded_by, note FROM contact_consents WHERE contact_id = ? ORDER BY activity",
+            &id,
+        )?
+        .iter()
+        .map(|r| {
+            serde_json::json!({"activity": r.text(0), "consent": r.text(1), "given_on": r.opt_date(2),
+                "expires_on": r.opt_date(3), "recorded_by": r.text(4), "note": r.opt_text(5)})
+        })
+        .collect();
+    let nominations: Vec<serde_json::Value> = c
+        .query(
+            "SELECT source, reason, status, nominated_by, created_at FROM nominations WHERE contact_id = ?",
+            &id,
+        )?
+        .iter()
+        .map(|r| {
+            serde_json::json!({"source": r.text(0), "reason": r.text(1), "status": r.text(2),
+                "nominated_by": r.text(3), "created_at": r.time(4)})
+        })
+        .collect();
+    let feedback: Vec<serde_json::Value> = c
+        .query(
+            "SELECT request_id, helped, prospect_asked, comments, would_repeat, created_at FROM reference_feedback WHERE contact_id = ? ORDER BY request_id",
+            &id,
+        )?
+        .iter()
+        .map(|r| {
+            serde_json::json!({"request_id": r.int(0), "worth_their_time": r.bool(1), "asked_about": r.opt_text(2),
+                "comments": r.opt_text(3), "would_repeat": r.opt_int(4).map(|v| v != 0), "created_at": r.time(5)})
+        })
+        .collect();
+    Ok(serde_json::json!({"consents": consents, "nominations": nominations, "feedback": feedback}))
+}
+
+/// Erasure: consent records, nominations (colleagues' words about the person), unused links
+/// and the person's own feedback text go; that feedback was given stays, so reports hold.
+pub(crate) fn erase(c: &mut dyn Conn, contact_id: i64) -> Result<()> {
+    let id = [Value::Int(contact_id)];
+    // Earlier audit entries carried the notes, reasons and comments: keep that they happened.
+    c.execute(
+        "UPDATE audit_log SET before_json = NULL, after_json = NULL WHERE entity = 'contact_consent' AND entity_id = ?",
+        &id,
+    )?;
+    c.execute(
+        "UPDATE audit_log SET before_json = NULL, after_json = NULL, summary = 'nomination of an erased person' \
+         WHERE entity = 'nomination' AND entity_id IN (SELECT n.id FROM nominations n WHERE n.contact_id = ?)",
+        &id,
+    )?;
+    c.execute(
+        "UPDATE audit_log SET after_json = NULL WHERE entity = 'reference_request' AND summary = 'advocate feedback through a one-time link' \
+         AND entity_id IN (SELECT f.request_id FROM reference_feedback f WHERE f.contact_id = ?)",
+        &id,
+    )?;
+    c.execute("DELETE FROM contact_consents WHERE contact_id = ?", &id)?;
+    c.execute("DELETE FROM nominations WHERE contact_id = ?", &id)?;
+    c.execute(
+        "DELETE FROM feedback_links WHERE contact_id = ? AND used_at IS NULL",
+        &id,
+    )?;
+    c.execute(
+        "UPDATE reference_feedback SET prospect_asked = NULL, comments = NULL WHERE contact_id = ?",
+        &id,
+    )?;
+    Ok(())
+}

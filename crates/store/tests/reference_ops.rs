@@ -610,3 +610,57 @@ fn ops_queue_lists_due_requests_and_data_quality_problems() {
         );
     });
 }
+
+#[test]
+fn privacy_export_and_erasure_cover_consent_nominations_and_feedback() {
+    each(|s| {
+        let a = account(s, "Clinic", &[]);
+        let person = contact(s, a, "Private Person", "yes");
+        consent(s, person, "logo", "no", None);
+        s.nominate(
+            &NewNomination {
+                contact_id: person,
+                reason: "Said lovely things at dinner".into(),
+            },
+            today(),
+        )
+        .unwrap();
+        let r = request(s, Opportunity::ReferenceCall, healthcare());
+        complete(s, r, person);
+        let link = s.create_feedback_link(r).unwrap();
+        let answer = FeedbackData::from_fields(&Fields::from_pairs([
+            ("helped", "yes"),
+            ("comments", "My boss was there"),
+        ]))
+        .unwrap();
+        s.submit_link_feedback(&link.token, &answer, Utc::now())
+            .unwrap();
+        let export = s.privacy_export(person).unwrap().to_string();
+        for text in [
+            "Said lovely things at dinner",
+            "My boss was there",
+            "\"logo\"",
+        ] {
+            assert!(export.contains(text), "{text} in {export}");
+        }
+        s.erase_contact(person).unwrap();
+        let export = s.privacy_export(person).unwrap().to_string();
+        for text in [
+            "Said lovely things at dinner",
+            "My boss was there",
+            "\"logo\"",
+        ] {
+            assert!(!export.contains(text), "{text} erased from {export}");
+        }
+        // That feedback was given still counts.
+        assert_eq!(s.program_report(today()).unwrap().confirmed, 1);
+        let audit = s
+            .list_audit(&peerstage_store::AuditFilter {
+                per_page: 500,
+                ..Default::default()
+            })
+            .unwrap();
+        let text = serde_json::to_string(&audit.items).unwrap();
+        assert!(!text.contains("Said lovely things") && !text.contains("My boss was there"));
+    });
+}
