@@ -451,6 +451,20 @@ impl Store {
             if c.query_int(&format!("SELECT count(*) FROM {table} WHERE id = ?"), &[Value::Int(target)])? == 0 {
                 return Err(FieldErrors::single(field, format!("there is no {what} {target}")).into());
             }
+            // Showing a recording to colleagues needs the customer's consent to internal use.
+            if let Some(m) = media {
+                let consent = c
+                    .query_one("SELECT consent FROM media WHERE id = ?", &[Value::Int(m)])?
+                    .map(|r| r.text(0))
+                    .unwrap_or_default();
+                if consent == "none" {
+                    return Err(FieldErrors::single(
+                        "media_id",
+                        format!("recording {m} has no consent recorded: record the customer's consent to internal use before showing it in a session"),
+                    )
+                    .into());
+                }
+            }
             let dup = c.query_int(
                 &format!("SELECT count(*) FROM strategy_items WHERE session_id = ? AND {field} = ?"),
                 &[Value::Int(session_id), Value::Int(target)],

@@ -264,7 +264,21 @@ fn sessions_gather_items_with_notes_and_actions_link_what_drove_them() {
                     &[
                         ("title", "Rep video: Acme"),
                         ("kind", "video"),
+                        ("consent", "internal"),
                         ("link", "https://v.example/1"),
+                    ],
+                    None,
+                ),
+                None,
+            )
+            .unwrap();
+        let no_consent = s
+            .create_media(
+                &media(
+                    &[
+                        ("title", "Not agreed"),
+                        ("kind", "audio"),
+                        ("link", "https://v.example/2"),
                     ],
                     None,
                 ),
@@ -319,6 +333,19 @@ fn sessions_gather_items_with_notes_and_actions_link_what_drove_them() {
                 .unwrap()
                 .contains("there is no evidence 99999")),
             other => panic!("expected an invalid field, got {other:?}"),
+        }
+        match s.add_session_item(
+            session.id,
+            &ItemData::from_fields(&Fields::from_pairs([(
+                "media_id",
+                no_consent.id.to_string(),
+            )]))
+            .unwrap(),
+        ) {
+            Err(StoreError::Invalid(e)) => {
+                assert!(e.get("media_id").unwrap().contains("no consent recorded"))
+            }
+            other => panic!("expected a consent error, got {other:?}"),
         }
         let noted = s
             .set_item_discussion(

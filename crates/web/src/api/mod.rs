@@ -10,6 +10,7 @@ mod journey;
 pub mod openapi;
 mod refops;
 mod media;
+mod strategy;
 mod questions;
 mod stories;
 mod voc;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(questions::router())
         .merge(media::router())
+        .merge(strategy::router())
         .merge(evidence::router())
         .merge(voc::router())
         .route("/accounts", get(list_accounts).post(create_account))

@@ -472,6 +472,7 @@ pub fn spec() -> Value {
     super::insights::openapi_paths(&mut paths);
     super::questions::openapi_paths(&mut paths);
     super::media::openapi_paths(&mut paths);
+    super::strategy::openapi_paths(&mut paths);
     super::evidence::openapi_paths(&mut paths);
     story_and_journey_paths(&mut paths);
 

@@ -12,6 +12,7 @@ pub(crate) mod evidence;
 mod journey;
 pub(crate) mod layout;
 mod media;
+mod strategy;
 mod nps;
 mod questions;
 mod records;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(questions::router())
         .merge(media::router())
+        .merge(strategy::router())
         .merge(evidence::router())
         .merge(voc::router())
         .fallback(not_found)
