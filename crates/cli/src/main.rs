@@ -467,6 +467,15 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     } else {
         eprintln!("customer feedback: kept what is already in the database");
     }
+    let events = store.seed_events(seed, today)?;
+    if events.events > 0 {
+        eprintln!(
+            "events: {} past and upcoming, {} sessions, {} guests, {} notes captured",
+            events.events, events.sessions, events.guests, events.notes
+        );
+    } else {
+        eprintln!("events: kept the ones already in the database");
+    }
     if store.find_user(DEMO_ADMIN)?.is_none() {
         store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;
         eprintln!("demo administrator: {DEMO_ADMIN} / {DEMO_PASSWORD} (change it, or disable it, before real use)");

@@ -668,6 +668,22 @@ impl Store {
         })
     }
 
+    /// Creates a theme by hand (named, empty): pin tags or items to it, or split into it.
+    pub fn create_theme(&self, label: &str) -> Result<i64> {
+        let label = check_label(label)?;
+        self.transaction(|c| {
+            let at = now();
+            let id = c
+                .insert_id(
+                    "INSERT INTO themes (label, named, phrases, signature, quotes, created_at, updated_at) VALUES (?, TRUE, '', '', '', ?, ?)",
+                    &[Value::from(&label), Value::Time(at), Value::Time(at)],
+                )?
+                .unwrap_or_default();
+            self.audit(c, "create", "theme", Some(id), &format!("theme '{label}' created by hand"), None, None)?;
+            Ok(id)
+        })
+    }
+
     /// Gives a theme a name; re-runs keep it.
     pub fn rename_theme(&self, id: i64, label: &str) -> Result<()> {
         let label = check_label(label)?;

@@ -106,6 +106,7 @@ const ME: Needs = Perm(ManageEvents);
 const WEV: Needs = Perm(WriteEvidence);
 const MC: Needs = Perm(ManageConsent);
 const WE: Needs = Perm(WriteEvidence);
+const MI: Needs = Perm(ManageInsights);
 
 const ACCOUNT_FORM: &[(&str, &str)] = &[("name", "Made by the matrix"), ("lifecycle", "customer")];
 const CONTACT_FORM: &[(&str, &str)] = &[("name", "Matrix Contact"), ("reference_consent", "no")];
@@ -302,6 +303,23 @@ const ROUTES: &[Route] = &[
     r("DELETE", "/api/v1/evidence/{e}", Nothing, WE),
     r("POST", "/api/v1/evidence/suggest", Json(r#"{"text": "The export is slow"}"#), RC),
     r("POST", "/api/v1/evidence/sync", Nothing, WE),
+    // Search, themes and customer language (C3–C5).
+    r("GET", "/api/v1/search?q=export", Nothing, RC),
+    r("GET", "/api/v1/search?q=export&kind=problem&tag=fixture&from=2025-01-01&to=2025-12-31", Nothing, RC),
+    r("GET", "/api/v1/themes", Nothing, RC),
+    r("POST", "/api/v1/themes", Json(r#"{"label": "Matrix theme {x}"}"#), MI),
+    r("POST", "/api/v1/themes/refresh", Json("{}"), MI),
+    r("GET", "/api/v1/themes/{theme}", Nothing, RC),
+    r("POST", "/api/v1/themes/{theme}/rename", Json(r#"{"label": "Matrix renamed {x}"}"#), MI),
+    r("POST", "/api/v1/themes/{theme}/merge", Json(r#"{"from": "{theme3}"}"#), MI),
+    r("POST", "/api/v1/themes/{theme}/split", Json(r#"{"words": "dashboards", "label": "Matrix split {x}"}"#), MI),
+    r("POST", "/api/v1/themes/{theme}/tags", Json(r#"{"tag": "api-{x}"}"#), MI),
+    r("DELETE", "/api/v1/themes/{theme}/tags/{x}", Nothing, MI),
+    r("POST", "/api/v1/themes/{theme}/items", Json(r#"{"evidence_id": "{e}"}"#), MI),
+    r("GET", "/api/v1/language", Nothing, RC),
+    r("GET", "/api/v1/glossary", Nothing, RC),
+    r("POST", "/api/v1/glossary", Json(r#"{"term": "Matrix api term {x}", "category": "product"}"#), MI),
+    r("DELETE", "/api/v1/glossary/{gloss}", Nothing, MI),
     r("POST", "/api/v1/questions/lint", Json(r#"{"guide": "Do you like it?"}"#), RC),
     // ---- pages ----
     r("GET", "/login", Nothing, Public),
@@ -431,6 +449,20 @@ const ROUTES: &[Route] = &[
     r("GET", "/evidence/{e}", Nothing, RC),
     r("POST", "/evidence/{e}", Form(&[("text", "Matrix evidence edited"), ("date", "2025-02-01"), ("kind", "wish")]), WE),
     r("POST", "/evidence/{e}/delete", Nothing, WE),
+    r("GET", "/search", Nothing, RC),
+    r("GET", "/search?q=export&industry=&kind=problem&page=1", Nothing, RC),
+    r("GET", "/themes", Nothing, RC),
+    r("POST", "/themes", Form(&[("label", "Matrix page theme {x}")]), MI),
+    r("POST", "/themes/refresh", Nothing, MI),
+    r("GET", "/themes/{theme}", Nothing, RC),
+    r("POST", "/themes/{theme}/rename", Form(&[("label", "Matrix page rename {x}")]), MI),
+    r("POST", "/themes/{theme}/merge", Form(&[("from", "{theme2}")]), MI),
+    r("POST", "/themes/{theme}/split", Form(&[("words", "invoices"), ("label", "Matrix page split {x}")]), MI),
+    r("POST", "/themes/{theme}/pin-tag", Form(&[("tag", "fixture-{x}")]), MI),
+    r("POST", "/themes/{theme}/unpin-tag", Form(&[("tag", "{x}")]), MI),
+    r("GET", "/language", Nothing, RC),
+    r("POST", "/language/glossary", Form(&[("term", "Matrix page term {x}"), ("category", "marketing")]), MI),
+    r("POST", "/language/glossary/{gloss}/delete", Nothing, MI),
     r("GET", "/questions", Nothing, RC),
     r("POST", "/questions", Form(&[("guide", "Do you like it?")]), RC),
     // ---- customer events (D1–D8) ----
@@ -580,6 +612,13 @@ struct Fixture {
     session: i64,
     speaker: i64,
     guest: i64,
+    /// Themes made by hand (C4): `theme` holds the fixture evidence and two more items (one
+    /// tagged `fixture-{serial}`, `api-{serial}` and `{serial}`, the last pinned);
+    /// `theme2` and `theme3` are merged into it by the page and the API. A glossary term (C5).
+    theme: i64,
+    theme2: i64,
+    theme3: i64,
+    gloss: i64,
 }
 
 /// An account with financial figures and a private note, one of everything under it, and an
@@ -746,7 +785,41 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         )
         .await,
     );
+    let (theme, theme2, theme3, gloss) = app
+        .db(move |s| {
+            let item = |text: &str, tags: Vec<String>| {
+                let mut d = peerstage_core::evidence::EvidenceData::new(
+                    text,
+                    peerstage_core::evidence::EvidenceSource::Pasted,
+                    chrono::NaiveDate::from_ymd_opt(2025, 1, 15).unwrap(),
+                );
+                d.account_id = Some(account);
+                d.tags = tags;
+                s.create_evidence(&d).map(|e| e.id)
+            };
+            let theme = s.create_theme(&format!("Fixture theme {serial}"))?;
+            let theme2 = s.create_theme(&format!("Fixture theme two {serial}"))?;
+            let theme3 = s.create_theme(&format!("Fixture theme three {serial}"))?;
+            let e2 = item(
+                "Fixture invoices arrive late",
+                vec![format!("fixture-{serial}"), format!("api-{serial}"), serial.to_string()],
+            )?;
+            let e3 = item("Fixture dashboards freeze", Vec::new())?;
+            for e in [evidence, e2, e3] {
+                s.pin_theme_item(theme, e)?;
+            }
+            s.pin_theme_tag(theme, &serial.to_string())?;
+            let gloss = s
+                .add_glossary_term(&format!("Fixture term {serial}"), "marketing", "")?
+                .id;
+            Ok((theme, theme2, theme3, gloss))
+        })
+        .await;
     Fixture {
+        theme,
+        theme2,
+        theme3,
+        gloss,
         done,
         event,
         room,
@@ -822,6 +895,10 @@ fn fill(text: &str, f: &Fixture) -> String {
                     "ses" => Some(f.session),
                     "spk" => Some(f.speaker),
                     "gst" => Some(f.guest),
+                    "theme" => Some(f.theme),
+                    "theme2" => Some(f.theme2),
+                    "theme3" => Some(f.theme3),
+                    "gloss" => Some(f.gloss),
                     _ => None,
                 };
                 out.push_str(&id.map(|i| i.to_string()).unwrap_or_else(|| w.to_string()));
