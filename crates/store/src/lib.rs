@@ -9,6 +9,7 @@ mod commitments;
 mod contacts;
 pub mod db;
 mod demo;
+mod event_demo;
 mod events;
 pub mod evidence;
 mod export;
@@ -41,6 +42,7 @@ pub use advocates::{
 };
 pub use agendas::{AgendaCorrection, QuarterlyReview};
 pub use audit::{AuditEntry, AuditFilter};
+pub use event_demo::EventDemoCounts;
 pub use events::{
     Agenda, BriefItem, BriefQuestion, BriefTheme, Briefing, EventNote, EventOutcomes,
     EventSpeakerRow, StageBalanceRow,
