@@ -240,6 +240,151 @@ fn sign_in_record_a_touchpoint_and_sign_out_in_a_browser() {
     }
 }
 
+/// Quick capture at an event (D5) on a phone-sized screen: the form fits without sideways
+/// scrolling, the kinds are big enough to tap, and a saved note is listed as evidence.
+#[test]
+fn capture_a_note_about_a_guest_on_a_phone() {
+    let Some((chromium, chromedriver)) = browser_or_skip() else {
+        return;
+    };
+    let tmp = TempDir::new();
+    let shots = screenshot_dir();
+    let db = format!("sqlite://{}", tmp.join("capture.db").display());
+    let demo = Command::new(BIN)
+        .args(["--database-url", &db, "demo", "--scale", "0.01"])
+        .output()
+        .expect("run peerstage demo");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    // An event of our own with one guest on its list.
+    let (event, guest_name) = {
+        use peerstage_core::event::{EventData, GuestData};
+        use peerstage_core::Fields;
+        let store = peerstage_store::Store::open(&db).expect("open the demo database");
+        let contact = store
+            .search_contacts(None, 1, 1)
+            .expect("contacts")
+            .items
+            .remove(0);
+        let ev = store
+            .create_event(
+                &EventData::from_fields(&Fields::from_pairs([
+                    ("name", "Phone capture summit"),
+                    ("kind", "user_group"),
+                    ("starts_on", "2026-12-01"),
+                    ("time_zone", "Europe/London"),
+                ]))
+                .unwrap(),
+            )
+            .unwrap();
+        store
+            .add_guest(
+                ev.id,
+                &GuestData::from_fields(&Fields::from_pairs([
+                    ("contact_id", contact.id.to_string()),
+                    ("rsvp", "yes".to_string()),
+                ]))
+                .unwrap(),
+            )
+            .unwrap();
+        (ev.id, contact.data.name)
+    };
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server_log = tmp.join("server.log");
+    let _server = Proc::spawn(
+        Command::new(BIN).args([
+            "--database-url",
+            &db,
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ]),
+        &server_log,
+    );
+    wait_until_answers(port, "/healthz", &server_log);
+    let driver_port = free_port();
+    let driver_log = tmp.join("chromedriver.log");
+    let _driver = Proc::spawn(
+        Command::new(&chromedriver).arg(format!("--port={driver_port}")),
+        &driver_log,
+    );
+    wait_until_answers(driver_port, "/status", &driver_log);
+    let b = Browser::new(driver_port, &chromium, &tmp.join("chrome-profile"));
+    b.set_window_size(390, 844);
+    b.wait_for("the phone-width layout", || {
+        let width = b.script("return window.innerWidth;", json!([]));
+        Ok(width.as_u64().is_some_and(|w| w <= 400))
+    });
+
+    b.go(&format!("{base}/events/{event}/capture"));
+    b.wait_for_path("/login");
+    b.find("input[name=email]").send_keys(ADMIN);
+    b.find("input[name=password]").send_keys(PASSWORD);
+    b.find("form[action='/login'] button[type=submit]").click();
+    b.wait_for_path(&format!("/events/{event}/capture"));
+    b.wait_for_text("h1", "Phone capture summit");
+
+    let overflow = b.script(
+        "return document.documentElement.scrollWidth - window.innerWidth;",
+        json!([]),
+    );
+    assert!(
+        overflow.as_i64().is_some_and(|px| px <= 0),
+        "at phone width the capture page scrolls sideways by {overflow} pixels\n{}",
+        b.context()
+    );
+    // Every kind is a tap target at least 44 pixels high, and fits on the screen.
+    let sizes = b.script(
+        "return Array.from(document.querySelectorAll('label.kind')).map(l => { const r = l.getBoundingClientRect(); return [r.height, r.right]; });",
+        json!([]),
+    );
+    let sizes = sizes.as_array().expect("kind labels");
+    assert!(sizes.len() >= 6, "the capture kinds: {sizes:?}");
+    for s in sizes {
+        let (h, right) = (s[0].as_f64().unwrap(), s[1].as_f64().unwrap());
+        assert!(
+            h >= 44.0 && right <= 390.0,
+            "a kind of {h}px high ending at {right}px\n{}",
+            b.context()
+        );
+    }
+    b.find("#f-contact_id option:nth-child(2)").click();
+    b.find("label.kind input[value='existential_threat']")
+        .click();
+    let note = format!(
+        "Phone note {}: a marketplace rival could take their customers",
+        std::process::id()
+    );
+    b.find("#f-text").send_keys(&note);
+    b.screenshot(&shots.join("07-event-capture-phone.png"));
+    b.find("button.capture-save").click();
+    b.wait_for("the saved note", || Ok(b.url()?.contains("notice=created")));
+    let listed = b.wait_for("the note in the list", || {
+        Ok(b.try_text("ul.notes li")?.filter(|t| t.contains(&note)))
+    });
+    assert!(
+        listed.contains(&guest_name) && listed.contains("existential threat"),
+        "{listed}"
+    );
+    // The guest stays chosen for the next note.
+    let chosen = b.script(
+        "return document.querySelector('#f-contact_id').selectedIndex;",
+        json!([]),
+    );
+    assert_eq!(chosen.as_i64(), Some(1), "{}", b.context());
+    b.screenshot(&shots.join("08-event-capture-saved-phone.png"));
+    let png = std::fs::read(shots.join("08-event-capture-saved-phone.png")).expect("screenshot");
+    let (w, _) = png_size(&png).expect("a PNG");
+    assert!(
+        (300..=500).contains(&w),
+        "a phone-width screenshot, not {w} pixels"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Finding the browser
 // ---------------------------------------------------------------------------------------

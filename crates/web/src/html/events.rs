@@ -1387,7 +1387,16 @@ fn capture_page(
             (error_summary(e))
             form.capture method="post" action=(format!("/events/{}/capture", ev.id)) novalidate {
                 (csrf_field())
-                (input("contact_id", "Guest").required().select(f, e, &people))
+                div.field.has-error[e.get("contact_id").is_some()] {
+                    label for="f-contact_id" { "Guest *" }
+                    select id="f-contact_id" name="contact_id" aria-invalid=[e.get("contact_id").map(|_| "true")] {
+                        option value="" { "Choose the guest…" }
+                        @for (value, label) in &people {
+                            option value=(value) selected[value == f.get("contact_id")] { (label) }
+                        }
+                    }
+                    @if let Some(err) = e.get("contact_id") { span.error id="f-contact_id-error" { "Guest " (err) } }
+                }
                 fieldset.kinds.has-error[e.get("kind").is_some()] {
                     legend { "What is it? *" }
                     @for k in CAPTURE_KINDS {
