@@ -125,6 +125,21 @@ fn stamp() -> String {
 /// the limit), a `transcript_file` is read as UTF-8 text, other fields become `fields`.
 pub async fn read_upload(st: &AppState, req: Request) -> Result<Upload, UploadError> {
     let limit = st.store.media_limit();
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        // A plain form: a link and pasted transcript, no files.
+        let bytes = axum::body::to_bytes(req.into_body(), crate::UPLOAD_LIMIT)
+            .await
+            .map_err(|_| UploadError::Unreadable("the form is too large".into()))?;
+        return Ok(Upload {
+            fields: crate::extract::parse_urlencoded(&bytes),
+            ..Default::default()
+        });
+    }
     let mut mp = Multipart::from_request(req, st)
         .await
         .map_err(|e| UploadError::Unreadable(e.body_text()))?;
@@ -340,6 +355,12 @@ pub async fn create(st: &AppState, up: Upload, allow_consent: bool) -> Result<Cr
 
 /// Serves a stored recording, honouring a single `Range: bytes=a-b` so players can seek.
 pub async fn serve_file(st: &AppState, m: &Media, headers: &HeaderMap) -> Response {
+    if m.file_name.is_none() {
+        if let Some(link) = &m.data.link {
+            // A linked recording plays from where it lives.
+            return axum::response::Redirect::to(link).into_response();
+        }
+    }
     let Some(path) = m.file_name.as_deref().and_then(|f| st.store.media_path(f)) else {
         return (
             StatusCode::NOT_FOUND,

@@ -321,6 +321,31 @@ const ROUTES: &[Route] = &[
     r("POST", "/api/v1/glossary", Json(r#"{"term": "Matrix api term {x}", "category": "product"}"#), MI),
     r("DELETE", "/api/v1/glossary/{gloss}", Nothing, MI),
     r("POST", "/api/v1/questions/lint", Json(r#"{"guide": "Do you like it?"}"#), RC),
+    // C2: media; C7: strategy sessions and actions.
+    r("GET", "/api/v1/media", Nothing, RC),
+    r("GET", "/api/v1/media?consent=internal", Nothing, RC),
+    r("POST", "/api/v1/media", Json(r#"{"title": "Matrix video {x}", "kind": "video", "link": "https://videos.example/m.mp4"}"#), WE),
+    r("GET", "/api/v1/media/{md}", Nothing, RC),
+    r("PUT", "/api/v1/media/{md}", Json(r#"{"consent": "external"}"#), MI),
+    r("DELETE", "/api/v1/media/{md}", Nothing, MI),
+    r("GET", "/api/v1/media/{md}/file", Nothing, RC),
+    r("POST", "/api/v1/media/{md}/transcript", Json(r#"{"transcript": "[00:00:05] Dana: The matrix said this.", "format": "text"}"#), WE),
+    r("GET", "/api/v1/strategy/sessions", Nothing, RC),
+    r("POST", "/api/v1/strategy/sessions", Json(r#"{"title": "Matrix session", "held_on": "2025-03-01"}"#), MI),
+    r("GET", "/api/v1/strategy/sessions/{ss}", Nothing, RC),
+    r("PUT", "/api/v1/strategy/sessions/{ss}", Json(r#"{"attendees": "The matrix"}"#), MI),
+    r("DELETE", "/api/v1/strategy/sessions/{ss}", Nothing, MI),
+    r("POST", "/api/v1/strategy/sessions/{ss}/items", Json(r#"{"evidence_id": "{e}", "discussion": "Matrix"}"#), MI),
+    r("PUT", "/api/v1/strategy/items/{si}", Json(r#"{"discussion": "Matrix notes"}"#), MI),
+    r("DELETE", "/api/v1/strategy/items/{si}", Nothing, MI),
+    r("GET", "/api/v1/actions", Nothing, RC),
+    r("GET", "/api/v1/actions?open=yes&owner=Fixture%20Owner", Nothing, RC),
+    r("POST", "/api/v1/actions", Json(r#"{"title": "Matrix action", "owner": "Matrix", "evidence_ids": ["{e}"]}"#), MI),
+    r("GET", "/api/v1/actions/by-owner", Nothing, RC),
+    r("GET", "/api/v1/actions/progress?months=6", Nothing, RC),
+    r("GET", "/api/v1/actions/{ai}", Nothing, RC),
+    r("PUT", "/api/v1/actions/{ai}", Json(r#"{"status": "in_progress"}"#), MI),
+    r("DELETE", "/api/v1/actions/{ai}", Nothing, MI),
     // ---- pages ----
     r("GET", "/login", Nothing, Public),
     r("GET", "/healthz", Nothing, Public),
@@ -465,6 +490,28 @@ const ROUTES: &[Route] = &[
     r("POST", "/language/glossary/{gloss}/delete", Nothing, MI),
     r("GET", "/questions", Nothing, RC),
     r("POST", "/questions", Form(&[("guide", "Do you like it?")]), RC),
+    r("GET", "/media", Nothing, RC),
+    r("GET", "/media?consent=internal&sort=title", Nothing, RC),
+    r("POST", "/media", Form(&[("title", "Matrix page video {x}"), ("kind", "audio"), ("link", "https://videos.example/p.mp3")]), WE),
+    r("GET", "/media/{md}", Nothing, RC),
+    r("GET", "/media/{md}?t=5", Nothing, RC),
+    r("POST", "/media/{md}", Form(&[("title", "Matrix renamed"), ("kind", "video"), ("link", "https://videos.example/r.mp4"), ("consent", "internal")]), MI),
+    r("GET", "/media/{md}/file", Nothing, RC),
+    r("POST", "/media/{md}/transcript", Form(&[("transcript", "Dana: The matrix said this on the page."), ("transcript_format", "text")]), WE),
+    r("POST", "/media/{md}/delete", Nothing, MI),
+    r("GET", "/strategy", Nothing, RC),
+    r("POST", "/strategy", Form(&[("title", "Matrix page session"), ("held_on", "2025-03-02")]), MI),
+    r("GET", "/strategy/{ss}", Nothing, RC),
+    r("POST", "/strategy/{ss}", Form(&[("title", "Matrix renamed session"), ("held_on", "2025-03-03")]), MI),
+    r("POST", "/strategy/{ss}/items", Form(&[("evidence_id", "{e2}")]), MI),
+    r("POST", "/strategy/{ss}/delete", Nothing, MI),
+    r("POST", "/strategy/items/{si}/discussion", Form(&[("discussion", "Matrix page notes")]), MI),
+    r("POST", "/strategy/items/{si}/delete", Nothing, MI),
+    r("GET", "/strategy/actions", Nothing, RC),
+    r("POST", "/strategy/actions", Form(&[("title", "Matrix page action"), ("owner", "Matrix")]), MI),
+    r("GET", "/strategy/actions/{ai}", Nothing, RC),
+    r("POST", "/strategy/actions/{ai}", Form(&[("title", "Matrix page action"), ("owner", "Matrix"), ("status", "done")]), MI),
+    r("POST", "/strategy/actions/{ai}/delete", Nothing, MI),
     // ---- customer events (D1–D8) ----
     r("GET", "/api/v1/events", Nothing, RC),
     r("POST", "/api/v1/events", Json(r#"{"name": "Matrix API event {x}", "kind": "roundtable", "starts_on": "2026-12-01"}"#), ME),
@@ -612,6 +659,14 @@ struct Fixture {
     session: i64,
     speaker: i64,
     guest: i64,
+    /// A linked recording with consent to internal use (C2), a strategy session holding it
+    /// (C7) as item `si`, and an action driven by `evidence`.
+    media: i64,
+    strategy: i64,
+    item: i64,
+    action: i64,
+    /// A second evidence item, for adding to the session from the page.
+    evidence2: i64,
     /// Themes made by hand (C4): `theme` holds the fixture evidence and two more items (one
     /// tagged `fixture-{serial}`, `api-{serial}` and `{serial}`, the last pinned);
     /// `theme2` and `theme3` are merged into it by the page and the API. A glossary term (C5).
@@ -785,6 +840,41 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         )
         .await,
     );
+    let media = id_of(
+        app.post_json(
+            "/api/v1/media",
+            &json!({"title": format!("Fixture video {serial}"), "kind": "video", "link": "https://videos.example/fixture.mp4", "account_id": account, "consent": "internal"}),
+        )
+        .await,
+    );
+    let strategy = id_of(
+        app.post_json(
+            "/api/v1/strategy/sessions",
+            &json!({"title": format!("Fixture session {serial}"), "held_on": "2025-02-01"}),
+        )
+        .await,
+    );
+    let item = id_of(
+        app.post_json(
+            &format!("/api/v1/strategy/sessions/{strategy}/items"),
+            &json!({"media_id": media, "discussion": "Fixture notes"}),
+        )
+        .await,
+    );
+    let evidence2 = id_of(
+        app.post_json(
+            "/api/v1/evidence",
+            &json!({"text": "Fixture evidence two: onboarding took months", "date": "2025-01-13", "account_id": account}),
+        )
+        .await,
+    );
+    let action = id_of(
+        app.post_json(
+            "/api/v1/actions",
+            &json!({"title": "Fixture action", "owner": "Fixture Owner", "session_id": strategy, "evidence_ids": [evidence]}),
+        )
+        .await,
+    );
     let (theme, theme2, theme3, gloss) = app
         .db(move |s| {
             let item = |text: &str, tags: Vec<String>| {
@@ -826,6 +916,11 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
         session,
         speaker,
         guest,
+        media,
+        strategy,
+        item,
+        action,
+        evidence2,
         nominee,
         nominee2,
         nomination,
@@ -895,6 +990,11 @@ fn fill(text: &str, f: &Fixture) -> String {
                     "ses" => Some(f.session),
                     "spk" => Some(f.speaker),
                     "gst" => Some(f.guest),
+                    "md" => Some(f.media),
+                    "ss" => Some(f.strategy),
+                    "si" => Some(f.item),
+                    "ai" => Some(f.action),
+                    "e2" => Some(f.evidence2),
                     "theme" => Some(f.theme),
                     "theme2" => Some(f.theme2),
                     "theme3" => Some(f.theme3),
