@@ -5,6 +5,7 @@ mod bench;
 mod events;
 mod insights;
 mod journey;
+mod media;
 mod progress;
 mod questions;
 mod references;
@@ -34,6 +35,10 @@ struct Cli {
         hide_env_values = true
     )]
     database_url: String,
+    /// Folder for uploaded recordings (C2); default: `<database>-media` beside an SQLite
+    /// file. Needed with PostgreSQL to store files rather than links.
+    #[arg(long, global = true, env = "PEERSTAGE_MEDIA_DIR")]
+    media_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +67,9 @@ enum Command {
         /// Mark the session cookie Secure (when users reach peerstage over HTTPS)
         #[arg(long)]
         secure_cookies: bool,
+        /// Largest recording accepted for upload, in megabytes (default 2048)
+        #[arg(long)]
+        max_media_mb: Option<u64>,
     },
     /// Import a CSV file; all or nothing unless --skip-invalid
     Import {
@@ -191,6 +199,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Customer recordings: add (file or link) with a transcript, replace a transcript, list (C2)
+    #[command(subcommand)]
+    Media(media::MediaCommand),
+    /// Open actions from strategy sessions by owner, with the evidence behind each (C7)
+    Actions {
+        /// Only this owner's actions
+        #[arg(long)]
+        owner: Option<String>,
+        /// Done ones too
+        #[arg(long)]
+        all: bool,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Check an interview guide for closed, leading, feature-shopping and double-barrelled
     /// questions, with a rewrite for each (C6). Exit code 0: none flagged; 1: some flagged;
     /// 2: the guide could not be read or holds no question
@@ -315,7 +338,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             bind,
             secure_cookies,
-        } => serve(&cli.database_url, &bind, secure_cookies),
+            max_media_mb,
+        } => {
+            let store = open(&cli.database_url)?;
+            store.set_media_config(peerstage_store::MediaConfig {
+                dir: cli.media_dir.clone(),
+                max_bytes: max_media_mb.unwrap_or(0).saturating_mul(1024 * 1024),
+            });
+            serve(store, &bind, secure_cookies)
+        }
         Command::Import {
             kind,
             file,
@@ -389,6 +420,10 @@ fn run(cli: Cli) -> Result<()> {
             segment,
             json,
         } => insights::scorecard(&cli.database_url, period, segment, json),
+        Command::Media(cmd) => media::media(&cli.database_url, cli.media_dir.clone(), cmd),
+        Command::Actions { owner, all, json } => {
+            media::actions(&cli.database_url, owner, all, json)
+        }
         Command::LintQuestions { file, json } => {
             let code = questions::lint_questions(&file, json)?;
             if code != 0 {
@@ -458,7 +493,7 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
         "voice of the customer: {} notes, NPS comments and reviews became evidence",
         evidence.added
     );
-    let voc = store.seed_voc(seed, today, ((1500.0 * scale) as usize).clamp(300, 20_000))?;
+    let voc = store.seed_voc(seed, today, ((5000.0 * scale) as usize).clamp(1500, 50_000))?;
     if voc.evidence > 0 {
         eprintln!(
             "customer feedback: {} statements, {} glossary terms, {} themes",
@@ -497,8 +532,7 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     Ok(())
 }
 
-fn serve(url: &str, bind: &str, secure_cookies: bool) -> Result<()> {
-    let store = open(url)?;
+fn serve(store: Store, bind: &str, secure_cookies: bool) -> Result<()> {
     // Notes, comments and reviews written by other tools since the last run become evidence.
     let synced = store.sync_evidence()?;
     if synced.added + synced.updated + synced.removed > 0 {

@@ -16,9 +16,11 @@
 //!    Texts with no feature stay unthemed.
 //! 5. **Labels** are the customers' own phrases: per theme, each phrase scores
 //!    `coverage × ln(1 + lift)` (coverage = share of the theme's texts that contain it, lift =
-//!    coverage ÷ share of all texts that contain it; two-word phrases × 1.5). The label is the
-//!    best phrase, then " / " and the best one sharing no word with it when at least 15 % of
-//!    the theme uses it, each written the way customers wrote it most often.
+//!    coverage ÷ share of all texts that contain it; two-word phrases × 1.5; phrases with a
+//!    lift under 1.5, such as a product name every theme uses, are left out). The label is the
+//!    best two-word phrase used by at least 10 % of the theme (else the best phrase), then
+//!    " / " and the best one sharing no word with it when at least 15 % of the theme uses it,
+//!    each written the way customers wrote it most often.
 //! 6. **Quotes** are the three texts closest to the theme's centre, preferring 30–280 characters.
 //! 7. **Stable identities** ([`match_known`]): each new theme is compared with the themes
 //!    already stored by `max(cosine of their top-term signatures, Jaccard of their members)`;
@@ -494,14 +496,24 @@ fn describe(texts: &[&str], f: &Features, members: &[(usize, f32)], centre: &[f3
     }
     let mut scored: Vec<(u32, f64)> = df_c
         .iter()
-        .map(|(t, c)| {
+        .filter_map(|(t, c)| {
             let coverage = *c as f64 / size;
             let lift = coverage / (f.df[*t as usize] as f64 / n_all);
             let bonus = if f.words[*t as usize] >= 2 { 1.5 } else { 1.0 };
-            (*t, coverage * (1.0 + lift).ln() * bonus)
+            // Words every theme uses (a product name) do not tell themes apart.
+            (lift >= 1.5 || size >= n_all * 0.5)
+                .then_some((*t, coverage * (1.0 + lift).ln() * bonus))
         })
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Lead with the best phrase of two words when a tenth of the theme uses it.
+    if let Some(pos) = scored
+        .iter()
+        .position(|(t, _)| f.words[*t as usize] >= 2 && df_c[t] as f64 / size >= 0.1)
+    {
+        let lead = scored.remove(pos);
+        scored.insert(0, lead);
+    }
     let mut chosen: Vec<u32> = Vec::new();
     let mut used_words: Vec<&str> = Vec::new();
     for (t, _) in &scored {

@@ -474,7 +474,9 @@ pub fn spec() -> Value {
     super::media::openapi_paths(&mut paths);
     super::strategy::openapi_paths(&mut paths);
     super::evidence::openapi_paths(&mut paths);
+    super::voc::openapi_paths(&mut paths);
     story_and_journey_paths(&mut paths);
+    super::events::openapi_paths(&mut paths);
 
     let mut doc = json!({
         "openapi": "3.1.0",
@@ -513,6 +515,7 @@ pub fn spec() -> Value {
     });
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.extend(story_and_journey_schemas());
+        schemas.extend(super::events::openapi_schemas());
         schemas.extend(super::evidence::openapi_schemas());
     }
     doc

@@ -263,3 +263,92 @@ async fn delete_term(State(st): State<AppState>, Path(id): Path<String>) -> ApiR
     st.run(move |s| s.delete_glossary_term(id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// OpenAPI entries for search, themes and customer language.
+pub(super) fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
+    let err = |codes: &[&str]| -> Value {
+        let mut m = serde_json::Map::new();
+        for c in codes {
+            m.insert(
+                c.to_string(),
+                json!({"$ref": "#/components/responses/Error"}),
+            );
+        }
+        Value::Object(m)
+    };
+    let with = |ok: Value, codes: &[&str]| -> Value {
+        let mut r = err(codes);
+        if let (Some(m), Some(o)) = (r.as_object_mut(), ok.as_object()) {
+            m.extend(o.clone());
+        }
+        r
+    };
+    let body = |props: Value, required: &[&str]| {
+        json!({"required": true, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": false, "required": required, "properties": props}}}})
+    };
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
+    let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "schema": {"type": "string"}, "description": desc});
+    paths.insert("/api/v1/search".into(), json!({"get": {
+        "summary": "Full-text search over evidence (C3): every word must occur (stems fold: reports = reporting). Best matches first (BM25 on SQLite, ts_rank on PostgreSQL), ties newest first; when more than 1,000 match, the newest 1,000 are ranked and `more` is true. Each hit's `fragments` mark the matched words (`hit: true`). Needs read access to customers.",
+        "tags": ["voice"],
+        "parameters": [q("q", "the words (required)"), q("account_id", "account id"), q("segment", "enterprise, mid_market or smb"),
+            q("industry", "exact industry"), q("kind", "problem, wish, praise, why_bought, existential_threat, recommendation, language"),
+            q("level", "research level 1–5"), q("theme_id", "theme id"), q("tag", "tag"), q("from", "YYYY-MM-DD"), q("to", "YYYY-MM-DD"),
+            q("page", "page, from 1"), q("per_page", "1–100, default 20")],
+        "responses": with(json!({"200": {"description": "hits[] {evidence_id, fragments[{text, hit}], text, source, kind, level, date, sentiment, account_id, account_name, theme_id, theme_label, tags, score}, total, more, page, per_page, words", "content": {"application/json": {}}}}), &["401", "403", "422"])
+    }}));
+    paths.insert("/api/v1/themes".into(), json!({
+        "get": {"summary": "Themes (C4), largest first: label (customers' phrases, or the name a person gave), named, phrases, volume, pinned, sentiment (−1…1), accounts, revenue (annual revenue of the accounts affected; null without financial access), months (last 12), trend, tags (pinned), quotes; and last_run.",
+            "tags": ["voice"], "responses": with(json!({"200": {"description": "items[], total, last_run", "content": {"application/json": {}}}}), &["401", "403"])},
+        "post": {"summary": "Create a theme by hand (named; fill it by pinning tags or items). Needs ManageInsights.", "tags": ["voice"],
+            "requestBody": body(json!({"label": {"type": "string", "maxLength": 120}}), &["label"]),
+            "responses": with(json!({"201": {"description": "the theme", "content": {"application/json": {}}}}), &["401", "403", "415", "422"])}
+    }));
+    paths.insert("/api/v1/themes/refresh".into(), json!({"post": {
+        "summary": "Group all evidence into themes again. Themes that continue keep their id; names people gave, pinned items and pinned tags survive. Optional k (1–200) fixes the number of themes; otherwise it is chosen by silhouette. Needs ManageInsights.",
+        "tags": ["voice"], "requestBody": body(json!({"k": {"type": ["integer", "string"]}}), &[]),
+        "responses": with(json!({"200": {"description": "the run: items, themes, kept, created, removed, silhouette, millis, created_at", "content": {"application/json": {}}}}), &["401", "403", "415", "422"])
+    }}));
+    paths.insert("/api/v1/themes/{id}".into(), json!({"parameters": id, "get": {
+        "summary": "One theme with its figures, accounts_affected and a page of its items (page, per_page ≤ 200).", "tags": ["voice"],
+        "parameters": [q("page", "page of items"), q("per_page", "items per page")],
+        "responses": with(json!({"200": {"description": "the theme", "content": {"application/json": {}}}}), &["401", "403", "404", "422"])
+    }}));
+    for (path, summary, props, required) in [
+        ("rename", "Rename a theme; re-runs keep the name.", json!({"label": {"type": "string", "maxLength": 120}}), vec!["label"]),
+        ("merge", "Merge theme `from` into this one (its items, pins and tags move; `from` is deleted).", json!({"from": {"type": ["integer", "string"]}}), vec!["from"]),
+        ("split", "Move the items that mention any of `words` into a new named theme `label` (pinned there). 201 with the new theme.", json!({"words": {"type": "string"}, "label": {"type": "string", "maxLength": 120}}), vec!["words", "label"]),
+        ("tags", "Pin a manual tag: every item with it belongs to this theme, also after re-runs. A tag is pinned to one theme at most (409).", json!({"tag": {"type": "string"}}), vec!["tag"]),
+        ("items", "Pin one evidence item to this theme.", json!({"evidence_id": {"type": ["integer", "string"]}}), vec!["evidence_id"]),
+    ] {
+        paths.insert(format!("/api/v1/themes/{{id}}/{path}"), json!({"parameters": id, "post": {
+            "summary": format!("{summary} Needs ManageInsights."), "tags": ["voice"],
+            "requestBody": body(props, &required),
+            "responses": with(json!({"200": {"description": "the theme", "content": {"application/json": {}}}}), &["401", "403", "404", "409", "415", "422"])
+        }}));
+    }
+    paths.insert("/api/v1/themes/{id}/tags/{tag}".into(), json!({
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}, {"name": "tag", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "delete": {"summary": "Unpin a tag; its items stay until the next re-run places them. Needs ManageInsights.", "tags": ["voice"],
+            "responses": with(json!({"200": {"description": "the theme", "content": {"application/json": {}}}}), &["401", "403", "404", "422"])}
+    }));
+    paths.insert("/api/v1/language".into(), json!({"get": {
+        "summary": "Customer language (C5): the phrases customers use most for problems and goals (customer_phrases, with `ours` when a word is in the glossary), theirs_not_ours, ours_not_theirs (glossary terms no customer uses) and glossary_use (texts per term), over the newest 20,000 problem, wish, threat and why-bought items.",
+        "tags": ["voice"], "responses": with(json!({"200": {"description": "the report", "content": {"application/json": {}}}}), &["401", "403"])
+    }}));
+    paths.insert("/api/v1/glossary".into(), json!({
+        "get": {"summary": "The glossary: our product names and marketing terms.", "tags": ["voice"],
+            "responses": with(json!({"200": {"description": "items[{id, term, category, note}]", "content": {"application/json": {}}}}), &["401", "403"])},
+        "post": {"summary": "Add a term (unique ignoring case, 409 otherwise). Needs ManageInsights.", "tags": ["voice"],
+            "requestBody": body(json!({"term": {"type": "string", "maxLength": 120}, "category": {"type": "string", "enum": peerstage_store::themes::GLOSSARY_CATEGORIES}, "note": {"type": "string", "maxLength": 500}}), &["term"]),
+            "responses": with(json!({"201": {"description": "the term", "content": {"application/json": {}}}}), &["401", "403", "409", "415", "422"])}
+    }));
+    paths.insert(
+        "/api/v1/glossary/{id}".into(),
+        json!({"parameters": id, "delete": {
+            "summary": "Remove a term. Needs ManageInsights.", "tags": ["voice"],
+            "responses": with(json!({"204": {"description": "removed"}}), &["401", "403", "404"])
+        }}),
+    );
+}
