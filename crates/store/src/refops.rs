@@ -971,7 +971,7 @@ impl Store {
             if k.consent == ReferenceConsent::No || k.do_not_contact {
                 continue;
             }
-            let given = today - Duration::days(rng.range(30, 700) as i64);
+            let given = today - Duration::days(rng.range(30, 700));
             let mut add = |a: ConsentActivity, c: ReferenceConsent, expires: Option<NaiveDate>| {
                 consents.push(vec![
                     Value::Int(k.contact_id),
@@ -998,18 +998,18 @@ impl Store {
                 add(
                     ConsentActivity::Logo,
                     ReferenceConsent::Yes,
-                    Some(today + Duration::days(rng.range(3, 40) as i64)),
+                    Some(today + Duration::days(rng.range(3, 40))),
                 );
                 add(
                     ConsentActivity::CaseStudy,
                     ReferenceConsent::Yes,
-                    Some(today + Duration::days(rng.range(20, 200) as i64)),
+                    Some(today + Duration::days(rng.range(20, 200))),
                 );
             } else if roll < 24 {
                 add(
                     ConsentActivity::ReferenceCall,
                     ReferenceConsent::Yes,
-                    Some(today - Duration::days(rng.range(1, 25) as i64)),
+                    Some(today - Duration::days(rng.range(1, 25))),
                 );
             } else if roll < 27 {
                 add(ConsentActivity::Speaking, ReferenceConsent::No, None);
@@ -1023,7 +1023,7 @@ impl Store {
                     "recruited",
                     "declined",
                 ]);
-                let touched = stamp - Duration::days(rng.range(0, 30) as i64);
+                let touched = stamp - Duration::days(rng.range(0, 30));
                 let reason = *rng.pick(&[
                     "Spoke up for us at the user group",
                     "Asked how they can help other customers",
@@ -1036,7 +1036,7 @@ impl Store {
                     Value::from(reason),
                     Value::from(status),
                     Value::from(*rng.pick(&["sales@demo", "cs@demo", "product@demo"])),
-                    Value::Time(touched - Duration::days(rng.range(0, 20) as i64)),
+                    Value::Time(touched - Duration::days(rng.range(0, 20))),
                     Value::Time(touched),
                     Value::from("demo"),
                 ]);
