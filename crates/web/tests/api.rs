@@ -1303,6 +1303,39 @@ fn every_documented_path_and_method_is_routed() {
             )
             .await,
         );
+        // An event (D1–D8) with a room, a session, a speaker and the contact as a guest.
+        let event = created(
+            app.post_json(
+                "/api/v1/events",
+                &json!({"name": "Summit", "kind": "conference", "starts_on": "2026-12-01"}),
+            )
+            .await,
+        );
+        let room = created(
+            app.post_json(&format!("/api/v1/events/{event}/rooms"), &json!({"name": "Hall"}))
+                .await,
+        );
+        let session = created(
+            app.post_json(
+                &format!("/api/v1/events/{event}/sessions"),
+                &json!({"room_id": room, "title": "Keynote", "format": "keynote", "start": "09:00", "end": "10:00"}),
+            )
+            .await,
+        );
+        let speaker = created(
+            app.post_json(
+                &format!("/api/v1/sessions/{session}/speakers"),
+                &json!({"kind": "customer", "contact_id": contact}),
+            )
+            .await,
+        );
+        let guest = created(
+            app.post_json(
+                &format!("/api/v1/events/{event}/guests"),
+                &json!({"contact_id": contact}),
+            )
+            .await,
+        );
         let ids: Vec<(&str, i64)> = ids
             .into_iter()
             .chain([
@@ -1310,6 +1343,10 @@ fn every_documented_path_and_method_is_routed() {
                 ("reviews", review),
                 ("source-responses", answer),
                 ("stories", story),
+                ("events", event),
+                ("sessions", session),
+                ("speakers", speaker),
+                ("guests", guest),
             ])
             .collect();
         let doc = app.get("/api/openapi.json").await.json();
@@ -1323,7 +1360,9 @@ fn every_documented_path_and_method_is_routed() {
                 .unwrap_or(acc);
             let uri = path
                 .replace("{id}", &id.to_string())
-                .replace("{kind}", "accounts");
+                .replace("{kind}", "accounts")
+                .replace("{contact}", &contact.to_string())
+                .replace("{room}", &room.to_string());
             for method in item.as_object().unwrap().keys() {
                 let order = match method.as_str() {
                     "get" => 0,

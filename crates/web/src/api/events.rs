@@ -380,10 +380,13 @@ async fn community(State(st): State<AppState>, Query(q): Query) -> ApiResult<Res
     let city = q.get("city").trim().to_string();
     let topic = q.get("topic").trim().to_string();
     if city.is_empty() {
-        return Err(ApiError::invalid(FieldErrors::single(
-            "city",
-            "is required",
-        )));
+        // Without a city, the cities to choose from (most contacts first).
+        let cities = st.run(|s| s.advocate_cities(50)).await?;
+        let cities: Vec<serde_json::Value> = cities
+            .into_iter()
+            .map(|(c, n)| json!({"city": c, "contacts": n}))
+            .collect();
+        return Ok(Json(json!({"city": null, "items": [], "cities": cities})).into_response());
     }
     if city.chars().count() > 100 || topic.chars().count() > 100 {
         return Err(ApiError::invalid(FieldErrors::single(
@@ -402,4 +405,213 @@ async fn community(State(st): State<AppState>, Query(q): Query) -> ApiResult<Res
         })
         .await?;
     Ok(Json(json!({"items": list})).into_response())
+}
+
+// ---- OpenAPI ----
+
+use super::openapi::{id_param, input_schema, op, query, with_body};
+use serde_json::{Map, Value};
+
+fn answer(mut m: Map<String, Value>, code: &str, description: &str) -> Map<String, Value> {
+    if let Some(r) = m.get_mut("responses").and_then(Value::as_object_mut) {
+        r.remove("200");
+        r.insert(code.into(), json!({"description": description}));
+    }
+    m
+}
+
+fn file_answer(mut m: Map<String, Value>, media: &str) -> Map<String, Value> {
+    if let Some(r) = m.get_mut("responses").and_then(Value::as_object_mut) {
+        r.insert(
+            "200".into(),
+            json!({"description": "The file", "content": {media: {}}}),
+        );
+    }
+    m
+}
+
+fn sub_param(name: &str) -> Value {
+    json!([
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+        {"name": name, "in": "path", "required": true, "schema": {"type": "integer"}}
+    ])
+}
+
+const TAG: &str = "events";
+
+/// The events paths of the OpenAPI document (D1–D8).
+pub(super) fn openapi_paths(paths: &mut Map<String, Value>) {
+    let created = |summary: &str, schema: &str| {
+        let mut m = answer(op(summary, TAG), "201", "Created");
+        m.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}}));
+        Value::Object(m)
+    };
+    let deleted = |summary: &str| Value::Object(answer(op(summary, TAG), "204", "Deleted"));
+    paths.insert(
+        "/api/v1/events".into(),
+        json!({
+            "get": op("Events, the latest first (`items`), each with its session and guest counts", TAG),
+            "post": created("Plan an event (needs ManageEvents)", "EventInput"),
+        }),
+    );
+    paths.insert(
+        "/api/v1/events/stage-balance".into(),
+        json!({"get": op("Customers' share of main-stage sessions and minutes at the latest twelve events", TAG)}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("One event with its rooms", TAG),
+            "put": with_body(op("Change an event; omitted fields keep their value; new dates must keep every session inside", TAG), "EventInput"),
+            "delete": deleted("Delete an event with its rooms, sessions and guest list (captured notes stay as evidence)"),
+        }),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/agenda".into(),
+        json!({"parameters": id_param(), "get": op("Sessions with speakers, `problems` (overlaps in a room, speakers in two places) and `checks` (stage checks, each with `status`, `explanation`, `share`, `target`, `sessions` and suggested advocates)", TAG)}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/rooms".into(),
+        json!({"parameters": id_param(), "post": created("Add a room; `main_stage` marks the main stage; 409 when the name is taken", "RoomInput")}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/rooms/{room}".into(),
+        json!({"parameters": sub_param("room"), "delete": deleted("Delete a room with its sessions")}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/sessions".into(),
+        json!({"parameters": id_param(), "post": created("Add a session; 422 beside `room_id` when the room is taken then, beside `start` when a speaker is elsewhere", "SessionInput")}),
+    );
+    paths.insert(
+        "/api/v1/sessions/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("One session with its room and speakers", TAG),
+            "put": with_body(op("Change a session; omitted fields keep their value", TAG), "SessionInput"),
+            "delete": deleted("Delete a session with its speakers"),
+        }),
+    );
+    paths.insert(
+        "/api/v1/sessions/{id}/speakers".into(),
+        json!({"parameters": id_param(), "post": created("Add a speaker: a customer contact (`contact_id`), or staff, an academic or a partner by `name`; 422 when they speak elsewhere at the time", "SpeakerInput")}),
+    );
+    paths.insert(
+        "/api/v1/speakers/{id}".into(),
+        json!({"parameters": id_param(), "delete": deleted("Remove a speaker")}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/ics".into(),
+        json!({"parameters": id_param(), "get": file_answer(op("The event and its sessions as iCalendar (RFC 5545)", TAG), "text/calendar")}),
+    );
+    paths.insert(
+        "/api/v1/sessions/{id}/ics".into(),
+        json!({"parameters": id_param(), "get": file_answer(op("One session as iCalendar (RFC 5545)", TAG), "text/calendar")}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/guests".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("The guest list: RSVP, attendance, rep, key guests, at-risk accounts with their reason", TAG),
+            "post": created("Invite a contact; the rep defaults to the account's owner; 409 when already invited", "GuestInput"),
+        }),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/guests.csv".into(),
+        json!({"parameters": id_param(), "get": file_answer(op("The guest list as CSV", TAG), "text/csv")}),
+    );
+    paths.insert(
+        "/api/v1/guests/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("One guest", TAG),
+            "put": with_body(op("Change RSVP, attendance, rep, key guest or wishes; omitted fields keep their value", TAG), "GuestInput"),
+            "delete": deleted("Remove a guest from the list"),
+        }),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/introductions".into(),
+        json!({"parameters": id_param(), "get": op("Who each rep should introduce their guests to: every wish with the people at the event who match it", TAG)}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/briefing/{contact}".into(),
+        json!({"parameters": sub_param("contact"), "get": op("A guest's briefing pack: account facts, touchpoints, open commitments, NPS, wishes and problems, industry themes, open questions with the linter's flags", TAG)}),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/notes".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("Notes captured at the event, newest first", TAG),
+            "post": created("Capture a note about a guest (needs WriteEvidence); it becomes evidence of the event", "CaptureInput"),
+        }),
+    );
+    paths.insert(
+        "/api/v1/events/{id}/outcomes".into(),
+        json!({"parameters": id_param(), "get": op("Prospects who attended and became customers after (conversion rate), revenue influenced, open pipeline, advocates who spoke", TAG)}),
+    );
+    let mut community = op("Local Rock Stars and advocates who value a stage, available and not fatigued, who could present in a city on a topic", TAG);
+    community.insert(
+        "parameters".into(),
+        query(&[
+            ("city", "the contact's or account's city; without it, `cities` lists the cities to choose from"),
+            ("topic", "a contact topic or industry"),
+        ]),
+    );
+    paths.insert("/api/v1/community".into(), json!({"get": community}));
+}
+
+pub(super) fn openapi_schemas() -> Map<String, Value> {
+    use peerstage_core::event::{EventKind, Rsvp, SessionFocus, SessionFormat, SpeakerKind};
+    let names = |all: Vec<&str>| json!({"type": "string", "enum": all});
+    let mut event = input_schema(EVENT_FIELDS, &["name", "kind", "starts_on"]);
+    event["properties"]["kind"] = names(EventKind::ALL.iter().map(|k| k.as_str()).collect());
+    event["properties"]["starts_on"] = json!({"type": "string", "format": "date"});
+    event["properties"]["ends_on"] = json!({"type": "string", "format": "date"});
+    event["properties"]["time_zone"] =
+        json!({"type": "string", "description": "IANA name, e.g. Europe/London (default UTC)"});
+    event["properties"]["customer_target"] = json!({"type": ["number", "string"], "description": "customers' share of the main stage, at least: 1/3 (default), 40% or 0.4"});
+    let mut room = input_schema(ROOM_FIELDS, &["name"]);
+    room["properties"]["main_stage"] = json!({"type": ["boolean", "string"]});
+    let mut session = input_schema(
+        SESSION_FIELDS,
+        &["room_id", "title", "format", "start", "end"],
+    );
+    session["properties"]["room_id"] = json!({"type": ["integer", "string"]});
+    session["properties"]["format"] =
+        names(SessionFormat::ALL.iter().map(|k| k.as_str()).collect());
+    session["properties"]["focus"] = names(SessionFocus::ALL.iter().map(|k| k.as_str()).collect());
+    session["properties"]["day"] = json!({"type": "string", "format": "date", "description": "required unless the event lasts one day"});
+    session["properties"]["start"] =
+        json!({"type": "string", "description": "HH:MM, the event's time zone"});
+    session["properties"]["end"] =
+        json!({"type": "string", "description": "HH:MM, after the start"});
+    let mut speaker = input_schema(SPEAKER_FIELDS, &["kind"]);
+    speaker["properties"]["kind"] = names(SpeakerKind::ALL.iter().map(|k| k.as_str()).collect());
+    speaker["properties"]["contact_id"] =
+        json!({"type": ["integer", "string"], "description": "required for customers"});
+    let mut guest = input_schema(GUEST_FIELDS, &["contact_id"]);
+    guest["properties"]["contact_id"] = json!({"type": ["integer", "string"]});
+    guest["properties"]["rsvp"] = names(Rsvp::ALL.iter().map(|k| k.as_str()).collect());
+    guest["properties"]["attended"] = json!({"type": ["boolean", "string"]});
+    guest["properties"]["key_guest"] = json!({"type": ["boolean", "string"]});
+    guest["properties"]["invited_on"] = json!({"type": "string", "format": "date"});
+    guest["properties"]["wants_to_meet"] = json!({"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "description": "separated by ;"}]});
+    let mut capture = input_schema(CAPTURE_FIELDS, &["contact_id", "kind", "text"]);
+    capture["properties"]["contact_id"] =
+        json!({"type": ["integer", "string"], "description": "a guest of the event"});
+    capture["properties"]["kind"] = names(
+        peerstage_core::event::CAPTURE_KINDS
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
+    );
+    capture["properties"]["date"] = json!({"type": "string", "format": "date"});
+    let mut m = Map::new();
+    m.insert("EventInput".into(), event);
+    m.insert("RoomInput".into(), room);
+    m.insert("SessionInput".into(), session);
+    m.insert("SpeakerInput".into(), speaker);
+    m.insert("GuestInput".into(), guest);
+    m.insert("CaptureInput".into(), capture);
+    m
 }
