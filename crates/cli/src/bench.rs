@@ -22,6 +22,35 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Time searches over the evidence (C3): 1–3 words, one filter each; adds generated
+    /// evidence first until the database holds --items
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        /// Unmeasured queries first
+        #[arg(long, default_value_t = 200)]
+        warmup: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Time theme clustering (C4) on generated statements; --out writes texts.jsonl, ours.txt
+    /// and topics.txt for scripts/bench_voc_themes.py. With --end-to-end, re-runs themes
+    /// through the store on this database instead (adding evidence up to --items)
+    Themes {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Number of themes (default: chosen by silhouette)
+        #[arg(long)]
+        k: Option<usize>,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        #[arg(long)]
+        end_to_end: bool,
+    },
     /// Time the dashboard and scorecard figures computed from scratch (a fresh cache per run)
     Insights {
         /// Runs per measurement
@@ -42,6 +71,25 @@ pub fn run(url: &str, cmd: BenchCommand) -> Result<()> {
     let store = open(url)?;
     match cmd {
         BenchCommand::Insights { runs } => crate::insights::bench(url, runs),
+        BenchCommand::Search {
+            items,
+            queries,
+            warmup,
+            seed,
+        } => crate::voc_bench::search(&store, items, queries, warmup, seed),
+        BenchCommand::Themes {
+            items,
+            seed,
+            k,
+            out,
+            end_to_end,
+        } => {
+            if end_to_end {
+                crate::voc_bench::themes_end_to_end(&store, items, seed)
+            } else {
+                crate::voc_bench::themes(items, seed, k, out)
+            }
+        }
         BenchCommand::Match {
             requests,
             add_activities,

@@ -10,6 +10,7 @@ mod progress;
 mod questions;
 mod references;
 mod voc;
+mod voc_bench;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -510,6 +511,15 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
         );
     } else {
         eprintln!("events: kept the ones already in the database");
+    }
+    let strategy = store.seed_strategy(today)?;
+    if strategy.media + strategy.sessions > 0 {
+        eprintln!(
+            "media and strategy: {} recordings ({} transcript items), {} strategy session, {} actions",
+            strategy.media, strategy.transcript_items, strategy.sessions, strategy.actions
+        );
+    } else {
+        eprintln!("media and strategy: kept the recordings and sessions already in the database");
     }
     if store.find_user(DEMO_ADMIN)?.is_none() {
         store.add_user(DEMO_ADMIN, peerstage_core::Role::Admin, DEMO_PASSWORD)?;

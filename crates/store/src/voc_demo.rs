@@ -153,3 +153,27 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Up to 10,000 ids of accounts or themes, for benchmarks to pick filters from.
+    pub fn bench_ids(&self, table: &str) -> Result<Vec<i64>> {
+        let table = match table {
+            "accounts" => "accounts",
+            "themes" => "themes",
+            other => {
+                return Err(crate::StoreError::Database(format!(
+                    "no benchmark ids for {other}"
+                )))
+            }
+        };
+        self.with_conn(|c| {
+            Ok(c.query(
+                &format!("SELECT id FROM {table} ORDER BY id LIMIT 10000"),
+                &[],
+            )?
+            .iter()
+            .map(|r| r.int(0))
+            .collect())
+        })
+    }
+}
