@@ -1,7 +1,7 @@
 //! Customer language (C5): the phrases customers use most for their problems and goals, set
 //! against the company's own vocabulary (the glossary).
 //!
-//! - **Customer phrases** are the key phrases ([`crate::text::phrases`], one to three words)
+//! - **Customer phrases** are the key phrases of two or three words ([`crate::text::phrases`])
 //!   of the texts given, counted once per text. A phrase is shown only when it occurs in at
 //!   least two texts, and a shorter phrase is left out when a longer one containing it occurs
 //!   in at least 80 % as many texts ("offline" gives way to "offline mode").
@@ -61,7 +61,9 @@ pub fn compare(texts: &[&str], glossary: &[(String, String)], top: usize) -> Lan
     for t in texts {
         counts.add(t, 3);
     }
-    let all = counts.top(2);
+    // Phrases of two or three words: single words say little on their own ("slow" what?).
+    let all: Vec<(String, String, u64, usize)> =
+        counts.top(2).into_iter().filter(|p| p.3 >= 2).collect();
     // Leave out phrases a longer phrase covers.
     let longer: Vec<&(String, String, u64, usize)> = all.iter().filter(|p| p.3 > 1).collect();
     let kept: Vec<&(String, String, u64, usize)> = all

@@ -261,6 +261,10 @@ const OPENERS: &[&str] = &[
     "",
     "",
     "",
+    "",
+    "",
+    "",
+    "",
     "Honestly, ",
     "To be fair, ",
     "As I said on the call, ",
@@ -268,6 +272,11 @@ const OPENERS: &[&str] = &[
     "From our side, ",
 ];
 const CLOSERS: &[&str] = &[
+    "",
+    "",
+    "",
+    "",
+    "",
     "",
     "",
     "",
