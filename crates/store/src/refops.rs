@@ -1102,7 +1102,7 @@ impl Store {
             // Some asks have waited a while for the advocate's answer.
             c.execute(
                 "UPDATE reference_steps SET at = ? WHERE status = 'asked' AND request_id IN \
-                 (SELECT id FROM reference_requests WHERE status = 'asked' AND id % 2 = 0)",
+                 (SELECT id FROM reference_requests WHERE status = 'asked' ORDER BY id LIMIT 2)",
                 &[Value::Time(stamp - Duration::days(9))],
             )?;
             // Half the completed requests have the rep's feedback; the rest wait for it.
@@ -1127,6 +1127,24 @@ impl Store {
             Ok(())
         })?;
         self.propose_nominations()?;
+        // A request nobody fits, so the ops view shows a gap and what loosening would find.
+        if let Some(industry) = snap.rows.iter().find_map(|r| r.candidate.industry.clone()) {
+            let f = peerstage_core::Fields::from_pairs([
+                ("prospect_name", "Kestrel Analytics (demo gap)"),
+                ("activity", "case_study"),
+                ("industry", industry.as_str()),
+                ("industry_required", "yes"),
+                ("seniority", "executive"),
+                ("seniority_required", "yes"),
+                ("language", "Icelandic"),
+                ("language_required", "yes"),
+            ]);
+            let mut req = peerstage_core::reference::NewRequest::from_fields(&f)
+                .map_err(StoreError::Invalid)?;
+            req.needed_by = Some(today + Duration::days(2));
+            let id = self.create_request(&req)?.id;
+            self.match_request(id, today, 3)?;
+        }
         Ok(())
     }
 }
