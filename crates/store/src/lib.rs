@@ -30,6 +30,7 @@ mod sqlite;
 mod stories;
 mod story_demo;
 mod strategy;
+mod strategy_demo;
 pub mod themes;
 mod voc_demo;
 pub mod testing;
@@ -69,6 +70,7 @@ pub use themes::{
 };
 pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
 pub use story_demo::StoryDemoCounts;
+pub use strategy_demo::StrategyDemoCounts;
 pub use strategy::{
     ActionDetail, ActionFilter, SessionDetail, SessionItem, StrategySession, ThemeLink,
 };

@@ -247,7 +247,8 @@ fn write_action_links(
         "DELETE FROM action_evidence WHERE action_id = ?",
         &[Value::Int(id)],
     )?;
-    for ev in &d.evidence_ids {
+    let mut seen = std::collections::HashSet::new();
+    for ev in d.evidence_ids.iter().filter(|id| seen.insert(**id)) {
         c.execute(
             "INSERT INTO action_evidence (action_id, evidence_id) VALUES (?, ?)",
             &[Value::Int(id), Value::Int(*ev)],
@@ -268,7 +269,8 @@ fn write_action_links(
         &[Value::Int(id)],
     )?;
     let mut unknown = Vec::new();
-    for (tid, label) in themes {
+    let mut seen = std::collections::HashSet::new();
+    for (tid, label) in themes.iter().filter(|(id, _)| seen.insert(*id)) {
         let label = if label.is_empty() {
             match kept.iter().find(|(k, _)| k == tid) {
                 Some((_, l)) => l.clone(),

@@ -114,6 +114,7 @@ fn lint_page(f: &Fields, e: &FieldErrors, report: Option<&GuideReport>) -> Marku
         "Question linter",
         "voice",
         html! {
+            (super::evidence::voc_subnav("questions"))
             div.page-head { div {
                 h1 { "Question linter" }
                 p.subtitle { "Check an interview guide before you talk to customers: closed, leading, feature-shopping and double-barrelled questions get what we want to hear, not what happened." }
