@@ -157,8 +157,8 @@ impl SearchQuery {
     }
 
     /// The FTS5 expression for the words and the filters kept in the index's `facets`
-    /// column (see store migration 0009): account, kind, level, segment, industry, tag and the
-    /// months of a date range of at most three years.
+    /// column (see store migration 0009): account, kind, level, segment, industry, tag, theme
+    /// and the months of a date range of at most three years.
     pub fn fts5_match(&self) -> Option<String> {
         let mut parts = vec![self.fts5_words()?];
         let mut facet = |token: String| parts.push(format!("facets : \"{token}\""));
@@ -179,6 +179,9 @@ impl SearchQuery {
         }
         if let Some(t) = &self.tag {
             facet(format!("t{}", hex(t)));
+        }
+        if let Some(h) = self.theme_id {
+            facet(format!("h{h}"));
         }
         if let Some(months) = self.months() {
             let m: Vec<String> = months.iter().map(|m| format!("\"{m}\"")).collect();
@@ -369,11 +372,13 @@ mod tests {
             ("segment", "Mid-market"),
             ("industry", "Healthcare"),
             ("tag", "Mobile"),
+            ("theme_id", "4"),
             ("from", "2024-11-15"),
             ("to", "2025-01-02"),
         ])
         .unwrap();
-        assert_eq!(s.filter_count(), 7);
+        assert_eq!(s.filter_count(), 8);
+        assert!(m_has_theme(&s));
         let m = s.fts5_match().unwrap();
         assert!(m.contains("facets : \"a12\""));
         assert!(m.contains("facets : \"kwhybought\""));
@@ -382,6 +387,10 @@ mod tests {
         assert!(m.contains(&format!("facets : \"t{}\"", hex("mobile"))));
         assert!(m.contains("facets : (\"m202411\" OR \"m202412\" OR \"m202501\")"));
         assert_eq!(hex("é"), "C3A9");
+    }
+
+    fn m_has_theme(s: &SearchQuery) -> bool {
+        s.fts5_match().unwrap().contains("facets : \"h4\"")
     }
 
     #[test]

@@ -389,7 +389,6 @@ impl Store {
         let actor = self.actor().label.clone();
         let at = now();
         let run = self.transaction(|c| {
-            c.execute("DELETE FROM theme_members WHERE pinned = FALSE", &[])?;
             let mut theme_ids = Vec::with_capacity(clustering.clusters.len());
             let (mut kept, mut created) = (0u64, 0u64);
             for (cl, m) in clustering.clusters.iter().zip(&matched) {
@@ -444,29 +443,65 @@ impl Store {
                 if pins == 0 {
                     c.execute("DELETE FROM themes WHERE id = ?", &[Value::Int(k.id)])?;
                     removed += 1;
+                } else {
+                    c.execute(
+                        "DELETE FROM theme_members WHERE theme_id = ? AND pinned = FALSE",
+                        &[Value::Int(k.id)],
+                    )?;
                 }
             }
             apply_tag_pins(c, None)?;
-            let pinned: HashSet<i64> = c
-                .query("SELECT evidence_id FROM theme_members", &[])?
-                .iter()
-                .map(|r| r.int(0))
-                .collect();
-            let mut rows = Vec::with_capacity(ids.len());
-            for (i, a) in clustering.assignment.iter().enumerate() {
-                if let Some(cl) = a {
-                    if !pinned.contains(&ids[i]) {
-                        let score = clustering.clusters[*cl]
-                            .members
-                            .iter()
-                            .find(|(r, _)| *r == i)
-                            .map(|(_, s)| *s as f64)
-                            .unwrap_or(0.0);
-                        rows.push((ids[i], theme_ids[*cl], false, score));
-                    }
+            // Write only what changed: on SQLite each membership change re-indexes the item
+            // for search (its theme is a filter), and a re-run mostly keeps items in place.
+            let mut current: HashMap<i64, (i64, bool)> = HashMap::new();
+            for r in c.query("SELECT evidence_id, theme_id, pinned FROM theme_members", &[])? {
+                current.insert(r.int(0), (r.int(1), r.bool(2)));
+            }
+            let mut score_of: HashMap<usize, f32> = HashMap::new();
+            for cl in &clustering.clusters {
+                for (r, s) in &cl.members {
+                    score_of.insert(*r, *s);
                 }
             }
-            insert_members(c, &rows)?;
+            let mut inserts = Vec::new();
+            let mut moves = Vec::new();
+            let mut assigned: HashSet<i64> = HashSet::with_capacity(ids.len());
+            for (i, a) in clustering.assignment.iter().enumerate() {
+                let Some(cl) = a else { continue };
+                let (e, t) = (ids[i], theme_ids[*cl]);
+                let score = score_of.get(&i).copied().unwrap_or(0.0) as f64;
+                assigned.insert(e);
+                match current.get(&e) {
+                    None => inserts.push((e, t, false, score)),
+                    Some((_, true)) => {}
+                    Some((old, false)) => moves.push((e, t, *old != t, score)),
+                }
+            }
+            let gone: Vec<String> = current
+                .iter()
+                .filter(|(e, (_, pinned))| !pinned && !assigned.contains(e))
+                .map(|(e, _)| e.to_string())
+                .collect();
+            for chunk in gone.chunks(500) {
+                c.execute(
+                    &format!("DELETE FROM theme_members WHERE evidence_id IN ({})", chunk.join(",")),
+                    &[],
+                )?;
+            }
+            for (e, t, changed, score) in &moves {
+                if *changed {
+                    c.execute(
+                        "UPDATE theme_members SET theme_id = ?, score = ? WHERE evidence_id = ?",
+                        &[Value::Int(*t), Value::Float(*score), Value::Int(*e)],
+                    )?;
+                } else {
+                    c.execute(
+                        "UPDATE theme_members SET score = ? WHERE evidence_id = ?",
+                        &[Value::Float(*score), Value::Int(*e)],
+                    )?;
+                }
+            }
+            insert_members(c, &inserts)?;
             let run = ThemeRun {
                 items: ids.len() as u64,
                 themes: theme_ids.len() as u64,

@@ -439,6 +439,21 @@ fn themes_are_found_described_and_stay_stable() {
             .all(|i| i.text.to_lowercase().contains("offline")));
         let acc = s.theme_accounts(offline.id).unwrap();
         assert_eq!(acc[0].name, "Dogwood Health");
+        // Every membership change above kept the search index (theme is a filter) exact.
+        assert_eq!(
+            s.search(&query("offline", |q| q.theme_id = Some(offline.id)))
+                .unwrap()
+                .total,
+            s.theme_members(offline.id, 1, 200)
+                .unwrap()
+                .items
+                .iter()
+                .filter(|m| m.text.to_lowercase().contains("offline"))
+                .count() as u64
+        );
+        if s.dialect() == Dialect::Sqlite {
+            assert_eq!(s.verify_search_index(true).unwrap(), IndexCheck::Consistent);
+        }
     });
 }
 

@@ -2,8 +2,36 @@
 -- the search index is the one engine-specific part (SQLite: FTS5 here, PostgreSQL: a GIN
 -- index on the text's tsvector).
 
+-- C4: themes. One theme per evidence item at most; `pinned` members were put there by a
+-- person (or by a pinned tag) and survive re-runs.
+CREATE TABLE themes (
+    id INTEGER PRIMARY KEY,
+    label TEXT NOT NULL,
+    named INTEGER NOT NULL DEFAULT 0,
+    phrases TEXT NOT NULL DEFAULT '',
+    signature TEXT NOT NULL DEFAULT '',
+    quotes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE theme_members (
+    evidence_id INTEGER PRIMARY KEY REFERENCES evidence (id) ON DELETE CASCADE,
+    theme_id INTEGER NOT NULL REFERENCES themes (id) ON DELETE CASCADE,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    score REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX theme_members_theme_idx ON theme_members (theme_id, evidence_id);
+
+CREATE TABLE theme_tags (
+    theme_id INTEGER NOT NULL REFERENCES themes (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (theme_id, tag)
+);
+CREATE UNIQUE INDEX theme_tags_tag_idx ON theme_tags (tag);
+
 -- C3: the full-text index over evidence. `evidence_search` keeps, per item, the filter tokens
--- that were indexed with it (account, kind, level, month, segment, industry, tags), so the
+-- that were indexed with it (account, kind, level, month, segment, industry, tags, theme), so the
 -- FTS row can always be removed with exactly what was put in. Triggers keep both in step in
 -- the same transaction as the change; the store verifies the counts at start and rebuilds
 -- the index if they ever disagree.
@@ -21,6 +49,7 @@ SELECT e.id AS id,
     || CASE WHEN a.segment IS NULL OR a.segment = '' THEN '' ELSE ' s' || hex(a.segment) END
     || CASE WHEN a.industry IS NULL OR a.industry = '' THEN '' ELSE ' i' || hex(a.industry) END
     || coalesce((SELECT group_concat(' t' || hex(t.tag), '') FROM evidence_tags t WHERE t.evidence_id = e.id), '')
+    || coalesce((SELECT ' h' || tm.theme_id FROM theme_members tm WHERE tm.evidence_id = e.id), '')
     AS facets
 FROM evidence e LEFT JOIN accounts a ON a.id = e.account_id;
 
@@ -58,14 +87,16 @@ WHEN NOT EXISTS (SELECT 1 FROM evidence_tags WHERE evidence_id = new.evidence_id
     INSERT INTO evidence_fts (evidence_fts, rowid, body, facets) SELECT 'delete', id, body, facets FROM evidence_search_content WHERE id = new.evidence_id;
 END;
 CREATE TRIGGER evidence_tags_search_ai AFTER INSERT ON evidence_tags BEGIN
-    UPDATE evidence_search SET facets = (SELECT facets FROM evidence_facets WHERE id = new.evidence_id) WHERE evidence_id = new.evidence_id;
+    UPDATE evidence_search SET facets = (SELECT facets FROM evidence_facets WHERE id = new.evidence_id)
+        WHERE evidence_id = new.evidence_id AND EXISTS (SELECT 1 FROM evidence WHERE id = new.evidence_id);
     INSERT INTO evidence_fts (rowid, body, facets) SELECT id, body, facets FROM evidence_search_content WHERE id = new.evidence_id;
 END;
 CREATE TRIGGER evidence_tags_search_bd BEFORE DELETE ON evidence_tags BEGIN
     INSERT INTO evidence_fts (evidence_fts, rowid, body, facets) SELECT 'delete', id, body, facets FROM evidence_search_content WHERE id = old.evidence_id;
 END;
 CREATE TRIGGER evidence_tags_search_ad AFTER DELETE ON evidence_tags BEGIN
-    UPDATE evidence_search SET facets = (SELECT facets FROM evidence_facets WHERE id = old.evidence_id) WHERE evidence_id = old.evidence_id;
+    UPDATE evidence_search SET facets = (SELECT facets FROM evidence_facets WHERE id = old.evidence_id)
+        WHERE evidence_id = old.evidence_id AND EXISTS (SELECT 1 FROM evidence WHERE id = old.evidence_id);
     INSERT INTO evidence_fts (rowid, body, facets) SELECT id, body, facets FROM evidence_search_content WHERE id = old.evidence_id;
 END;
 
@@ -80,33 +111,31 @@ CREATE TRIGGER accounts_search_au AFTER UPDATE OF segment, industry ON accounts 
         SELECT c.id, c.body, c.facets FROM evidence e JOIN evidence_search_content c ON c.id = e.id WHERE e.account_id = new.id;
 END;
 
--- C4: themes. One theme per evidence item at most; `pinned` members were put there by a
--- person (or by a pinned tag) and survive re-runs.
-CREATE TABLE themes (
-    id INTEGER PRIMARY KEY,
-    label TEXT NOT NULL,
-    named INTEGER NOT NULL DEFAULT 0,
-    phrases TEXT NOT NULL DEFAULT '',
-    signature TEXT NOT NULL DEFAULT '',
-    quotes TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-
-CREATE TABLE theme_members (
-    evidence_id INTEGER PRIMARY KEY REFERENCES evidence (id) ON DELETE CASCADE,
-    theme_id INTEGER NOT NULL REFERENCES themes (id) ON DELETE CASCADE,
-    pinned INTEGER NOT NULL DEFAULT 0,
-    score REAL NOT NULL DEFAULT 0
-);
-CREATE INDEX theme_members_theme_idx ON theme_members (theme_id, evidence_id);
-
-CREATE TABLE theme_tags (
-    theme_id INTEGER NOT NULL REFERENCES themes (id) ON DELETE CASCADE,
-    tag TEXT NOT NULL,
-    PRIMARY KEY (theme_id, tag)
-);
-CREATE UNIQUE INDEX theme_tags_tag_idx ON theme_tags (tag);
+-- Theme membership is a filter too (C4 re-runs change it in bulk; only changed rows fire).
+CREATE TRIGGER theme_members_search_bi BEFORE INSERT ON theme_members BEGIN
+    INSERT INTO evidence_fts (evidence_fts, rowid, body, facets) SELECT 'delete', id, body, facets FROM evidence_search_content WHERE id = new.evidence_id;
+END;
+CREATE TRIGGER theme_members_search_ai AFTER INSERT ON theme_members BEGIN
+    UPDATE evidence_search SET facets = (SELECT facets FROM evidence_facets WHERE id = new.evidence_id)
+        WHERE evidence_id = new.evidence_id AND EXISTS (SELECT 1 FROM evidence WHERE id = new.evidence_id);
+    INSERT INTO evidence_fts (rowid, body, facets) SELECT id, body, facets FROM evidence_search_content WHERE id = new.evidence_id;
+END;
+CREATE TRIGGER theme_members_search_bu BEFORE UPDATE OF theme_id, evidence_id ON theme_members BEGIN
+    INSERT INTO evidence_fts (evidence_fts, rowid, body, facets) SELECT 'delete', id, body, facets FROM evidence_search_content WHERE id = old.evidence_id;
+END;
+CREATE TRIGGER theme_members_search_au AFTER UPDATE OF theme_id, evidence_id ON theme_members BEGIN
+    UPDATE evidence_search SET facets = (SELECT facets FROM evidence_facets WHERE id = new.evidence_id)
+        WHERE evidence_id = new.evidence_id AND EXISTS (SELECT 1 FROM evidence WHERE id = new.evidence_id);
+    INSERT INTO evidence_fts (rowid, body, facets) SELECT id, body, facets FROM evidence_search_content WHERE id = new.evidence_id;
+END;
+CREATE TRIGGER theme_members_search_bd BEFORE DELETE ON theme_members BEGIN
+    INSERT INTO evidence_fts (evidence_fts, rowid, body, facets) SELECT 'delete', id, body, facets FROM evidence_search_content WHERE id = old.evidence_id;
+END;
+CREATE TRIGGER theme_members_search_ad AFTER DELETE ON theme_members BEGIN
+    UPDATE evidence_search SET facets = (SELECT facets FROM evidence_facets WHERE id = old.evidence_id)
+        WHERE evidence_id = old.evidence_id AND EXISTS (SELECT 1 FROM evidence WHERE id = old.evidence_id);
+    INSERT INTO evidence_fts (rowid, body, facets) SELECT id, body, facets FROM evidence_search_content WHERE id = old.evidence_id;
+END;
 
 CREATE TABLE theme_runs (
     id INTEGER PRIMARY KEY,
