@@ -590,7 +590,7 @@ impl Store {
                 };
                 let g = GuestData {
                     contact_id: who.contact,
-                    invited_on: Some(p.starts - Days::new(30 + rng.below(20))),
+                    invited_on: Some((p.starts - Days::new(30 + rng.below(20))).min(today)),
                     rsvp,
                     attended,
                     rep: None,

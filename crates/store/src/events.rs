@@ -1203,34 +1203,17 @@ impl Store {
         })
     }
 
-    /// The recurring themes of an industry: until the themes of C4 are there, the tags
-    /// most often put on evidence from accounts in that industry, each with its latest quote.
+    /// The recurring themes of accounts in an industry (C4), each with a quote.
     fn industry_theme_briefs(&self, industry: &str, limit: usize) -> Result<Vec<BriefTheme>> {
-        self.with_conn(|c| {
-            let rows = c.query(
-                &format!("SELECT t.tag, count(*) AS n FROM evidence_tags t JOIN evidence v ON v.id = t.evidence_id \
-                 JOIN accounts a ON a.id = v.account_id WHERE lower(a.industry) = lower(?) \
-                 GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT {}", limit.max(1)),
-                &[Value::from(industry)],
-            )?;
-            let mut out = Vec::new();
-            for r in rows {
-                let quote = c
-                    .query_one(
-                        "SELECT v.body FROM evidence_tags t JOIN evidence v ON v.id = t.evidence_id \
-                         JOIN accounts a ON a.id = v.account_id WHERE lower(a.industry) = lower(?) AND t.tag = ? \
-                         ORDER BY v.occurred_on DESC, v.id DESC LIMIT 1",
-                        &[Value::from(industry), Value::from(r.text(0))],
-                    )?
-                    .map(|q| first_line(&q.text(0), 200));
-                out.push(BriefTheme {
-                    label: r.text(0).replace(['_', '-'], " "),
-                    volume: r.int(1) as u64,
-                    quote,
-                });
-            }
-            Ok(out)
-        })
+        Ok(self
+            .industry_themes(industry, limit)?
+            .into_iter()
+            .map(|t| BriefTheme {
+                label: t.label,
+                volume: t.volume,
+                quote: t.quote.map(|q| first_line(&q, 200)),
+            })
+            .collect())
     }
 
     // ---- quick capture (D5) ----

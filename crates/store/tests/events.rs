@@ -590,7 +590,10 @@ fn guests_briefing_capture_outcomes_and_exports() {
             ("text", "The nightly sync drops orders"),
         ]))
         .unwrap();
-        s.capture_note(e, &problem, d("2026-12-01")).unwrap();
+        let problem_id = s.capture_note(e, &problem, d("2026-12-01")).unwrap();
+        // A recurring theme of Retail (C4) holds the problem.
+        let theme = s.create_theme("Nightly sync").unwrap();
+        s.pin_theme_item(theme, problem_id).unwrap();
 
         // The briefing pack.
         let b = s.briefing(e, ann).unwrap();
@@ -604,6 +607,15 @@ fn guests_briefing_capture_outcomes_and_exports() {
         );
         assert_eq!(b.wishes[0].text, "Wish the exports ran overnight");
         assert_eq!(b.problems[0].text, "The nightly sync drops orders");
+        assert_eq!(b.themes.len(), 1);
+        assert_eq!(
+            (b.themes[0].label.as_str(), b.themes[0].quote.as_deref()),
+            ("Nightly sync", Some("The nightly sync drops orders"))
+        );
+        assert!(b
+            .questions
+            .iter()
+            .any(|q| q.question.contains("nightly sync")));
         assert!(b.questions.len() >= 4);
         assert!(
             b.questions.iter().all(|q| q.flags.is_empty()),

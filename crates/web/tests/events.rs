@@ -694,6 +694,12 @@ fn roles_plan_capture_and_read_as_documented() {
             )
             .await
             .expect(403);
+        // The dashboard's stage balance is for those who plan events.
+        let home = app.get("/").await;
+        home.expect(200);
+        assert!(home.text().contains("id=\"stage-balance\""));
+        assert!(home.text().contains("Stage balance of events"));
+        assert!(!sales.get("/").await.text().contains("stage-balance"));
         let body = viewer.get(&format!("/events/{}", p.event)).await.text();
         assert!(!body.contains("Add a session"));
         assert!(!body.contains("Quick capture"));

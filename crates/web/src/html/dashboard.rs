@@ -58,6 +58,14 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
             Ok((s.dashboard_data(today)?, own, program))
         })
         .await?;
+    // Customers' share of the main stage at recent events (D2), for those who plan them.
+    let stage_balance = if can(Permission::ManageEvents) {
+        Some(st.run(|s| s.stage_balance(8)).await?)
+    } else {
+        None
+    };
+    // The largest themes in customer feedback (C4), cached per database revision.
+    let top_themes = st.run(|s| s.top_themes_cached(5)).await?;
     let counts = &data.counts;
     let quarter = Quarter::containing(today);
     let coverage_now = (data.customers_today > 0)
@@ -126,6 +134,8 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
                     @if let Some(p) = &program { (fatigue_card(&p.0, p.1)) }
                 }
             }
+            @if let Some(rows) = &stage_balance { (super::events::stage_balance_card(rows)) }
+            (super::voc::top_themes_card(&top_themes))
             @if !product {
                 div.grid.two {
                     (risk_revenue_card(&data))

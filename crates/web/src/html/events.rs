@@ -222,7 +222,9 @@ fn status_badge(s: CheckStatus) -> Markup {
     }
 }
 
-fn check_card(c: &StageCheck, a: &Agenda, manage: bool) -> Markup {
+/// `repeated`: the same advocates were suggested by a check above, so they are not listed
+/// again.
+fn check_card(c: &StageCheck, a: &Agenda, manage: bool, repeated: bool) -> Markup {
     html! {
         div.card.stage-check id=(format!("check-{}", c.code)) data-status=(c.status.as_str()) {
             div.check-head {
@@ -235,7 +237,10 @@ fn check_card(c: &StageCheck, a: &Agenda, manage: bool) -> Markup {
                 div.sharebar title=(pct(s)) { span style=(format!("width: {:.1}%", (s * 100.0).clamp(0.0, 100.0))) {} @if let Some(t) = c.target { i style=(format!("left: {:.1}%", (t * 100.0).clamp(0.0, 100.0))) {} } }
             }
             p.small { (c.explanation) }
-            @if !c.suggestions.is_empty() {
+            @if repeated && !c.suggestions.is_empty() {
+                p.small.muted { "The advocates suggested above could fill this slot too." }
+            }
+            @if !repeated && !c.suggestions.is_empty() {
                 details open[c.status == CheckStatus::Failed] {
                     summary { "Advocates who could fill a slot (" (c.suggestions.len()) ")" }
                     ul.suggestions {
@@ -511,7 +516,11 @@ fn show_page(v: &EventView, failed: Option<Failed>, notice_key: &str) -> Markup 
                 aside.agenda-checks aria-label="Stage checks" {
                     h2 { "Stage checks" }
                     p.small.muted { "Customers should make up at least " (share_text(ev.data.customer_target)) " of the featured performances. Checks update with every change to the agenda." }
-                    @for c in &a.checks { (check_card(c, a, manage)) }
+                    @for (i, c) in a.checks.iter().enumerate() {
+                        @let ids = |c: &StageCheck| c.suggestions.iter().map(|s| s.contact_id).collect::<Vec<_>>();
+                        @let repeated = a.checks[..i].iter().any(|p| !p.suggestions.is_empty() && ids(p) == ids(c));
+                        (check_card(c, a, manage, repeated))
+                    }
                 }
             }
             @if manage {
@@ -1600,4 +1609,71 @@ async fn community(State(st): State<AppState>, Query(q): Query) -> Result<Markup
             }
         },
     ))
+}
+
+// ---- the dashboard's stage balance (D2) ----
+
+/// Customers' share of main-stage sessions and minutes at recent events, against each
+/// event's target: a chart and the table of its numbers.
+pub(crate) fn stage_balance_card(rows: &[peerstage_store::StageBalanceRow]) -> Markup {
+    use super::charts::{column_chart, Series};
+    let share = |a: usize, b: usize| (b > 0).then(|| a as f64 / b as f64 * 100.0);
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let n: String = r.name.chars().take(14).collect();
+            if r.name.chars().count() > 14 {
+                format!("{}…", n.trim_end())
+            } else {
+                n
+            }
+        })
+        .collect();
+    let sessions: Vec<Option<f64>> = rows
+        .iter()
+        .map(|r| share(r.customer_main_sessions, r.main_sessions))
+        .collect();
+    let minutes: Vec<Option<f64>> = rows
+        .iter()
+        .map(|r| {
+            (r.main_minutes > 0)
+                .then(|| r.customer_main_minutes as f64 / r.main_minutes as f64 * 100.0)
+        })
+        .collect();
+    html! {
+        div.card id="stage-balance" {
+            h3 { "Stage balance of events" }
+            @if rows.is_empty() {
+                p.muted { "No events yet. " a href="/events" { "Plan one →" } }
+            } @else {
+                div.grid.two {
+                    div {
+                (column_chart("Customers' share of the main stage, %", &labels, &[
+                    Series { name: "Sessions", color: "#2f5bd3", values: sessions.clone() },
+                    Series { name: "Minutes", color: "#1f8a4c", values: minutes.clone() },
+                ], false))
+                    }
+                    div {
+                div.table-wrap { table {
+                    thead { tr { th { "Event" } th { "Date" } th.num { "Sessions" } th.num { "Minutes" } th.num { "Target" } th {} } }
+                    tbody {
+                        @for (i, r) in rows.iter().enumerate() {
+                            @let low = sessions[i].is_some_and(|v| v + 1e-7 < r.target * 100.0) || minutes[i].is_some_and(|v| v + 1e-7 < r.target * 100.0);
+                            tr {
+                                td { a href=(format!("/events/{}", r.event_id)) { (r.name) } }
+                                td.nowrap { (r.starts_on.to_string()) }
+                                td.num { (r.customer_main_sessions) " of " (r.main_sessions) @if let Some(v) = sessions[i] { " (" (format!("{v:.0}%")) ")" } }
+                                td.num { (r.customer_main_minutes) " of " (r.main_minutes) @if let Some(v) = minutes[i] { " (" (format!("{v:.0}%")) ")" } }
+                                td.num { (share_text(r.target)) }
+                                td { @if r.main_sessions == 0 { span.badge { "no main stage" } } @else if low { span.badge.bad { "below target" } } @else { span.badge.good { "OK" } } }
+                            }
+                        }
+                    }
+                } }
+                    }
+                }
+                p.small { a href="/events" { "All events →" } }
+            }
+        }
+    }
 }
