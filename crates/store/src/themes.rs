@@ -719,6 +719,28 @@ impl Store {
         })
     }
 
+    /// `top_themes`, remembered per database revision (the dashboard asks on every visit).
+    pub fn top_themes_cached(&self, limit: usize) -> Result<Vec<ThemeBrief>> {
+        use std::sync::{Mutex, OnceLock};
+        type Cache = Mutex<HashMap<(String, usize), (i64, Vec<ThemeBrief>)>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let revision = self.with_conn(|c| {
+            Ok(c.query_int("SELECT value FROM meta WHERE key = 'revision'", &[])?)
+        })?;
+        let key = (self.describe(), limit);
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some((rev, list)) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            if rev == revision {
+                return Ok(list);
+            }
+        }
+        let list = self.top_themes(limit)?;
+        if let Ok(mut m) = cache.lock() {
+            m.insert(key, (revision, list.clone()));
+        }
+        Ok(list)
+    }
+
     /// Gives a theme a name; re-runs keep it.
     pub fn rename_theme(&self, id: i64, label: &str) -> Result<()> {
         let label = check_label(label)?;

@@ -160,6 +160,11 @@ fn themes_pages_and_api_refresh_rename_merge_split_and_pin() {
         assert_eq!(offline["months"].as_array().unwrap().len(), 12);
         assert!(price["sentiment"].as_f64().unwrap() < 0.0);
 
+        // The dashboard's top themes.
+        let home = app.get("/").await.text();
+        assert!(home.contains("Top themes in customer feedback"));
+        assert!(home.contains(&format!("/themes/{oid}")));
+
         // The list page and a theme's page.
         let page = app.get("/themes").await;
         page.expect(200);

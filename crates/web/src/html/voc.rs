@@ -21,7 +21,7 @@ use peerstage_core::language::LanguageReport;
 use peerstage_core::search::{excerpt, Fragment, SearchQuery, SearchResults, RANK_WINDOW};
 use peerstage_core::{FieldErrors, Fields, Permission, Segment};
 use peerstage_store::themes::GLOSSARY_CATEGORIES;
-use peerstage_store::{GlossaryEntry, Theme, ThemeAccount, ThemeMember, ThemeRun};
+use peerstage_store::{GlossaryEntry, Theme, ThemeAccount, ThemeBrief, ThemeMember, ThemeRun};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -55,6 +55,33 @@ pub(crate) fn highlighted(frags: &[Fragment]) -> Markup {
 fn sentiment_badge(s: f64) -> Markup {
     let label = peerstage_core::sentiment::label(s);
     html! { span class=(format!("sentiment {label}")) title=(format!("{s:+.2} on a scale of −1 to 1")) { (label) " " (format!("{s:+.2}")) } }
+}
+
+/// The dashboard's card of the largest themes (E3), with a quote each.
+pub(crate) fn top_themes_card(list: &[ThemeBrief]) -> Markup {
+    html! {
+        div.card {
+            h3 { "Top themes in customer feedback" }
+            @if list.is_empty() {
+                p.muted { "No themes yet. " a href="/themes" { "Find themes" } " once there is evidence." }
+            } @else {
+                table {
+                    tbody {
+                        @for t in list {
+                            tr {
+                                td {
+                                    a href=(format!("/themes/{}", t.id)) { (t.label) }
+                                    @if let Some(q) = &t.quote { br; span.small.muted { "“" (excerpt_text(q, 120)) "”" } }
+                                }
+                                td.num { (t.volume) }
+                            }
+                        }
+                    }
+                }
+            }
+            p.small { a href="/themes" { "All themes →" } " · " a href="/search" { "Search what customers said →" } }
+        }
+    }
 }
 
 // ---- C3 search ----
