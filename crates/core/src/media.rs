@@ -204,7 +204,7 @@ impl MediaData {
             (
                 "duration",
                 self.duration_ms
-                    .map(|ms| crate::transcript::format_ms(ms))
+                    .map(crate::transcript::format_ms)
                     .unwrap_or_default(),
             ),
             ("consent", self.consent.as_str().to_string()),

@@ -1131,8 +1131,8 @@ fn task(w: &Words) -> Option<Task> {
             return None;
         }
         let mut idx = vec![from];
-        for i in from + 1..low.len() {
-            if TASK_STOP.contains(&low[i].as_str()) || NEGATIVE_AUX.contains(&low[i].as_str()) {
+        for (i, x) in low.iter().enumerate().skip(from + 1) {
+            if TASK_STOP.contains(&x.as_str()) || NEGATIVE_AUX.contains(&x.as_str()) {
                 break;
             }
             idx.push(i);

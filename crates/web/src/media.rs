@@ -269,7 +269,7 @@ pub fn transcript_of(
 
 /// Errors of a new recording, or what to write.
 pub enum Created {
-    Media(Media, usize),
+    Media(Box<Media>, usize),
     Invalid(FieldErrors),
 }
 
@@ -340,7 +340,7 @@ pub async fn create(st: &AppState, up: Upload, allow_consent: bool) -> Result<Cr
         })
         .await;
     match result {
-        Ok((m, n)) => Ok(Created::Media(m, n)),
+        Ok((m, n)) => Ok(Created::Media(Box::new(m), n)),
         Err(e) => {
             if let Some((_, path)) = stored {
                 let _ = std::fs::remove_file(path);
