@@ -1512,3 +1512,66 @@ fn featured_history(
         names,
     ))
 }
+
+/// F3: what the events hold about a person: the guest lists they are on and the sessions
+/// they speak in.
+pub(crate) fn privacy_export(c: &mut dyn Conn, contact_id: i64) -> Result<serde_json::Value> {
+    let guests: Vec<serde_json::Value> = c
+        .query(
+            "SELECT e.name, e.starts_on, g.invited_on, g.rsvp, g.attended, g.rep, g.key_guest, g.wants_to_meet \
+             FROM event_guests g JOIN events e ON e.id = g.event_id WHERE g.contact_id = ? ORDER BY e.starts_on, g.id",
+            &[Value::Int(contact_id)],
+        )?
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "event": r.text(0), "starts_on": r.date(1), "invited_on": r.opt_date(2), "rsvp": r.text(3),
+                "attended": r.bool(4), "rep": r.opt_text(5), "key_guest": r.bool(6),
+                "wants_to_meet": crate::split_list(&r.text(7)),
+            })
+        })
+        .collect();
+    let speaking: Vec<serde_json::Value> = c
+        .query(
+            "SELECT e.name, s.title, s.starts_at, s.ends_at FROM event_speakers k JOIN event_sessions s ON s.id = k.session_id \
+             JOIN events e ON e.id = s.event_id WHERE k.contact_id = ? ORDER BY s.starts_at, k.id",
+            &[Value::Int(contact_id)],
+        )?
+        .iter()
+        .map(|r| serde_json::json!({"event": r.text(0), "session": r.text(1), "starts_at": r.text(2), "ends_at": r.text(3)}))
+        .collect();
+    Ok(serde_json::json!({"guest_of": guests, "speaker_at": speaking}))
+}
+
+/// F3: an erased person stays counted on guest lists and agendas (attendance, outcomes),
+/// without whom they wanted to meet; other guests' wishes and the audit entries about their
+/// guest and speaker records lose their name.
+pub(crate) fn erase_contact(
+    c: &mut dyn Conn,
+    contact_id: i64,
+    scrub: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    c.execute(
+        "UPDATE event_guests SET wants_to_meet = '' WHERE contact_id = ?",
+        &[Value::Int(contact_id)],
+    )?;
+    for r in c.query(
+        "SELECT id, wants_to_meet FROM event_guests WHERE wants_to_meet <> ''",
+        &[],
+    )? {
+        let scrubbed = scrub(&r.text(1));
+        if scrubbed != r.text(1) {
+            c.execute(
+                "UPDATE event_guests SET wants_to_meet = ? WHERE id = ?",
+                &[Value::Text(scrubbed), Value::Int(r.int(0))],
+            )?;
+        }
+    }
+    c.execute(
+        "UPDATE audit_log SET summary = '(erased)', before_json = NULL, after_json = NULL WHERE \
+         (entity = 'event_guest' AND entity_id IN (SELECT id FROM event_guests WHERE contact_id = ?)) \
+         OR (entity = 'event_speaker' AND entity_id IN (SELECT id FROM event_speakers WHERE contact_id = ?))",
+        &[Value::Int(contact_id), Value::Int(contact_id)],
+    )?;
+    Ok(())
+}

@@ -50,6 +50,7 @@ impl Store {
                 "stories": crate::stories::privacy_export(c, contact_id)?,
                 "reviews": crate::journey::privacy_export(c, contact_id)?,
                 "reference_program": crate::refops::privacy_export(c, contact_id)?,
+                "events": crate::events::privacy_export(c, contact_id)?,
             }))
         })?;
         let evidence = self.with_conn(|c| crate::evidence::privacy_export(c, contact_id))?;
@@ -161,6 +162,7 @@ impl Store {
             crate::evidence::erase_contact(c, contact_id, &scrub)?;
             crate::stories::erase_contact(c, contact_id, &scrub)?;
             crate::journey::erase_contact(c, contact_id, &scrub)?;
+            crate::events::erase_contact(c, contact_id, &scrub)?;
             // Earlier entries about their touchpoints and NPS responses name them too (contact
             // names, notes, comments): take the person out of those values as well.
             let related = c.query(

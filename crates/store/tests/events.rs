@@ -665,9 +665,50 @@ fn guests_briefing_capture_outcomes_and_exports() {
             Err(StoreError::NotFound { .. })
         ));
 
+        let ned_note = s
+            .capture_note(
+                e,
+                &CaptureData::from_fields(&f(&[
+                    ("contact_id", &ned.to_string()),
+                    ("kind", "why_bought"),
+                    ("text", "Bought for the reporting"),
+                ]))
+                .unwrap(),
+                d("2026-12-01"),
+            )
+            .unwrap();
+        // F3: the privacy export lists the events; erasing takes the wishes and the name out.
+        let export = s.privacy_export(ann).unwrap();
+        assert_eq!(
+            export["advocacy"]["events"]["guest_of"][0]["wants_to_meet"][0],
+            "Newco"
+        );
+        assert_eq!(
+            export["advocacy"]["events"]["guest_of"][0]["key_guest"],
+            true
+        );
+        let mut nd = s.get_guest(ned_guest.id).unwrap().data;
+        nd.wants_to_meet = vec!["Ann Able".into()];
+        s.update_guest(ned_guest.id, &nd).unwrap();
+        s.erase_contact(ann).unwrap();
+        let after = s.list_guests(e).unwrap();
+        assert_eq!(after.len(), 3, "the erased person stays counted");
+        for g in &after {
+            assert!(
+                !g.data.wants_to_meet.iter().any(|w| w.contains("Ann Able")),
+                "{g:?}"
+            );
+        }
+        assert!(after
+            .iter()
+            .find(|g| g.data.contact_id == ann)
+            .unwrap()
+            .data
+            .wants_to_meet
+            .is_empty());
         // Deleting the event keeps the evidence, unlinked.
         s.delete_event(e).unwrap();
-        assert!(s.get_evidence(id).is_ok());
+        assert!(s.get_evidence(ned_note).is_ok());
         assert!(matches!(s.get_event(e), Err(StoreError::NotFound { .. })));
     });
 }
