@@ -275,6 +275,39 @@ fn anyone_nominates_promoters_are_proposed_and_managers_move_nominations() {
         app.get("/api/v1/nominations?status=bogus")
             .await
             .expect(422);
+        // The stale limit is a program setting.
+        let bad = app
+            .put_json(
+                "/api/v1/program/settings",
+                &json!({"nomination_stale_days": 0}),
+            )
+            .await;
+        bad.expect(422);
+        assert_eq!(
+            bad.error_fields(),
+            vec!["nomination_stale_days".to_string()]
+        );
+        let ok = app
+            .put_json(
+                "/api/v1/program/settings",
+                &json!({"nomination_stale_days": 21, "ask_wait_days": 3}),
+            )
+            .await;
+        ok.expect(200);
+        assert_eq!(ok.json()["nomination_stale_days"], 21);
+        assert!(app
+            .get("/advocates/settings")
+            .await
+            .text()
+            .contains("value=\"21\""));
+        // The contact and advocate pages lead here.
+        let body = app.get(&format!("/contacts/{c}")).await.text();
+        assert!(body.contains(&format!("/nominations?contact_id={c}")));
+        let body = app.get(&format!("/advocates/{c}")).await.text();
+        assert!(
+            body.contains("Consent per activity") && body.contains("Logo use"),
+            "{body}"
+        );
     });
 }
 

@@ -244,7 +244,8 @@ async fn get_settings(State(st): State<AppState>) -> ApiResult<Response> {
 }
 
 /// Body: any of profitable, exceptional_value, affiliates, leading_edge, serves_others,
-/// rock_star_score, fatigue_limit, fatigue_window_days (whole numbers).
+/// rock_star_score, fatigue_limit, fatigue_window_days, nomination_stale_days, ask_wait_days
+/// (whole numbers).
 async fn put_settings(
     State(st): State<AppState>,
     JsonFields(f): JsonFields,
@@ -259,6 +260,8 @@ async fn put_settings(
         "rock_star_score",
         "fatigue_limit",
         "fatigue_window_days",
+        "nomination_stale_days",
+        "ask_wait_days",
     ];
     only_known(&f, KEYS)?;
     let mut s: ProgramSettings = st.run(|s| s.program_settings()).await?;
@@ -282,6 +285,8 @@ async fn put_settings(
         &mut s.matching.fatigue_window_days,
         3650,
     );
+    num("nomination_stale_days", &mut s.nomination_stale_days, 3650);
+    num("ask_wait_days", &mut s.ask_wait_days, 3650);
     if !e.is_empty() {
         return Err(ApiError::invalid(e));
     }

@@ -204,6 +204,19 @@ fn profile_page(
                 div.card.stat { div.label { "Reference consent" } div.value { (r.candidate.consent.label()) } div.note { @if r.candidate.do_not_contact { "do not contact" } @else { "contact allowed" } } }
                 div.card.stat { div.label { "Reference activities, last " (settings.matching.fatigue_window_days) " days" } div.value { (r.candidate.recent_activities) } div.note { "fatigue limit " (settings.matching.fatigue_limit) } }
             }
+            p.small {
+                "Consent per activity: "
+                @for a in peerstage_core::refops::ConsentActivity::ALL {
+                    @let c = r.candidate.consent_for(Some(*a));
+                    @let expired = r.candidate.consent_expired_for(Some(*a));
+                    span class=(if expired || c == ReferenceConsent::AskFirst { "badge warn" } else if c == ReferenceConsent::Yes { "badge good" } else { "badge bad" }) title=(c.label()) { (a.label()) @if expired { " (expired)" } }
+                    " "
+                }
+                a href=(format!("/contacts/{}/consents", r.candidate.contact_id)) { "details" }
+                @if !r.candidate.busy_on.is_empty() {
+                    " · " span.badge.bad { "Busy on request " (r.candidate.busy_on.iter().map(|x| format!("#{x}")).collect::<Vec<_>>().join(", ")) }
+                }
+            }
             h2 { "The five traits" }
             div.table-wrap { table {
                 thead { tr { th { "Trait" } th.num { "Points" } th { "Because" } } }

@@ -150,6 +150,7 @@ pub(super) async fn show(
                     }
                     p.small.muted { (consent_history(&c)) }
                     p { a href=(format!("/contacts/{}/consents", c.id)) { "Consent per activity type (calls, visits, case studies, logo…)" } }
+                    p { a href=(format!("/nominations?contact_id={}", c.id)) { "Nominate as a potential advocate" } }
                     @if !can(Permission::ManageConsent) {
                         p.small.muted { "Only advocacy managers and administrators may change consent." }
                     }
