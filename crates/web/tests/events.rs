@@ -537,6 +537,23 @@ fn guests_briefing_capture_outcomes_and_community() {
             body.contains("Ned New (Newco, guest)"),
             "introductions: {body}"
         );
+        // The list sorts by its columns.
+        let by_name = |desc: bool| {
+            let app = app.clone();
+            let ev = p.event;
+            async move {
+                let body = app
+                    .get(&format!(
+                        "/events/{ev}/guests?sort=guest&dir={}",
+                        if desc { "desc" } else { "asc" }
+                    ))
+                    .await
+                    .text();
+                body.find("Ned New").unwrap() < body.find("Ann Able").unwrap()
+            }
+        };
+        assert!(by_name(true).await);
+        assert!(!by_name(false).await);
         let csv = app.get(&format!("/events/{}/guests.csv", p.event)).await;
         csv.expect(200);
         assert!(csv.content_type().starts_with("text/csv"));

@@ -5,7 +5,7 @@
 //! community sessions; iCalendar and CSV exports; a printable agenda.
 
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, money};
+use super::widgets::{enum_options, error_summary, input, money, pager, sort_header};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -1075,13 +1075,53 @@ struct GuestsView {
     found: Vec<peerstage_core::Contact>,
 }
 
-fn guests_page(v: &GuestsView, q: &str, f: &Fields, e: &FieldErrors, notice_key: &str) -> Markup {
+const GUESTS_PER_PAGE: usize = 50;
+
+/// Sorts the guest list by a column of the page; unknown keys keep the store's order (key
+/// guests first, then by account).
+fn sort_guests(list: &mut [Guest], key: &str, desc: bool) {
+    let lower = |s: &str| s.to_lowercase();
+    match key {
+        "guest" => list.sort_by_key(|g| lower(&g.contact_name)),
+        "account" => list.sort_by_key(|g| lower(&g.account_name)),
+        "risk" => list.sort_by_key(|g| (!g.at_risk, lower(&g.account_name))),
+        "rep" => list.sort_by_key(|g| lower(g.data.rep.as_deref().unwrap_or("~"))),
+        "invited" => list.sort_by_key(|g| g.data.invited_on),
+        "rsvp" => list.sort_by_key(|g| g.data.rsvp),
+        "attended" => list.sort_by_key(|g| !g.data.attended),
+        _ => return,
+    }
+    if desc {
+        list.reverse();
+    }
+}
+
+/// `query`: the list's sort, direction and page.
+fn guests_page(
+    v: &GuestsView,
+    q: &str,
+    f: &Fields,
+    e: &FieldErrors,
+    notice_key: &str,
+    query: &Fields,
+) -> Markup {
     let ev = &v.event;
     let manage = can(Permission::ManageEvents);
     let attending = v.guests.iter().filter(|g| g.data.rsvp == Rsvp::Yes).count();
     let attended = v.guests.iter().filter(|g| g.data.attended).count();
     let at_risk = v.guests.iter().filter(|g| g.at_risk).count();
     let key = v.guests.iter().filter(|g| g.data.key_guest).count();
+    let path = format!("/events/{}/guests", ev.id);
+    let sort = query.get("sort");
+    let desc = query.get("dir") == "desc";
+    let pages = v.guests.len().div_ceil(GUESTS_PER_PAGE).max(1);
+    let page_no = query
+        .get("page")
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let shown =
+        &v.guests[(page_no - 1) * GUESTS_PER_PAGE..(page_no * GUESTS_PER_PAGE).min(v.guests.len())];
     let mut reps: Vec<&str> = v.intros.iter().map(|i| i.rep.as_str()).collect();
     reps.dedup();
     page(
@@ -1101,12 +1141,18 @@ fn guests_page(v: &GuestsView, q: &str, f: &Fields, e: &FieldErrors, notice_key:
             div.actions { a.btn.secondary href=(format!("/events/{}/guests.csv", ev.id)) download { "Guest list (CSV)" } }
             h2 { "Guest list" }
             div.table-wrap { table.guests {
-                thead { tr { th { "Guest" } th { "Account" } th { "Risk" } th { "Rep" } th { "Invited" } th { "RSVP" } th { "Attended" } th { "Wants to meet" } th {} } }
+                thead { tr {
+                    @for (key, label) in [("guest", "Guest"), ("account", "Account"), ("risk", "Risk"), ("rep", "Rep"), ("invited", "Invited"), ("rsvp", "RSVP"), ("attended", "Attended")] {
+                        (sort_header(&path, query, key, label, sort, desc, false))
+                    }
+                    th { "Wants to meet" } th {}
+                } }
                 tbody {
-                    @for g in &v.guests { (guest_row(ev.id, g, manage)) }
+                    @for g in shown { (guest_row(ev.id, g, manage)) }
                     @if v.guests.is_empty() { tr { td colspan="9" .muted { "Nobody is on the guest list yet." } } }
                 }
             } }
+            @if pages > 1 { (pager(&path, query, "page", page_no as u32, pages as u32, v.guests.len() as u64)) }
             h2 { "Who do you want to meet: introductions per rep" }
             @if v.intros.is_empty() {
                 p.muted { "No guest has said whom they want to meet yet." }
@@ -1199,7 +1245,8 @@ async fn guests(
     require_page(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     let search = q.get("q").to_string();
-    let v = load_guests(&st, id, search.clone()).await?;
+    let mut v = load_guests(&st, id, search.clone()).await?;
+    sort_guests(&mut v.guests, q.get("sort"), q.get("dir") == "desc");
     let f = Fields::from_pairs([("rsvp", "pending")]);
     Ok(guests_page(
         &v,
@@ -1207,6 +1254,7 @@ async fn guests(
         &f,
         &FieldErrors::new(),
         q.get("notice"),
+        &q,
     ))
 }
 
@@ -1225,7 +1273,14 @@ async fn add_guest(
         Err(e) => e,
     };
     let v = load_guests(&st, id, String::new()).await?;
-    Ok(invalid(guests_page(&v, "", &f, &errors, "")))
+    Ok(invalid(guests_page(
+        &v,
+        "",
+        &f,
+        &errors,
+        "",
+        &Fields::new(),
+    )))
 }
 
 async fn guest_of(st: &AppState, id: i64, gid: i64) -> Result<Guest, PageError> {
@@ -1260,7 +1315,14 @@ async fn update_guest(
     let v = load_guests(&st, id, String::new()).await?;
     let mut shown = Fields::from_pairs([("rsvp", "pending")]);
     shown.set("contact_id", g.data.contact_id.to_string());
-    Ok(invalid(guests_page(&v, "", &shown, &errors, "")))
+    Ok(invalid(guests_page(
+        &v,
+        "",
+        &shown,
+        &errors,
+        "",
+        &Fields::new(),
+    )))
 }
 
 async fn delete_guest(
