@@ -221,6 +221,26 @@ fn anyone_nominates_promoters_are_proposed_and_managers_move_nominations() {
             "{body}"
         );
         assert!(body.contains("NPS promoter"));
+        // The list sorts by its headers.
+        for (dir, first) in [("asc", "Clinic Champion"), ("desc", "Happy Promoter")] {
+            let body = pm
+                .get(&format!("/nominations?sort=contact&dir={dir}"))
+                .await
+                .text();
+            let (a, b) = (
+                body.find("Clinic Champion").unwrap(),
+                body.find("Happy Promoter").unwrap(),
+            );
+            assert_eq!(
+                if a < b {
+                    "Clinic Champion"
+                } else {
+                    "Happy Promoter"
+                },
+                first
+            );
+            assert!(body.contains("aria-sort"));
+        }
         // A viewer-like role sees no workflow buttons.
         assert!(!body.contains("/status\""));
 

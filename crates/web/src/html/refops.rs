@@ -3,7 +3,7 @@
 //! (the rep's form, one-time links for advocates that need no sign-in) and confirmation.
 
 use super::layout::{bare_page, page};
-use super::widgets::{date, enum_options, error_summary, input};
+use super::widgets::{date, enum_options, error_summary, input, pager, sort_header};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, current, require_page};
 use crate::error::PageError;
@@ -136,7 +136,7 @@ async fn ops(State(st): State<AppState>) -> Result<Markup, PageError> {
             }
             h2 id="nominations" { "Nominations untouched too long" }
             @if q.stale_nominations.is_empty() { p.muted { "No nomination is waiting too long." } }
-            @else { (nomination_table(&q.stale_nominations, false)) }
+            @else { (nomination_table(&q.stale_nominations, false, None)) }
             h2 id="consents" { "Consents expiring" }
             (expiring_table(&q.expiring_consents))
             h2 id="data" { "Data quality" }
@@ -349,11 +349,20 @@ async fn clear_consent(
 
 // ---- nominations ----
 
-fn nomination_table(rows: &[Nomination], actions: bool) -> Markup {
+/// How a nominations table is sorted, when its headers sort (the query, key, descending).
+type Sorting<'a> = Option<(&'a Fields, &'a str, bool)>;
+
+fn nomination_table(rows: &[Nomination], actions: bool, sorting: Sorting<'_>) -> Markup {
     let manage = actions && can(Permission::ManageAdvocates);
+    let head = |key: &str, label: &str, numeric: bool| match sorting {
+        Some((q, current, desc)) => {
+            sort_header("/nominations", q, key, label, current, desc, numeric)
+        }
+        None => html! { th.num[numeric] { (label) } },
+    };
     html! {
         div.table-wrap { table {
-            thead { tr { th { "Contact" } th { "Account" } th { "Why" } th { "Status" } th.num { "Untouched" } th.hide-narrow { "By" } @if manage { th {} } } }
+            thead { tr { (head("contact", "Contact", false)) (head("account", "Account", false)) th { "Why" } (head("status", "Status", false)) (head("untouched", "Untouched", true)) th.hide-narrow { "By" } @if manage { th {} } } }
             tbody {
                 @for n in rows { tr {
                     td { a href=(format!("/contacts/{}", n.contact_id)) { (n.contact_name) } }
@@ -379,8 +388,41 @@ fn nomination_table(rows: &[Nomination], actions: bool) -> Markup {
     }
 }
 
-fn nominations_page(rows: &[Nomination], f: &Fields, e: &FieldErrors, notice: &str) -> Markup {
+const NOMINATIONS_PER_PAGE: usize = 50;
+
+/// `q` carries the list's sort, direction and page (`sort`, `dir`, `page`).
+fn nominations_page(
+    rows: &[Nomination],
+    q: &Fields,
+    f: &Fields,
+    e: &FieldErrors,
+    notice: &str,
+) -> Markup {
     let stale = rows.iter().filter(|n| n.stale).count();
+    let sort = match q.get("sort") {
+        k @ ("contact" | "account" | "status" | "untouched") => k,
+        _ => "",
+    };
+    let desc = q.get("dir") == "desc";
+    let mut sorted: Vec<&Nomination> = rows.iter().collect();
+    match sort {
+        "contact" => sorted.sort_by_key(|n| n.contact_name.to_lowercase()),
+        "account" => sorted.sort_by_key(|n| n.account_name.to_lowercase()),
+        "status" => sorted.sort_by_key(|n| n.status),
+        "untouched" => sorted.sort_by_key(|n| n.days_untouched),
+        _ => {}
+    }
+    if desc {
+        sorted.reverse();
+    }
+    let pages = sorted.len().div_ceil(NOMINATIONS_PER_PAGE).max(1) as u32;
+    let page_no: u32 = q.get("page").parse().unwrap_or(1).clamp(1, pages);
+    let shown: Vec<Nomination> = sorted
+        .into_iter()
+        .skip((page_no as usize - 1) * NOMINATIONS_PER_PAGE)
+        .take(NOMINATIONS_PER_PAGE)
+        .cloned()
+        .collect();
     let statuses = enum_options(
         NominationStatus::ALL,
         NominationStatus::as_str,
@@ -413,7 +455,8 @@ fn nominations_page(rows: &[Nomination], f: &Fields, e: &FieldErrors, notice: &s
                 } }
                 button type="submit" { "Filter" }
             }
-            (nomination_table(rows, true))
+            (nomination_table(&shown, true, Some((q, sort, desc))))
+            @if pages > 1 { (pager("/nominations", q, "page", page_no, pages, rows.len() as u64)) }
         },
     )
 }
@@ -437,7 +480,7 @@ async fn nominations(State(st): State<AppState>, Query(q): Query) -> Result<Mark
         "updated" => "Saved.",
         _ => "",
     };
-    Ok(nominations_page(&rows, &f, &FieldErrors::new(), notice))
+    Ok(nominations_page(&rows, &q, &f, &FieldErrors::new(), notice))
 }
 
 async fn nominate(State(st): State<AppState>, Form(f): Form) -> Result<Response, PageError> {
@@ -451,7 +494,7 @@ async fn nominate(State(st): State<AppState>, Form(f): Form) -> Result<Response,
         Err(err) => {
             let e = form_errors(err)?;
             let rows = st.run(|s| s.list_nominations(None, today())).await?;
-            Ok(invalid(nominations_page(&rows, &f, &e, "")))
+            Ok(invalid(nominations_page(&rows, &Fields::new(), &f, &e, "")))
         }
     }
 }
@@ -475,7 +518,13 @@ async fn advance_nomination(
         Err(err) => {
             let e = form_errors(err)?;
             let rows = st.run(|s| s.list_nominations(None, today())).await?;
-            Ok(invalid(nominations_page(&rows, &Fields::new(), &e, "")))
+            Ok(invalid(nominations_page(
+                &rows,
+                &Fields::new(),
+                &Fields::new(),
+                &e,
+                "",
+            )))
         }
     }
 }
