@@ -1312,8 +1312,11 @@ fn every_documented_path_and_method_is_routed() {
             .await,
         );
         let room = created(
-            app.post_json(&format!("/api/v1/events/{event}/rooms"), &json!({"name": "Hall"}))
-                .await,
+            app.post_json(
+                &format!("/api/v1/events/{event}/rooms"),
+                &json!({"name": "Hall"}),
+            )
+            .await,
         );
         let session = created(
             app.post_json(
@@ -1336,9 +1339,74 @@ fn every_documented_path_and_method_is_routed() {
             )
             .await,
         );
+        let evidence = created(
+            app.post_json(
+                "/api/v1/evidence",
+                &json!({"text": "Spec evidence: exports are slow", "date": "2026-01-02"}),
+            )
+            .await,
+        );
+        // A stored recording (C2), a strategy session with one item and an action (C7).
+        let media_dir = std::env::temp_dir().join(format!(
+            "peerstage-api-spec-media-{}-{}",
+            std::process::id(),
+            event
+        ));
+        let dir = media_dir.clone();
+        app.db(move |s| {
+            s.set_media_config(peerstage_store::MediaConfig {
+                dir: Some(dir),
+                max_bytes: 0,
+            });
+            Ok(())
+        })
+        .await;
+        let boundary = "XSPECMEDIA";
+        let media = created(
+            app.request(
+                Method::POST,
+                "/api/v1/media",
+                Some(&format!("multipart/form-data; boundary={boundary}")),
+                common::multipart(
+                    boundary,
+                    &[
+                        ("title", None, "Spec video"),
+                        ("consent", None, "internal"),
+                        ("file", Some("spec.mp4"), "not really a video"),
+                    ],
+                ),
+            )
+            .await,
+        );
+        let strategy = created(
+            app.post_json(
+                "/api/v1/strategy/sessions",
+                &json!({"title": "Spec session", "held_on": "2026-01-01"}),
+            )
+            .await,
+        );
+        let strategy_item = created(
+            app.post_json(
+                &format!("/api/v1/strategy/sessions/{strategy}/items"),
+                &json!({"media_id": media}),
+            )
+            .await,
+        );
+        let action = created(
+            app.post_json(
+                "/api/v1/actions",
+                &json!({"title": "Spec action", "owner": "Spec"}),
+            )
+            .await,
+        );
         let ids: Vec<(&str, i64)> = ids
             .into_iter()
             .chain([
+                ("media", media),
+                ("evidence", evidence),
+                ("strategy/sessions", strategy),
+                ("strategy/items", strategy_item),
+                ("actions", action),
                 ("third-parties", site),
                 ("reviews", review),
                 ("source-responses", answer),
