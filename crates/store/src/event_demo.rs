@@ -71,6 +71,19 @@ const NOTES: &[(EvidenceKind, &str)] = &[
     ),
 ];
 
+/// A demo session: (room index, day, start, end, title, format, focus, customers, staff).
+type DemoSession = (
+    usize,
+    u64,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    &'static [&'static str],
+);
+
 fn must<T>(r: Result<T>) -> Result<Option<T>> {
     match r {
         Ok(v) => Ok(Some(v)),
@@ -163,23 +176,13 @@ impl Store {
             /// (room, main stage)
             rooms: &'static [(&'static str, bool)],
             /// (room index, day, start, end, title, format, focus, customers, staff)
-            sessions: Vec<(
-                usize,
-                u64,
-                &'static str,
-                &'static str,
-                &'static str,
-                &'static str,
-                &'static str,
-                usize,
-                &'static [&'static str],
-            )>,
+            sessions: Vec<DemoSession>,
             guests: usize,
         }
         let year = |d: NaiveDate| d.format("%Y").to_string();
         let last_summit = today - Days::new(250);
         let next_summit = today + Days::new(45);
-        let plans = vec![
+        let plans = [
             Plan {
                 name: format!("Customer Summit {}", year(last_summit)),
                 kind: "conference",

@@ -86,6 +86,7 @@ fn room(s: &Store, event_id: i64, name: &str, main: bool) -> i64 {
     .id
 }
 
+#[allow(clippy::too_many_arguments)]
 fn session_data(
     s: &Store,
     event_id: i64,

@@ -72,6 +72,7 @@ async fn plan(app: &TestApp) -> Plan {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn session(
     app: &TestApp,
     p: &Plan,
