@@ -209,6 +209,29 @@ fn a_session_is_run_with_the_pages_and_its_actions_show_by_owner() {
         assert!(session_page.contains("Engineering had never heard the close described"));
         assert!(session_page.contains("Nightly reconciliation"));
 
+        // Editing the session shows its form with the current values, alone.
+        let edit = app.get(&format!("/strategy/{sid}?edit=1")).await;
+        edit.expect(200);
+        let body = edit.text();
+        assert!(body.contains("value=\"Q1 customer video day\""), "{body}");
+        assert!(
+            !body.contains("New action"),
+            "one form with these field ids at a time"
+        );
+        assert_eq!(body.matches("id=\"f-title\"").count(), 1);
+        let bad = app
+            .post_form(
+                &format!("/strategy/{sid}"),
+                &[("title", "Renamed"), ("held_on", "31/02/2026")],
+            )
+            .await;
+        bad.expect(422);
+        assert!(
+            bad.text().contains("value=\"Renamed\""),
+            "typed values are kept"
+        );
+        assert!(bad.text().contains("id=\"f-held_on-error\""));
+
         // Marking done moves it out of the open list.
         let actions = app.get("/api/v1/actions?owner=cy").await.json();
         let aid = actions["items"][0]["id"].as_i64().unwrap();

@@ -272,7 +272,7 @@ fn session_page(
         .collect();
     let empty = FieldErrors::new();
     let err_for = |name: &str| if form == name { e } else { &empty };
-    let session_fields = if form == "session" {
+    let session_fields = if form == "session" && !e.is_empty() {
         f.clone()
     } else {
         s.data.to_fields()
@@ -340,7 +340,7 @@ fn session_page(
                         }
                     }
                 }
-                @if manage {
+                @if manage && form != "session" {
                     details open[form == "item"] {
                         summary { "Add to the session" }
                         form.stacked method="post" action=(format!("/strategy/{}/items", s.id)) novalidate {
@@ -356,7 +356,7 @@ fn session_page(
             div.card #actions {
                 h2 { "Action plan (" (d.actions.len()) ")" }
                 @if d.actions.is_empty() { p.muted { "No actions yet." } } @else { (action_rows(&d.actions, true)) }
-                @if manage {
+                @if manage && form != "session" {
                     details open[form == "action"] {
                         summary { "New action" }
                         form.stacked method="post" action="/strategy/actions" novalidate {
@@ -368,8 +368,11 @@ fn session_page(
                     }
                 }
             }
-            @if manage {
-                details.card open[form == "session"] {
+            @if manage && form != "session" {
+                p { a.btn.secondary href=(format!("/strategy/{}?edit=1#edit", s.id)) { "Edit or delete the session" } }
+            }
+            @if manage && form == "session" {
+                details.card #edit open {
                     summary { "Edit the session" }
                     form.stacked method="post" action=(format!("/strategy/{}", s.id)) novalidate {
                         (csrf_field())
@@ -414,7 +417,7 @@ async fn show_session(
         &Fields::new(),
         &FieldErrors::new(),
         q.get("notice"),
-        "",
+        if q.get("edit") == "1" { "session" } else { "" },
     )
     .await
 }
