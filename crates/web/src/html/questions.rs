@@ -72,7 +72,7 @@ fn legend() -> Markup {
 fn report_view(r: &GuideReport) -> Markup {
     html! {
         div.grid.two {
-            div.card {
+            div.card.verdict {
                 div.label.muted { "Questions" }
                 div.value.big { (r.questions.len()) }
                 p { (r.flagged()) " flagged, " (r.questions.len() - r.flagged()) " fine." @if r.skipped_lines > 0 { " " (r.skipped_lines) " other lines (headings, notes, blank lines) skipped." } }

@@ -569,7 +569,7 @@ fn actions_page(
             (notice(notice_key))
             (error_summary(e))
             div.grid.two {
-                div.card {
+                div.card.verdict {
                     div.label.muted { "Open actions" }
                     div.value.big { (open) }
                     p { (groups.len()) " owners · " (overdue) " overdue · " (done.len()) " done" }
