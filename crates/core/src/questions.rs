@@ -515,6 +515,10 @@ const LEADING_PHRASES: &[&str] = &[
     "everybody",
     "other customers love",
     "customers love",
+    "a good idea",
+    "a great idea",
+    "a cool idea",
+    "a smart idea",
 ];
 
 const PRAISE: &[&str] = &[
@@ -1337,6 +1341,26 @@ mod tests {
             &[Closed, Leading],
         ),
         ("The new workflow is faster, isn't it?", &[Closed, Leading]),
+        ("Do you think it's a good idea?", &[Closed, Leading]),
+        ("Is price or quality more important to you?", &[Closed]),
+        (
+            "If we built an integration with Salesforce, how likely are you to use it?",
+            &[FeatureShopping],
+        ),
+        (
+            "Would you buy a product that did this?",
+            &[Closed, FeatureShopping],
+        ),
+        (
+            "Are you happy with your current solution and would you recommend it?",
+            &[Closed, DoubleBarrelled],
+        ),
+        (
+            "Walk me through your process for approving invoices, step by step.",
+            &[],
+        ),
+        ("What don't you love about the solutions you've tried?", &[]),
+        ("What would have to be true for you to switch tools?", &[]),
         // Feature shopping.
         ("What features should we add next?", &[FeatureShopping]),
         (
