@@ -284,3 +284,58 @@ fn list_ics_briefing_agenda_and_guests() {
             .says(&["cannot write"]);
     }
 }
+
+/// `peerstage demo` seeds past and upcoming events whose checks have something to say, the
+/// same for the same seed.
+#[test]
+fn the_demo_seeds_events_with_something_to_check() {
+    for db in Db::all() {
+        db.run(&["demo", "--scale", "0.05", "--seed", "7"])
+            .ok()
+            .says(&["events: 5 past and upcoming"]);
+        let list: Value =
+            serde_json::from_str(&db.run(&["event", "list", "--json"]).ok().stdout).unwrap();
+        let list = list.as_array().unwrap();
+        assert_eq!(list.len(), 5);
+        let summit = list
+            .iter()
+            .find(|e| {
+                e["kind"] == "conference"
+                    && e["starts_on"].as_str()
+                        > Some(chrono::Utc::now().date_naive().to_string().as_str())
+            })
+            .expect("an upcoming summit");
+        let id = summit["id"].as_i64().unwrap().to_string();
+        let a: Value =
+            serde_json::from_str(&db.run(&["event", "agenda", &id, "--json"]).ok().stdout).unwrap();
+        let status = |code: &str| {
+            a["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["code"] == code)
+                .map(|c| c["status"].as_str().unwrap_or("").to_string())
+                .unwrap()
+        };
+        assert_eq!(status("main_stage_sessions"), "failed");
+        assert_eq!(status("poster_customer"), "warning");
+        assert!(a["checks"][0]["suggestions"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()));
+        if db.name() == "SQLite" {
+            let again = Db::sqlite();
+            again.run(&["demo", "--scale", "0.05", "--seed", "7"]).ok();
+            for args in [
+                vec!["event", "list"],
+                vec!["event", "agenda", &id],
+                vec!["event", "guests", &id],
+            ] {
+                assert_eq!(
+                    db.run(&args).ok().stdout,
+                    again.run(&args).ok().stdout,
+                    "{args:?}"
+                );
+            }
+        }
+    }
+}
