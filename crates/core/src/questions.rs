@@ -891,6 +891,10 @@ const TOPIC_STOP: &[&str] = &[
     "next",
     "more",
     "most",
+    "how",
+    "why",
+    "where",
+    "likely",
 ];
 
 const OBJECTS: &[&str] = &["you", "your", "us", "me", "them", "it", "the", "a", "an"];
@@ -1130,7 +1134,10 @@ fn task(w: &Words) -> Option<Task> {
         }
         if DETERMINERS.contains(&verb.as_str())
             || AUX.contains(&verb.as_str())
-            || ["you", "it", "we", "they", "there", "been"].contains(&verb.as_str())
+            || [
+                "you", "it", "we", "they", "there", "been", "to", "that", "this",
+            ]
+            .contains(&verb.as_str())
         {
             return None;
         }
@@ -1456,6 +1463,11 @@ mod tests {
             for flag in lint(q) {
                 let r = flag.rewrite.expect("each flag proposes a rewrite");
                 assert!(r.starts_with("Tell me about"), "{q:?} → {r:?}");
+                let words: Vec<&str> = r.split_whitespace().collect();
+                assert!(
+                    words.windows(2).all(|w| w[0] != w[1]),
+                    "{q:?} → {r:?} repeats a word"
+                );
                 assert!(
                     lint(&r).is_empty(),
                     "{q:?} → {r:?} is flagged {:?}",
