@@ -1138,6 +1138,10 @@ fn task(w: &Words) -> Option<Task> {
                 "you", "it", "we", "they", "there", "been", "to", "that", "this",
             ]
             .contains(&verb.as_str())
+            // "Are you happy with…": an adjective, not a task.
+            || EVALUATIVE.contains(&verb.as_str())
+            || ["sure", "able", "aware", "interested", "ready", "willing", "still", "currently"]
+                .contains(&verb.as_str())
         {
             return None;
         }
