@@ -154,11 +154,18 @@ fn insert_row(
     sources: [Option<i64>; 3],
 ) -> Result<i64> {
     let stamp = now();
+    // Items that follow a source are named after it, so no second write is needed.
+    let external_id = d.external_id.clone().or_else(|| match sources {
+        [Some(t), _, _] => Some(format!("ps-ev-tp-{t}")),
+        [_, Some(n), _] => Some(format!("ps-ev-nps-{n}")),
+        [_, _, Some(r)] => Some(format!("ps-ev-rev-{r}")),
+        _ => None,
+    });
     let id = c.query_int(
         "INSERT INTO evidence (external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         &[
-            Value::from(&d.external_id),
+            Value::from(&external_id),
             Value::from(d.body.as_str()),
             Value::from(d.source.as_str()),
             Value::from(d.account_id),
@@ -179,7 +186,9 @@ fn insert_row(
             Value::Time(stamp),
         ],
     )?;
-    crate::ensure_external_id(c, "evidence", "ev", id)?;
+    if external_id.is_none() {
+        crate::ensure_external_id(c, "evidence", "ev", id)?;
+    }
     if !d.tags.is_empty() {
         set_tags(c, id, &d.tags)?;
     }

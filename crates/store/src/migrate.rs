@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/0008_events.sql")),
     (9, include_str!("../migrations/sqlite/0009_themes.sql")),
     (10, include_str!("../migrations/sqlite/0010_strategy.sql")),
+    (11, include_str!("../migrations/sqlite/0011_lookups.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_customers.sql")),
@@ -26,6 +27,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/0008_events.sql")),
     (9, include_str!("../migrations/postgres/0009_themes.sql")),
     (10, include_str!("../migrations/postgres/0010_strategy.sql")),
+    (11, include_str!("../migrations/postgres/0011_lookups.sql")),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {

@@ -422,6 +422,8 @@ fn export_imports_back_identically() {
         .unwrap();
         import(s, ImportKind::Reviews, "contact_external_id,third_party,reviewed_on,rating,title\nC1,PeerGrid,2025-01-04,5,\"Fast, friendly\"\n");
         import(s, ImportKind::Sources, "account_external_id,source,responded_on\nA1,PeerGrid,2025-01-05\nA1,event,2025-01-05\n");
+        // The note, the comment and the review title become evidence (C1).
+        assert_eq!(s.sync_evidence().unwrap().added, 3);
         for kind in ImportKind::ALL {
             let mut out = Vec::new();
             export_csv(s, *kind, &mut out).unwrap();

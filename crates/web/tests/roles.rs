@@ -1103,7 +1103,9 @@ fn walk_json(v: &Value, role: Role, path: &str, out: &mut Vec<String>) {
             if !notes && s.contains(PRIVATE_NOTE) {
                 out.push(format!("{path}: the private note"));
             }
-            if !financial {
+            // Timestamps carry microseconds: any run of digits can appear in them.
+            let timestamp = s.len() >= 20 && s.as_bytes()[4] == b'-' && s.as_bytes()[10] == b'T';
+            if !financial && !timestamp {
                 for v in [COST_TO_SERVE, DISCOUNT, MARGIN] {
                     if s.contains(&v.to_string()) || s.contains(&shown(v)) {
                         out.push(format!("{path}: the figure {v} in {s:?}"));
