@@ -501,7 +501,15 @@ impl Store {
                 // The poster customer has the first customer slot of every event but the lunch.
                 let mut panel_industry: Option<String> = None;
                 for k in 0..*n_customers {
-                    let who = if k == 0
+                    let locals: Vec<Person> = advocates
+                        .iter()
+                        .filter(|a| a.city.as_deref() == Some(p.city.as_str()))
+                        .cloned()
+                        .collect();
+                    let who = if p.kind == "community_session" && !locals.is_empty() {
+                        // A community session's presenter is a local.
+                        pick(&mut rng, &locals, &[])
+                    } else if k == 0
                         && si == p.sessions.iter().position(|s| s.7 > 0).unwrap_or(0)
                         && pi != 2
                     {

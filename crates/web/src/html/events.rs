@@ -365,7 +365,7 @@ fn session_fields_form(
                 format!(
                     "{}{}",
                     r.data.name,
-                    if r.data.main_stage {
+                    if r.data.main_stage && !r.data.name.to_lowercase().contains("main stage") {
                         " (main stage)"
                     } else {
                         ""
@@ -785,11 +785,12 @@ fn session_view(
             div.page-head {
                 div {
                     h2 { (s.data.title) }
-                    p.subtitle { (when(s)) " · " (s.room_name) @if s.main_stage { " (main stage)" } " · " (s.data.format.label()) " · " (s.data.focus.label()) }
+                    p.subtitle { (when(s)) " · " (s.room_name) @if s.main_stage && !s.room_name.to_lowercase().contains("main stage") { " (main stage)" } " · " (s.data.format.label()) " · " (s.data.focus.label()) }
                 }
                 div.actions { a.btn.secondary href=(format!("/events/{}/sessions/{}/calendar.ics", a.event.id, s.id)) download { "Add to calendar (.ics)" } }
             }
             @for p in &problems { div.notice.error role="alert" { (p.message) } }
+            p.small { a href=(format!("/events/{}", a.event.id)) { "← The whole agenda and its stage checks" } }
             h3 { "Speakers" }
             div.table-wrap { table {
                 thead { tr { th { "Speaker" } th { "Kind" } th { "Organization" } @if manage { th {} } } }
