@@ -940,6 +940,49 @@ impl Store {
         })
     }
 
+    /// Invites every contact of an account who is not on the list yet and may be contacted;
+    /// returns the guests added.
+    pub fn add_account_guests(
+        &self,
+        event_id: i64,
+        account_id: i64,
+        invited_on: Option<NaiveDate>,
+    ) -> Result<Vec<Guest>> {
+        let contacts: Vec<i64> = self.with_conn(|c| {
+            get_event(c, event_id)?;
+            if c.query_int("SELECT count(*) FROM accounts WHERE id = ?", &[Value::Int(account_id)])? == 0 {
+                return Err(FieldErrors::single("account_id", format!("no account has id {account_id}")).into());
+            }
+            Ok(c.query(
+                "SELECT id FROM contacts WHERE account_id = ? AND do_not_contact = ? \
+                 AND id NOT IN (SELECT contact_id FROM event_guests WHERE event_id = ?) ORDER BY id",
+                &[Value::Int(account_id), Value::Bool(false), Value::Int(event_id)],
+            )?
+            .iter()
+            .map(|r| r.int(0))
+            .collect())
+        })?;
+        let mut added = Vec::new();
+        for contact_id in contacts {
+            let d = GuestData {
+                contact_id,
+                invited_on,
+                rsvp: Rsvp::Pending,
+                attended: false,
+                rep: None,
+                key_guest: false,
+                wants_to_meet: Vec::new(),
+            };
+            match self.add_guest(event_id, &d) {
+                Ok(g) => added.push(g),
+                // Invited meanwhile by someone else: nothing to add.
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(added)
+    }
+
     /// Changes the invitation, RSVP, attendance, rep, key-guest mark and wishes (the contact
     /// stays the same).
     pub fn update_guest(&self, id: i64, d: &GuestData) -> Result<Guest> {

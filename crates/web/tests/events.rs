@@ -495,6 +495,57 @@ fn guests_briefing_capture_outcomes_and_community() {
             .await;
         r.expect(422);
         has_error_beside(&r.text(), "contact_id");
+        // A whole account: its contacts not on the list yet.
+        let bea = app
+            .create_under(p.acme, "contacts", json!({"name": "Bea Acme"}))
+            .await;
+        app.create_under(
+            p.acme,
+            "contacts",
+            json!({"name": "Do Not", "do_not_contact": true}),
+        )
+        .await;
+        let r = app
+            .post_json(
+                &format!("/api/v1/events/{}/guests/account", p.event),
+                &json!({"account_id": p.acme}),
+            )
+            .await;
+        r.expect(201);
+        assert_eq!(r.json()["added"], 1);
+        assert_eq!(r.json()["items"][0]["contact_id"], bea);
+        app.post_json(
+            &format!("/api/v1/events/{}/guests/account", p.event),
+            &json!({"account_id": "x"}),
+        )
+        .await
+        .expect(422);
+        let r = app
+            .post_form(
+                &format!("/events/{}/guests/account", p.event),
+                &[("account_id", &p.acme.to_string())],
+            )
+            .await;
+        r.expect(303);
+        let search = app
+            .get(&format!("/events/{}/guests?q=Acme", p.event))
+            .await
+            .text();
+        assert!(search.contains("Invite its contacts"));
+        let bea_guest = app
+            .get(&format!("/api/v1/events/{}/guests", p.event))
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["contact_id"] == bea)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        app.delete(&format!("/api/v1/guests/{bea_guest}"))
+            .await
+            .expect(204);
         // Attendance through the API.
         app.put_json(
             &format!("/api/v1/guests/{ann_guest}"),

@@ -562,6 +562,7 @@ const ROUTES: &[Route] = &[
     r("GET", "/events/{ev}/guests?q=Fixture", Nothing, RC),
     r("POST", "/events/{ev}/guests", Form(&[("contact_id", "{nominee}"), ("rsvp", "maybe")]), ME),
     r("GET", "/events/{ev}/guests.csv", Nothing, RC),
+    r("POST", "/events/{ev}/guests/account", Form(&[("account_id", "{a}")]), ME),
     r("POST", "/events/{ev}/guests/{gst}", Form(&[("rsvp", "yes"), ("attended", "true")]), ME),
     r("POST", "/events/{ev}/guests/{gst}/delete", Nothing, ME),
     r("GET", "/events/{ev}/briefing/{c}", Nothing, RC),
@@ -570,6 +571,8 @@ const ROUTES: &[Route] = &[
     r("GET", "/events/{ev}/outcomes", Nothing, RC),
     r("GET", "/community", Nothing, RC),
     r("GET", "/community?city=Oslo&topic=retail", Nothing, RC),
+    // After the guest forms above: inviting the account's contacts must not take theirs.
+    r("POST", "/api/v1/events/{ev}/guests/account", Json(r#"{"account_id": "{a}"}"#), ME),
 ];
 
 /// Routes whose answers depend on more than the caller, tested in attacks.rs: signing in

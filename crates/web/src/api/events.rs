@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/ics", get(event_ics))
         .route("/events/{id}/guests", get(guests).post(add_guest))
         .route("/events/{id}/guests.csv", get(guests_csv))
+        .route("/events/{id}/guests/account", post(add_account_guests))
         .route("/events/{id}/introductions", get(introductions))
         .route("/events/{id}/briefing/{contact}", get(briefing))
         .route("/events/{id}/notes", get(notes).post(capture))
@@ -296,6 +297,33 @@ async fn add_guest(
     Ok(created(st.run(move |s| s.add_guest(id, &d)).await?))
 }
 
+/// Invites every contact of an account not yet on the list (and not do-not-contact):
+/// `{"account_id", "invited_on"?}`; answers with the guests added.
+async fn add_account_guests(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    only_known(&f, &["account_id", "invited_on"])?;
+    let mut e = FieldErrors::new();
+    let account = e.check(
+        "account_id",
+        peerstage_core::parse::optional_int(f.get("account_id"), 1, i64::MAX)
+            .and_then(|v| v.ok_or_else(|| "is required".to_string())),
+    );
+    let invited = e.check(
+        "invited_on",
+        peerstage_core::parse::optional_date(f.get("invited_on")),
+    );
+    let (account, invited) = e.into_result(|| (account.unwrap(), invited.unwrap()))?;
+    let added = st
+        .run(move |s| s.add_account_guests(id, account, invited.or(Some(today()))))
+        .await?;
+    Ok(created(json!({"added": added.len(), "items": added})))
+}
+
 async fn show_guest(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     require_api(Permission::ReadCustomers)?;
     let id = id_of(&id)?;
@@ -517,6 +545,10 @@ pub(super) fn openapi_paths(paths: &mut Map<String, Value>) {
         }),
     );
     paths.insert(
+        "/api/v1/events/{id}/guests/account".into(),
+        json!({"parameters": id_param(), "post": created("Invite every contact of an account not yet on the list (and not do-not-contact): `{\"account_id\", \"invited_on\"?}`; answers `added` and the guests", "AccountGuestsInput")}),
+    );
+    paths.insert(
         "/api/v1/events/{id}/guests.csv".into(),
         json!({"parameters": id_param(), "get": file_answer(op("The guest list as CSV", TAG), "text/csv")}),
     );
@@ -613,5 +645,9 @@ pub(super) fn openapi_schemas() -> Map<String, Value> {
     m.insert("SpeakerInput".into(), speaker);
     m.insert("GuestInput".into(), guest);
     m.insert("CaptureInput".into(), capture);
+    m.insert(
+        "AccountGuestsInput".into(),
+        json!({"type": "object", "properties": {"account_id": {"type": ["integer", "string"]}, "invited_on": {"type": "string", "format": "date"}}, "required": ["account_id"], "additionalProperties": false}),
+    );
     m
 }

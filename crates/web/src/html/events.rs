@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{id}/print", get(print_agenda))
         .route("/events/{id}/guests", get(guests).post(add_guest))
         .route("/events/{id}/guests.csv", get(guests_csv))
+        .route("/events/{id}/guests/account", post(add_account_guests))
         .route("/events/{id}/guests/{gid}", post(update_guest))
         .route("/events/{id}/guests/{gid}/delete", post(delete_guest))
         .route("/events/{id}/briefing/{contact}", get(briefing))
@@ -1074,6 +1075,7 @@ struct GuestsView {
     guests: Vec<Guest>,
     intros: Vec<Introduction>,
     found: Vec<peerstage_core::Contact>,
+    accounts: Vec<peerstage_core::Account>,
 }
 
 const GUESTS_PER_PAGE: usize = 50;
@@ -1175,7 +1177,7 @@ fn guests_page(
                 div.card {
                     h2 { "Add guests" }
                     form.filters method="get" action=(format!("/events/{}/guests", ev.id)) {
-                        div.field { label for="q" { "Find a contact" } input id="q" name="q" type="search" value=(q) placeholder="name or email"; }
+                        div.field { label for="q" { "Find a contact or an account" } input id="q" name="q" type="search" value=(q) placeholder="name or email"; }
                         button.secondary type="submit" { "Search" }
                     }
                     @if !q.is_empty() {
@@ -1202,6 +1204,26 @@ fn guests_page(
                                 @if v.found.is_empty() { tr { td colspan="3" .muted { "No contact matches." } } }
                             }
                         } }
+                        h3 { "Accounts" }
+                        div.table-wrap { table {
+                            thead { tr { th { "Account" } th { "Industry" } th {} } }
+                            tbody {
+                                @for a in &v.accounts {
+                                    tr {
+                                        td { (a.data.name) @if a.data.at_risk { " " span.badge.bad { "at risk" } } }
+                                        td { (a.data.industry.clone().unwrap_or_default()) }
+                                        td {
+                                            form.inline method="post" action=(format!("/events/{}/guests/account", ev.id)) {
+                                                (csrf_field())
+                                                input type="hidden" name="account_id" value=(a.id);
+                                                button.secondary type="submit" { "Invite its contacts" }
+                                            }
+                                        }
+                                    }
+                                }
+                                @if v.accounts.is_empty() { tr { td colspan="3" .muted { "No account matches." } } }
+                            }
+                        } }
                     }
                     h3 { "Or by contact id" }
                     form.stacked method="post" action=(format!("/events/{}/guests", ev.id)) novalidate {
@@ -1223,16 +1245,25 @@ fn guests_page(
 async fn load_guests(st: &AppState, id: i64, q: String) -> Result<GuestsView, PageError> {
     Ok(st
         .run(move |s| {
-            let found = if q.trim().is_empty() {
-                Vec::new()
+            let (found, accounts) = if q.trim().is_empty() {
+                (Vec::new(), Vec::new())
             } else {
-                s.search_contacts(Some(&q), 1, 20)?.items
+                (
+                    s.search_contacts(Some(&q), 1, 20)?.items,
+                    s.list_accounts(&peerstage_core::AccountQuery {
+                        search: Some(q.clone()),
+                        per_page: 10,
+                        ..Default::default()
+                    })?
+                    .items,
+                )
             };
             Ok(GuestsView {
                 event: s.get_event(id)?,
                 guests: s.list_guests(id)?,
                 intros: s.introductions(id)?,
                 found,
+                accounts,
             })
         })
         .await?)
@@ -1278,6 +1309,37 @@ async fn add_guest(
         &v,
         "",
         &f,
+        &errors,
+        "",
+        &Fields::new(),
+    )))
+}
+
+/// Invites every contact of an account (not those who asked not to be contacted).
+async fn add_account_guests(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
+    require_page(Permission::ManageEvents)?;
+    let id = id_of(&id)?;
+    let errors = match peerstage_core::parse::optional_int(f.get("account_id"), 1, i64::MAX) {
+        Ok(Some(account)) => match st
+            .run(move |s| s.add_account_guests(id, account, Some(today())))
+            .await
+        {
+            Ok(_) => return Ok(redirect(format!("/events/{id}/guests?notice=created"))),
+            Err(e) => form_errors(e)?,
+        },
+        Ok(None) => FieldErrors::single("account_id", "is required: choose an account"),
+        Err(e) => FieldErrors::single("account_id", e),
+    };
+    let v = load_guests(&st, id, String::new()).await?;
+    let shown = Fields::from_pairs([("rsvp", "pending")]);
+    Ok(invalid(guests_page(
+        &v,
+        "",
+        &shown,
         &errors,
         "",
         &Fields::new(),
