@@ -473,6 +473,37 @@ pub fn phrases(text: &str, max_words: usize) -> Vec<Phrase> {
     out
 }
 
+/// Features for grouping texts: the key of every content word, and of every pair of
+/// content words that follow each other inside a clause with at most two stop words between
+/// them ("loses the changes" gives "los chang"), each once: `(key, words, what the text says)`, the last
+/// lower-cased from the first word of the pair to the end of the second.
+pub fn feature_keys(text: &str) -> Vec<(String, usize, String)> {
+    let toks = tokens(text);
+    let mut out: Vec<(String, usize, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut prev: Option<(u32, String, usize, usize)> = None;
+    for (i, t) in toks.iter().enumerate() {
+        if !content(&t.word) {
+            continue;
+        }
+        let k = key(&t.word);
+        if seen.insert(k.clone()) {
+            out.push((k.clone(), 1, t.word.clone()));
+        }
+        if let Some((clause, p, start, at)) = &prev {
+            if *clause == t.clause && i - at <= 3 {
+                let pair = format!("{p} {k}");
+                if seen.insert(pair.clone()) {
+                    let span = text[*start..t.end].to_lowercase().replace(['\'', '’'], "'");
+                    out.push((pair, 2, span));
+                }
+            }
+        }
+        prev = Some((t.clause, k, t.start, i));
+    }
+    out
+}
+
 /// Counts phrases over many texts: in how many texts each phrase occurs, and its most common
 /// surface form.
 #[derive(Debug, Default, Clone)]
@@ -598,6 +629,27 @@ mod tests {
         c.add("fast sync", 2);
         assert_eq!(c.count(&format!("{} {}", key("slow"), key("report"))), 2);
         assert_eq!(c.top(2)[0].2, 2);
+    }
+
+    #[test]
+    fn features_pair_words_across_a_few_stop_words() {
+        let f = feature_keys(
+            "Offline mode loses the changes, and the sync fails when it is offline again",
+        );
+        let keys: Vec<&str> = f.iter().map(|x| x.0.as_str()).collect();
+        assert!(keys.contains(&"offlin mod"));
+        assert!(keys.contains(&"los chang"), "{keys:?}");
+        assert!(
+            !keys.iter().any(|k| k.starts_with("chang ")),
+            "clauses end at commas"
+        );
+        assert!(
+            !keys.contains(&"fail offlin"),
+            "more than two stop words apart"
+        );
+        let said = f.iter().find(|x| x.0 == "los chang").unwrap();
+        assert_eq!((said.1, said.2.as_str()), (2, "loses the changes"));
+        assert_eq!(keys.iter().filter(|k| **k == "offlin").count(), 1);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! names people gave survive a re-run.
 //!
 //! ## Method
-//! 1. **Features.** Each text becomes its key phrases of one and two words
-//!    ([`crate::text::phrases`]: stop words dropped, light stems). Phrases found in fewer than
+//! 1. **Features.** Each text becomes its content words and the pairs of content words that
+//!    follow each other in a clause with at most two stop words between them
+//!    ([`crate::text::feature_keys`], light stems). Features found in fewer than
 //!    `max(2, n/2000)` texts or in more than half of them are dropped.
 //! 2. **Vectors.** Binary term frequency × smooth IDF (`ln((1+n)/(1+df)) + 1`), L2-normalised,
 //!    so the dot product of two texts is their cosine similarity.
@@ -100,9 +101,9 @@ fn features(texts: &[&str], threads: usize) -> Features {
                 s.spawn(move || {
                     part.iter()
                         .map(|t| {
-                            text::phrases(t, 2)
+                            text::feature_keys(t)
                                 .into_iter()
-                                .map(|p| (p.key, p.words))
+                                .map(|(k, w, _)| (k, w))
                                 .collect::<Vec<_>>()
                         })
                         .collect::<Vec<_>>()
@@ -535,9 +536,9 @@ fn describe(texts: &[&str], f: &Features, members: &[(usize, f32)], centre: &[f3
         .collect();
     let mut forms: Vec<HashMap<String, u32>> = vec![HashMap::new(); keys.len()];
     for (r, _) in members.iter().take(400) {
-        for p in text::phrases(texts[*r], 2) {
-            if let Some(i) = keys.iter().position(|k| *k == p.key) {
-                *forms[i].entry(p.text).or_insert(0) += 1;
+        for (key, _, said) in text::feature_keys(texts[*r]) {
+            if let Some(i) = keys.iter().position(|k| *k == key) {
+                *forms[i].entry(said).or_insert(0) += 1;
             }
         }
     }
