@@ -155,12 +155,7 @@ fn insert_row(
 ) -> Result<i64> {
     let stamp = now();
     // Items that follow a source are named after it, so no second write is needed.
-    let external_id = d.external_id.clone().or_else(|| match sources {
-        [Some(t), _, _] => Some(format!("ps-ev-tp-{t}")),
-        [_, Some(n), _] => Some(format!("ps-ev-nps-{n}")),
-        [_, _, Some(r)] => Some(format!("ps-ev-rev-{r}")),
-        _ => None,
-    });
+    let external_id = d.external_id.clone().or_else(|| source_name(sources));
     let id = c.query_int(
         "INSERT INTO evidence (external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -264,7 +259,7 @@ const SOURCES: &[SyncSource] = &[
         link: "touchpoint_id",
         pending: "SELECT t.id, t.account_id, (SELECT min(tc.contact_id) FROM touchpoint_contacts tc WHERE tc.touchpoint_id = t.id), t.occurred_on, t.notes, e.id, e.body, e.suggested \
                   FROM touchpoints t LEFT JOIN evidence e ON e.touchpoint_id = t.id \
-                  WHERE t.notes IS NOT NULL AND t.notes <> '' AND (e.id IS NULL OR e.body <> t.notes) {filter}",
+                  WHERE t.notes IS NOT NULL AND t.notes <> '' AND (e.id IS NULL OR e.body <> t.notes) {filter} ORDER BY t.id LIMIT 2000",
         orphans: "DELETE FROM evidence WHERE touchpoint_id IN (SELECT id FROM touchpoints WHERE (notes IS NULL OR notes = '') {filter})",
     },
     SyncSource {
@@ -272,7 +267,7 @@ const SOURCES: &[SyncSource] = &[
         link: "nps_response_id",
         pending: "SELECT t.id, t.account_id, t.contact_id, t.responded_on, t.comment, e.id, e.body, e.suggested \
                   FROM nps_responses t LEFT JOIN evidence e ON e.nps_response_id = t.id \
-                  WHERE t.comment IS NOT NULL AND t.comment <> '' AND (e.id IS NULL OR e.body <> t.comment) {filter}",
+                  WHERE t.comment IS NOT NULL AND t.comment <> '' AND (e.id IS NULL OR e.body <> t.comment) {filter} ORDER BY t.id LIMIT 2000",
         orphans: "DELETE FROM evidence WHERE nps_response_id IN (SELECT id FROM nps_responses WHERE (comment IS NULL OR comment = '') {filter})",
     },
     SyncSource {
@@ -280,7 +275,7 @@ const SOURCES: &[SyncSource] = &[
         link: "review_id",
         pending: "SELECT t.id, c.account_id, t.contact_id, t.reviewed_on, t.title, e.id, e.body, e.suggested \
                   FROM reviews t JOIN contacts c ON c.id = t.contact_id LEFT JOIN evidence e ON e.review_id = t.id \
-                  WHERE t.title IS NOT NULL AND t.title <> '' AND (e.id IS NULL OR e.body <> t.title) {filter}",
+                  WHERE t.title IS NOT NULL AND t.title <> '' AND (e.id IS NULL OR e.body <> t.title) {filter} ORDER BY t.id LIMIT 2000",
         orphans: "DELETE FROM evidence WHERE review_id IN (SELECT id FROM reviews WHERE (title IS NULL OR title = '') {filter})",
     },
 ];
@@ -288,32 +283,39 @@ const SOURCES: &[SyncSource] = &[
 /// Brings the evidence of one source in step; `only` limits it to one source row.
 fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<EvidenceSync> {
     let mut out = EvidenceSync::default();
-    let (filter, params) = match only {
-        Some(id) => ("AND t.id = ?", vec![Value::Int(id)]),
-        None => ("", Vec::new()),
-    };
-    let rows = c.query(&s.pending.replace("{filter}", filter), &params)?;
     let stamp = now();
-    for r in rows {
-        let text = r.text(4);
-        let sug = suggest(&text, s.source);
-        match r.opt_int(5) {
-            None => {
-                let mut d = EvidenceData::new(text, s.source, r.date(3));
-                d.account_id = r.opt_int(1);
-                d.contact_id = r.opt_int(2);
-                let mut links = [None, None, None];
-                let slot = SOURCES.iter().position(|x| x.link == s.link).unwrap_or(0);
-                links[slot] = Some(r.int(0));
-                insert_row(c, &d, "sync", links)?;
-                out.added += 1;
-            }
-            Some(eid) => {
-                // Text follows the source; kind and level follow it only while nobody set them.
-                let still_suggested = r.bool(7);
-                let sentiment = peerstage_core::sentiment::score(&text);
-                if still_suggested {
-                    c.execute(
+    let slot = SOURCES.iter().position(|x| x.link == s.link).unwrap_or(0);
+    // Pages of 2,000 source rows by id; new items are written many to a statement (each
+    // statement makes the search index flush what it gathered).
+    let mut after = 0i64;
+    loop {
+        let (filter, params) = match only {
+            Some(id) => ("AND t.id = ?", vec![Value::Int(id)]),
+            None => ("AND t.id > ?", vec![Value::Int(after)]),
+        };
+        let rows = c.query(&s.pending.replace("{filter}", filter), &params)?;
+        let Some(last) = rows.last().map(|r| r.int(0)) else {
+            break;
+        };
+        let mut fresh = Vec::new();
+        for r in &rows {
+            let text = r.text(4);
+            match r.opt_int(5) {
+                None => {
+                    let mut d = EvidenceData::new(text, s.source, r.date(3));
+                    d.account_id = r.opt_int(1);
+                    d.contact_id = r.opt_int(2);
+                    let mut links = [None, None, None];
+                    links[slot] = Some(r.int(0));
+                    fresh.push((d, links));
+                }
+                Some(eid) => {
+                    let sug = suggest(&text, s.source);
+                    // Text follows the source; kind and level follow it only while nobody set them.
+                    let still_suggested = r.bool(7);
+                    let sentiment = peerstage_core::sentiment::score(&text);
+                    if still_suggested {
+                        c.execute(
                         "UPDATE evidence SET body = ?, sentiment = ?, kind = ?, level = ?, updated_at = ? WHERE id = ?",
                         &[
                             Value::from(text.as_str()),
@@ -324,8 +326,8 @@ fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<Ev
                             Value::Int(eid),
                         ],
                     )?;
-                } else {
-                    c.execute(
+                    } else {
+                        c.execute(
                         "UPDATE evidence SET body = ?, sentiment = ?, updated_at = ? WHERE id = ?",
                         &[
                             Value::from(text.as_str()),
@@ -334,17 +336,79 @@ fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<Ev
                             Value::Int(eid),
                         ],
                     )?;
+                    }
+                    out.updated += 1;
                 }
-                out.updated += 1;
             }
         }
+        out.added += insert_many(c, &fresh, "sync")?;
+        if only.is_some() {
+            break;
+        }
+        after = last;
     }
-    let orphan_filter = match only {
-        Some(_) => "AND id = ?",
-        None => "",
+    let (orphan_filter, params) = match only {
+        Some(id) => ("AND id = ?", vec![Value::Int(id)]),
+        None => ("", Vec::new()),
     };
     out.removed += c.execute(&s.orphans.replace("{filter}", orphan_filter), &params)?;
     Ok(out)
+}
+
+/// Inserts items without tags that follow a source, 100 to a statement.
+fn insert_many(
+    c: &mut dyn Conn,
+    items: &[(EvidenceData, [Option<i64>; 3])],
+    by: &str,
+) -> Result<u64> {
+    const COLUMNS: usize = 19;
+    let stamp = now();
+    for chunk in items.chunks(100) {
+        let row = format!("({})", vec!["?"; COLUMNS].join(", "));
+        let mut params = Vec::with_capacity(chunk.len() * COLUMNS);
+        for (d, sources) in chunk {
+            let external_id = d.external_id.clone().or_else(|| source_name(*sources));
+            params.extend([
+                Value::from(&external_id),
+                Value::from(d.body.as_str()),
+                Value::from(d.source.as_str()),
+                Value::from(d.account_id),
+                Value::from(d.contact_id),
+                Value::Date(d.occurred_on),
+                Value::from(d.kind.as_str()),
+                Value::Int(d.level as i64),
+                Value::Bool(d.suggested),
+                Value::Float(d.sentiment()),
+                Value::from(sources[0]),
+                Value::from(sources[1]),
+                Value::from(sources[2]),
+                Value::from(d.media_id),
+                Value::from(d.media_start_ms),
+                Value::from(d.media_end_ms),
+                Value::from(by),
+                Value::Time(stamp),
+                Value::Time(stamp),
+            ]);
+        }
+        c.execute(
+            &format!(
+                "INSERT INTO evidence (external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at) VALUES {}",
+                vec![row; chunk.len()].join(", ")
+            ),
+            &params,
+        )?;
+    }
+    Ok(items.len() as u64)
+}
+
+/// Items that follow a source are named after it.
+fn source_name(sources: [Option<i64>; 3]) -> Option<String> {
+    match sources {
+        [Some(t), _, _] => Some(format!("ps-ev-tp-{t}")),
+        [_, Some(n), _] => Some(format!("ps-ev-nps-{n}")),
+        [_, _, Some(r)] => Some(format!("ps-ev-rev-{r}")),
+        _ => None,
+    }
 }
 
 /// Inside a transaction that wrote touchpoint `id`: its note's evidence follows it.
