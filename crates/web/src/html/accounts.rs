@@ -287,7 +287,7 @@ async fn show(
     crate::auth::require_page(peerstage_core::Permission::ReadCustomers)?;
     let id = id_of(&id)?;
     let tp_page: u32 = q.get("tp_page").parse().unwrap_or(1);
-    let (a, contacts, touchpoints, commitments, nps) = st
+    let (a, contacts, touchpoints, commitments, nps, evidence) = st
         .run(move |s| {
             Ok((
                 s.get_account(id)?,
@@ -295,6 +295,13 @@ async fn show(
                 s.list_touchpoints(id, tp_page, 20)?,
                 s.list_commitments(id)?,
                 s.list_nps(id)?,
+                s.list_evidence(&peerstage_core::evidence::EvidenceQuery {
+                    account_id: Some(id),
+                    page: 1,
+                    per_page: 5,
+                    descending: true,
+                    ..Default::default()
+                })?,
             ))
         })
         .await?;
@@ -431,6 +438,25 @@ async fn show(
                         }
                     }
                     @if nps.is_empty() { tr { td colspan="6" .muted { "No NPS responses." } } }
+                }
+            } }
+            h2 id="evidence" { "What they said" }
+            div.actions {
+                @if crate::auth::can(Permission::WriteEvidence) { a.btn.secondary href=(format!("/evidence/new?account_id={id}")) { "Add evidence" } }
+                @if evidence.total > 0 { " " a href=(format!("/evidence?account_id={id}")) { "All " (evidence.total) " items of evidence →" } }
+            }
+            div.table-wrap { table {
+                thead { tr { th { "Date" } th { "What they said" } th { "Kind" } th.num { "Level" } } }
+                tbody {
+                    @for e in &evidence.items {
+                        tr {
+                            td.nowrap { (e.data.occurred_on.format("%Y-%m-%d").to_string()) }
+                            td { a href=(format!("/evidence/{}", e.id)) { (e.data.body) } @if let Some(c) = &e.contact_name { br; span.small.muted { (c) } } }
+                            td { (super::evidence::kind_badge(e.data.kind)) }
+                            td.num { (super::evidence::level_badge(e.data.level)) }
+                        }
+                    }
+                    @if evidence.items.is_empty() { tr { td colspan="4" .muted { "Nothing recorded yet. Notes on touchpoints and NPS comments appear here by themselves." } } }
                 }
             } }
         },

@@ -125,7 +125,7 @@ fn list_page(
             (voc_subnav("evidence"))
             div.page-head {
                 div { h1 { "Evidence" } p.subtitle { "Everything customers said: notes, NPS comments, reviews, transcripts, event notes and pasted text" } }
-                @if can(Permission::WriteEvidence) { a.button href="/evidence/new" { "Add evidence" } }
+                @if can(Permission::WriteEvidence) { a.btn href="/evidence/new" { "Add evidence" } }
             }
             (notice(notice_key))
             (error_summary(e))
