@@ -158,7 +158,7 @@ impl SearchQuery {
 
     /// The FTS5 expression for the words and the filters kept in the index's `facets`
     /// column (see store migration 0009): account, kind, level, segment, industry, tag, theme
-    /// and the months of a date range of at most three years.
+    /// and the months and days of a date range of at most three years.
     pub fn fts5_match(&self) -> Option<String> {
         let mut parts = vec![self.fts5_words()?];
         let mut facet = |token: String| parts.push(format!("facets : \"{token}\""));
@@ -183,30 +183,44 @@ impl SearchQuery {
         if let Some(h) = self.theme_id {
             facet(format!("h{h}"));
         }
-        if let Some(months) = self.months() {
-            let m: Vec<String> = months.iter().map(|m| format!("\"{m}\"")).collect();
+        if let Some(tokens) = self.date_tokens() {
+            let m: Vec<String> = tokens.iter().map(|m| format!("\"{m}\"")).collect();
             parts.push(format!("facets : ({})", m.join(" OR ")));
         }
         Some(parts.join(" AND "))
     }
 
-    /// `mYYYYMM` tokens of the months the date range covers, when both ends are given and it
-    /// spans at most 36 months (a wider range is left to the exact date check).
-    pub fn months(&self) -> Option<Vec<String>> {
+    /// The index tokens that cover the date range exactly, when both ends are given and it
+    /// spans at most 36 months: `mYYYYMM` for each whole month inside it and `dYYYYMMDD` for
+    /// each day of a month it covers only partly. A wider or open range is left to the exact
+    /// date check on the rows.
+    pub fn date_tokens(&self) -> Option<Vec<String>> {
         let (from, to) = (self.from?, self.to?);
         let mut out = Vec::new();
         let (mut y, mut m) = (from.year(), from.month());
+        let mut months = 0;
         while (y, m) <= (to.year(), to.month()) {
-            out.push(format!("m{y:04}{m:02}"));
-            if out.len() > 36 {
+            months += 1;
+            if months > 36 {
                 return None;
             }
-            if m == 12 {
-                y += 1;
-                m = 1;
+            let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+            let next = if m == 12 {
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)?
             } else {
-                m += 1;
+                NaiveDate::from_ymd_opt(y, m + 1, 1)?
+            };
+            let last = next.pred_opt()?;
+            if from <= first && last <= to {
+                out.push(format!("m{y:04}{m:02}"));
+            } else {
+                let mut d = first.max(from);
+                while d <= last.min(to) {
+                    out.push(format!("d{}", d.format("%Y%m%d")));
+                    d = d.succ_opt()?;
+                }
             }
+            (y, m) = (next.year(), next.month());
         }
         Some(out)
     }
@@ -385,7 +399,11 @@ mod tests {
         assert!(m.contains("facets : \"l3\""));
         assert!(m.contains(&format!("facets : \"s{}\"", hex("mid_market"))));
         assert!(m.contains(&format!("facets : \"t{}\"", hex("mobile"))));
-        assert!(m.contains("facets : (\"m202411\" OR \"m202412\" OR \"m202501\")"));
+        assert!(m.contains("facets : (\"d20241115\" OR "), "{m}");
+        assert!(
+            m.contains(" OR \"d20241130\" OR \"m202412\" OR \"d20250101\" OR \"d20250102\")"),
+            "{m}"
+        );
         assert_eq!(hex("é"), "C3A9");
     }
 
@@ -405,7 +423,7 @@ mod tests {
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert!(fields.contains(&"level") && fields.contains(&"to") && fields.contains(&"kind"));
         let wide = q(&[("q", "a"), ("from", "2020-01-01"), ("to", "2025-01-01")]).unwrap();
-        assert!(wide.months().is_none());
+        assert!(wide.date_tokens().is_none());
     }
 
     #[test]

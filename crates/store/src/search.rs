@@ -113,6 +113,10 @@ fn exact_filters(q: &SearchQuery, conds: &mut Vec<String>, params: &mut Vec<Valu
         conds.push("EXISTS (SELECT 1 FROM theme_members tm WHERE tm.evidence_id = e.id AND tm.theme_id = ?)".into());
         params.push(Value::Int(t));
     }
+    date_filters(q, conds, params);
+}
+
+fn date_filters(q: &SearchQuery, conds: &mut Vec<String>, params: &mut Vec<Value>) {
     if let Some(d) = q.from {
         conds.push("e.occurred_on >= ?".into());
         params.push(Value::Date(d));
@@ -134,13 +138,14 @@ fn candidates(c: &mut dyn Conn, q: &SearchQuery) -> Result<Vec<(i64, f64)>> {
                 return Ok(Vec::new());
             };
             params.push(Value::Text(m));
-            exact_filters(q, &mut conds, &mut params);
-            let needs_account = q.segment.is_some() || q.industry.is_some();
+            // Every filter is an exact index token (hex-encoded free text cannot collide); only
+            // an open or very wide date range needs the rows themselves.
+            if q.date_tokens().is_none() {
+                date_filters(q, &mut conds, &mut params);
+            }
             let extra: String = conds.iter().map(|c| format!(" AND {c}")).collect();
             let join = if conds.is_empty() {
                 ""
-            } else if needs_account {
-                " JOIN evidence e ON e.id = evidence_fts.rowid LEFT JOIN accounts a ON a.id = e.account_id"
             } else {
                 " JOIN evidence e ON e.id = evidence_fts.rowid"
             };

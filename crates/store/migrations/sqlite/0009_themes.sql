@@ -31,7 +31,7 @@ CREATE TABLE theme_tags (
 CREATE UNIQUE INDEX theme_tags_tag_idx ON theme_tags (tag);
 
 -- C3: the full-text index over evidence. `evidence_search` keeps, per item, the filter tokens
--- that were indexed with it (account, kind, level, month, segment, industry, tags, theme), so the
+-- that were indexed with it (account, kind, level, month, day, segment, industry, tags, theme), so the
 -- FTS row can always be removed with exactly what was put in. Triggers keep both in step in
 -- the same transaction as the change; the store verifies the counts at start and rebuilds
 -- the index if they ever disagree.
@@ -46,6 +46,7 @@ CREATE VIEW evidence_facets AS
 SELECT e.id AS id,
     'a' || coalesce(e.account_id, 0) || ' k' || replace(e.kind, '_', '') || ' l' || e.level
     || ' m' || substr(e.occurred_on, 1, 4) || substr(e.occurred_on, 6, 2)
+    || ' d' || substr(e.occurred_on, 1, 4) || substr(e.occurred_on, 6, 2) || substr(e.occurred_on, 9, 2)
     || CASE WHEN a.segment IS NULL OR a.segment = '' THEN '' ELSE ' s' || hex(a.segment) END
     || CASE WHEN a.industry IS NULL OR a.industry = '' THEN '' ELSE ' i' || hex(a.industry) END
     || coalesce((SELECT group_concat(' t' || hex(t.tag), '') FROM evidence_tags t WHERE t.evidence_id = e.id), '')
