@@ -10,6 +10,8 @@ use crate::parse::{self, MAX_NOTES};
 use crate::FieldErrors;
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 crate::text_enum!(
     EvidenceKind {
@@ -268,22 +270,74 @@ fn normalized(text: &str) -> String {
     out
 }
 
-/// A phrase matches whole words; one ending in `*` also matches longer words ("slow*" finds
-/// "slowly").
-fn find(norm: &str, phrases: &'static [&'static str]) -> Option<&'static str> {
-    phrases.iter().copied().find(|p| {
-        let mut needle = String::with_capacity(p.len() + 2);
-        needle.push(' ');
-        match p.strip_suffix('*') {
-            Some(stem) => needle.push_str(stem),
-            None => {
-                needle.push_str(p);
-                needle.push(' ');
+/// One rule set as lookups by a phrase's first word, built once: scanning a text's words once
+/// finds every phrase, where searching the text for each phrase in turn cost more than the
+/// rest of an import.
+struct PhraseIndex {
+    /// First word → (rule, phrase position, phrase, the phrase's words).
+    by_first: HashMap<&'static str, Vec<(usize, usize, &'static str, Vec<&'static str>)>>,
+    /// One-word stems ("slow*"): (rule, phrase position, stem).
+    stems: Vec<(usize, usize, &'static str)>,
+}
+
+impl PhraseIndex {
+    fn new<T>(rules: &'static [(T, &'static [&'static str])]) -> PhraseIndex {
+        let mut by_first: HashMap<_, Vec<_>> = HashMap::new();
+        let mut stems = Vec::new();
+        for (r, (_, phrases)) in rules.iter().enumerate() {
+            for (i, p) in phrases.iter().enumerate() {
+                let words: Vec<&'static str> = p.split(' ').filter(|w| !w.is_empty()).collect();
+                match words.as_slice() {
+                    [one] if one.ends_with('*') => stems.push((r, i, one.trim_end_matches('*'))),
+                    [first, ..] => by_first.entry(*first).or_default().push((r, i, *p, words)),
+                    [] => {}
+                }
             }
         }
-        norm.contains(&needle)
-    })
-    .map(|p| p.trim_end_matches('*'))
+        PhraseIndex { by_first, stems }
+    }
+
+    /// The first rule (and its first phrase) found among `words`; a phrase matches whole
+    /// words, and one ending in `*` also longer words ("slow*" finds "slowly").
+    fn first(&self, words: &[&str]) -> Option<(usize, &'static str)> {
+        let mut best: Option<(usize, usize, &'static str)> = None;
+        let mut consider = |r: usize, i: usize, p: &'static str| {
+            if best.is_none_or(|(br, bi, _)| (r, i) < (br, bi)) {
+                best = Some((r, i, p));
+            }
+        };
+        for (at, w) in words.iter().enumerate() {
+            if let Some(entries) = self.by_first.get(w) {
+                for (r, i, p, pw) in entries {
+                    let fits = pw.iter().enumerate().skip(1).all(|(k, want)| {
+                        words.get(at + k).is_some_and(|got| match want.strip_suffix('*') {
+                            Some(stem) => got.starts_with(stem),
+                            None => got == want,
+                        })
+                    });
+                    if fits {
+                        consider(*r, *i, p.trim_end_matches('*'));
+                    }
+                }
+            }
+            for (r, i, stem) in &self.stems {
+                if w.starts_with(stem) {
+                    consider(*r, *i, stem);
+                }
+            }
+        }
+        best.map(|(r, _, p)| (r, p))
+    }
+}
+
+fn kind_index() -> &'static PhraseIndex {
+    static INDEX: OnceLock<PhraseIndex> = OnceLock::new();
+    INDEX.get_or_init(|| PhraseIndex::new(KIND_RULES))
+}
+
+fn level_index() -> &'static PhraseIndex {
+    static INDEX: OnceLock<PhraseIndex> = OnceLock::new();
+    INDEX.get_or_init(|| PhraseIndex::new(LEVEL_RULES))
 }
 
 /// Suggests a kind and research level for `text` from `source`.
@@ -294,25 +348,18 @@ fn find(norm: &str, phrases: &'static [&'static str]) -> Option<&'static str> {
 /// 2 for wishes, 3 for everything else (the customer's problem or outcome).
 pub fn suggest(text: &str, source: EvidenceSource) -> Suggestion {
     let norm = normalized(text);
-    let mut kind = None;
-    for (k, phrases) in KIND_RULES {
-        if let Some(p) = find(&norm, phrases) {
-            kind = Some((*k, p));
-            break;
-        }
-    }
+    let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
+    let kind = kind_index()
+        .first(&words)
+        .map(|(r, p)| (KIND_RULES[r].0, p));
     let (kind, kind_because) = match kind {
         Some((k, p)) => (k, Some(p)),
         None if crate::sentiment::score(text) > 0.2 => (EvidenceKind::Praise, None),
         None => (EvidenceKind::Language, None),
     };
-    let mut level = None;
-    for (l, phrases) in LEVEL_RULES {
-        if let Some(p) = find(&norm, phrases) {
-            level = Some((*l, p));
-            break;
-        }
-    }
+    let level = level_index()
+        .first(&words)
+        .map(|(r, p)| (LEVEL_RULES[r].0, p));
     let (level, level_because) = match level {
         Some((l, p)) => (l, Some(p)),
         None if source == EvidenceSource::Transcript => (4, None),

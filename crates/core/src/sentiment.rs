@@ -6,6 +6,9 @@
 //! after "but" or "however" count double: "great team but the export is broken" leans negative.
 //! The sum is squashed to −1…1 by `s / sqrt(s² + 4)`; 0 means neutral or no sentiment words.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 /// Words that carry positive sentiment (lower case, matched whole or as a prefix where they end
 /// in `*`).
 pub const POSITIVE: &[&str] = &[
@@ -162,54 +165,92 @@ const CONTRASTS: &[&str] = &["but", "however", "although", "though", "yet"];
 /// How many words after a negator it reaches.
 const NEGATION_REACH: usize = 3;
 
-fn matches(list: &[&str], word: &str) -> bool {
-    list.iter().any(|entry| match entry.strip_suffix('*') {
-        Some(prefix) => word.starts_with(prefix),
-        None => *entry == word,
+/// The lexicon as lookups: exact words in a set, `*` entries as stems.
+struct Lexicon {
+    positive: HashSet<&'static str>,
+    positive_stems: Vec<&'static str>,
+    negative: HashSet<&'static str>,
+    negative_stems: Vec<&'static str>,
+    negators: HashSet<&'static str>,
+    intensifiers: HashSet<&'static str>,
+    contrasts: HashSet<&'static str>,
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let split = |list: &[&'static str]| {
+            let exact = list.iter().copied().filter(|w| !w.ends_with('*')).collect();
+            let stems = list.iter().filter_map(|w| w.strip_suffix('*')).collect();
+            (exact, stems)
+        };
+        let (positive, positive_stems) = split(POSITIVE);
+        let (negative, negative_stems) = split(NEGATIVE);
+        Lexicon {
+            positive,
+            positive_stems,
+            negative,
+            negative_stems,
+            negators: NEGATORS.iter().copied().collect(),
+            intensifiers: INTENSIFIERS.iter().copied().collect(),
+            contrasts: CONTRASTS.iter().copied().collect(),
+        }
     })
 }
 
-/// Lower-case words with apostrophes dropped ("don't" → "dont", "isn't" → "isnt").
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            w.chars()
-                .filter(|c| *c != '\'' && *c != '’')
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-        })
-        .filter(|w| !w.is_empty())
+/// +1, −1 or 0 for one lower-case word; positive entries are looked at first.
+fn polarity(lx: &Lexicon, word: &str) -> f64 {
+    if lx.positive.contains(word) || lx.positive_stems.iter().any(|s| word.starts_with(s)) {
+        1.0
+    } else if lx.negative.contains(word) || lx.negative_stems.iter().any(|s| word.starts_with(s))
+    {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// The text lower-cased with apostrophes dropped ("don't" → "dont", "isn't" → "isnt"), in
+/// one allocation; its words are the runs of letters and digits.
+fn lowered(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if ch == '\'' || ch == '’' {
+            continue;
+        }
+        if ch.is_ascii() {
+            out.push(ch.to_ascii_lowercase());
+        } else {
+            out.extend(ch.to_lowercase());
+        }
+    }
+    out
 }
 
 /// The sentiment of `text` in −1…1 (see the module documentation for the method).
 pub fn score(text: &str) -> f64 {
+    let lx = lexicon();
+    let low = lowered(text);
     let mut sum: f64 = 0.0;
     let mut negated_for = 0usize;
     let mut boost = 1.0;
     let mut weight = 1.0;
-    for word in words(text) {
-        if CONTRASTS.contains(&word.as_str()) {
+    for word in low.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if lx.contrasts.contains(word) {
             weight = 2.0;
             negated_for = 0;
             boost = 1.0;
             continue;
         }
-        if NEGATORS.contains(&word.as_str()) {
+        if lx.negators.contains(word) {
             negated_for = NEGATION_REACH;
             continue;
         }
-        if INTENSIFIERS.contains(&word.as_str()) {
+        if lx.intensifiers.contains(word) {
             boost = 1.5;
             continue;
         }
-        let polarity = if matches(POSITIVE, &word) {
-            1.0
-        } else if matches(NEGATIVE, &word) {
-            -1.0
-        } else {
-            0.0
-        };
+        let polarity = polarity(lx, word);
         if polarity != 0.0 {
             let sign = if negated_for > 0 { -0.75 } else { 1.0 };
             sum += polarity * sign * boost * weight;

@@ -355,7 +355,7 @@ fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<Ev
     Ok(out)
 }
 
-/// Inserts items without tags that follow a source, 100 to a statement.
+/// Inserts items without tags that follow a source, 400 to a statement.
 fn insert_many(
     c: &mut dyn Conn,
     items: &[(EvidenceData, [Option<i64>; 3])],
@@ -363,7 +363,7 @@ fn insert_many(
 ) -> Result<u64> {
     const COLUMNS: usize = 19;
     let stamp = now();
-    for chunk in items.chunks(100) {
+    for chunk in items.chunks(400) {
         let row = format!("({})", vec!["?"; COLUMNS].join(", "));
         let mut params = Vec::with_capacity(chunk.len() * COLUMNS);
         for (d, sources) in chunk {
