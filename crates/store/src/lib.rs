@@ -31,11 +31,11 @@ mod stories;
 mod story_demo;
 mod strategy;
 mod strategy_demo;
-pub mod themes;
-mod voc_demo;
 pub mod testing;
+pub mod themes;
 mod touchpoints;
 mod users;
+mod voc_demo;
 
 pub use accounts::{Counts, ValueSummary};
 pub use advocates::{
@@ -64,17 +64,17 @@ pub use scorecard::{
     SegmentRevenue, TouchRow,
 };
 pub use search::IndexCheck;
-pub use voc_demo::VocDemoCounts;
-pub use themes::{
-    GlossaryEntry, MonthCount, Quote, Theme, ThemeAccount, ThemeBrief, ThemeMember, ThemeRun,
-};
 pub use secrets::{hash_password, random_token, sha256_hex, verify_password};
 pub use story_demo::StoryDemoCounts;
-pub use strategy_demo::StrategyDemoCounts;
 pub use strategy::{
     ActionDetail, ActionFilter, SessionDetail, SessionItem, StrategySession, ThemeLink,
 };
+pub use strategy_demo::StrategyDemoCounts;
+pub use themes::{
+    GlossaryEntry, MonthCount, Quote, Theme, ThemeAccount, ThemeBrief, ThemeMember, ThemeRun,
+};
 pub use users::{ApiToken, Session, User, UserChange, SESSION_IDLE};
+pub use voc_demo::VocDemoCounts;
 
 use db::{Conn, DbError, Dialect};
 use peerstage_core::FieldErrors;
@@ -141,6 +141,9 @@ pub(crate) struct Shared {
     pub(crate) nps: std::sync::Mutex<std::collections::HashMap<String, (u64, Arc<nps::NpsReport>)>>,
     /// Where uploaded recordings are kept and how large they may be (C2).
     pub(crate) media: std::sync::Mutex<media::MediaConfig>,
+    /// API tokens checked in the last few seconds, by hash (see `users::TOKEN_TRUST`).
+    pub(crate) tokens:
+        std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, users::User)>>,
 }
 
 #[derive(Clone)]

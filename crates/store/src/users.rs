@@ -92,6 +92,9 @@ fn get_user(c: &mut dyn Conn, id: i64) -> Result<User> {
     .ok_or(StoreError::NotFound { what: "user", id })
 }
 
+/// How long a checked API token is trusted without asking the database again.
+pub const TOKEN_TRUST: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Store {
     pub fn count_users(&self) -> Result<i64> {
         self.with_conn(|c| Ok(c.query_int("SELECT count(*) FROM users", &[])?))
@@ -169,7 +172,10 @@ impl Store {
     /// Changes a user's role and/or status in one transaction. Refused, as a conflict on
     /// the field concerned: disabling oneself, and leaving no enabled administrator.
     pub fn update_user(&self, id: i64, change: &UserChange) -> Result<User> {
-        self.transaction(|c| {
+        // Forgotten before (no new trust while it changes) and after (nothing trusted
+        // from the moment before it committed).
+        self.forget_tokens();
+        let out = self.transaction(|c| {
             let before = get_user(c, id)?;
             let role = change.role.unwrap_or(before.role);
             let disabled = change.disabled.unwrap_or(before.disabled);
@@ -219,7 +225,9 @@ impl Store {
                 Some(serde_json::to_value(&after).unwrap_or_default()),
             )?;
             Ok(after)
-        })
+        });
+        self.forget_tokens();
+        out
     }
 
     /// Checks a password. Returns the user only when it matches and the user is enabled.
@@ -326,7 +334,10 @@ impl Store {
     }
 
     pub fn revoke_token(&self, id: i64) -> Result<()> {
-        self.transaction(|c| {
+        // Forgotten before (no new trust while it changes) and after (nothing trusted
+        // from the moment before it committed).
+        self.forget_tokens();
+        let out = self.transaction(|c| {
             let n = c.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 &[Value::Time(now()), Value::Int(id)],
@@ -339,7 +350,9 @@ impl Store {
             }
             self.audit(c, "update", "api_token", Some(id), "revoked", None, None)?;
             Ok(())
-        })
+        });
+        self.forget_tokens();
+        out
     }
 
     /// The user behind a bearer token, if the token is live and the user enabled. Last use
@@ -349,7 +362,7 @@ impl Store {
         self.with_conn(|c| {
             let Some(r) = c.query_one(
                 &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL"),
-                &[Value::Text(hash)],
+                &[Value::Text(hash.clone())],
             )?
             else {
                 return Ok(None);
@@ -362,8 +375,33 @@ impl Store {
             if stale {
                 c.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Value::Time(now()), Value::Int(r.int(5))])?;
             }
+            if let Ok(mut cache) = self.shared.tokens.lock() {
+                if cache.len() >= 10_000 {
+                    cache.clear();
+                }
+                cache.insert(hash.clone(), (std::time::Instant::now(), user.clone()));
+            }
             Ok(Some(user))
         })
+    }
+
+    /// The user behind a bearer token checked in the last [`TOKEN_TRUST`], without a trip to
+    /// the database (busy API clients send one request after another). Revoking a token or
+    /// changing a user in this process forgets every checked token at once; a change made by
+    /// another process (`peerstage token revoke`) takes effect within [`TOKEN_TRUST`].
+    pub fn token_user_cached(&self, secret: &str) -> Option<User> {
+        let hash = sha256_hex(secret);
+        let cache = self.shared.tokens.lock().ok()?;
+        cache
+            .get(&hash)
+            .filter(|(at, _)| at.elapsed() < TOKEN_TRUST)
+            .map(|(_, user)| user.clone())
+    }
+
+    fn forget_tokens(&self) {
+        if let Ok(mut cache) = self.shared.tokens.lock() {
+            cache.clear();
+        }
     }
 }
 

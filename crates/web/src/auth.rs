@@ -131,9 +131,14 @@ pub async fn middleware(State(st): State<AppState>, req: Request, next: Next) ->
     let headers = req.headers().clone();
     let method = req.method().clone();
     let found = if let Some(token) = bearer(&headers) {
-        st.run(move |s| s.token_user(&token))
-            .await
-            .map(|u| u.map(|user| CurrentUser { user, csrf: None }))
+        match st.store.token_user_cached(&token) {
+            // Checked moments ago: no trip to the blocking pool and the database.
+            Some(user) => Ok(Some(CurrentUser { user, csrf: None })),
+            None => st
+                .run(move |s| s.token_user(&token))
+                .await
+                .map(|u| u.map(|user| CurrentUser { user, csrf: None })),
+        }
     } else if let Some(cookie) = cookie_value(&headers, SESSION_COOKIE) {
         st.run(move |s| s.session(&cookie)).await.map(|s| {
             s.map(|s| CurrentUser {
