@@ -92,9 +92,12 @@ pub fn search(url: &str, a: SearchArgs) -> Result<()> {
         r.words.join(" "),
         took.as_secs_f64() * 1000.0,
         if r.more {
-            "; the newest 1,000 are ranked"
+            format!(
+                "; the newest {} are ranked",
+                peerstage_core::search::RANK_WINDOW
+            )
         } else {
-            ""
+            String::new()
         }
     );
     for h in &r.hits {

@@ -149,13 +149,18 @@ fn candidates(c: &mut dyn Conn, q: &SearchQuery) -> Result<Vec<(i64, f64)>> {
             } else {
                 " JOIN evidence e ON e.id = evidence_fts.rowid"
             };
-            c.query(
-                &format!(
-                    "SELECT evidence_fts.rowid, -bm25(evidence_fts, 1.0, 0.0) FROM evidence_fts{join} \
-                     WHERE evidence_fts MATCH ?{extra} ORDER BY evidence_fts.rowid DESC LIMIT {window}"
-                ),
-                &params,
-            )?
+            let ids: Vec<i64> = c
+                .query(
+                    &format!(
+                        "SELECT evidence_fts.rowid FROM evidence_fts{join} \
+                         WHERE evidence_fts MATCH ?{extra} ORDER BY evidence_fts.rowid DESC LIMIT {window}"
+                    ),
+                    &params,
+                )?
+                .iter()
+                .map(|r| r.int(0))
+                .collect();
+            return sqlite_relevance(c, q, ids);
         }
         Dialect::Postgres => {
             let words = q.words();
@@ -177,6 +182,49 @@ fn candidates(c: &mut dyn Conn, q: &SearchQuery) -> Result<Vec<(i64, f64)>> {
         }
     };
     Ok(rows.iter().map(|r| (r.int(0), r.float(1))).collect())
+}
+
+/// BM25 of the candidates computed here (see `core::search::bm25`): each query word's IDF
+/// from how many items contain it, counted up to 20,000, over the highest evidence id.
+fn sqlite_relevance(c: &mut dyn Conn, q: &SearchQuery, ids: Vec<i64>) -> Result<Vec<(i64, f64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let words = q.words();
+    let idf: Vec<f64> = if words.len() == 1 {
+        // One word: its IDF scales every score alike.
+        vec![1.0]
+    } else {
+        let n = c.query_int("SELECT coalesce(max(id), 0) FROM evidence", &[])? as u64;
+        let mut v = Vec::with_capacity(words.len());
+        for w in &words {
+            let df = c.query_int(
+                "SELECT count(*) FROM (SELECT rowid FROM evidence_fts WHERE evidence_fts MATCH ? LIMIT 20000)",
+                &[Value::Text(format!("body : \"{w}\""))],
+            )? as u64;
+            v.push(peerstage_core::search::idf(df, n));
+        }
+        v
+    };
+    let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    let mut bodies: std::collections::HashMap<i64, String> = c
+        .query(
+            &format!(
+                "SELECT id, body FROM evidence WHERE id IN ({})",
+                list.join(",")
+            ),
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.int(0), r.text(1)))
+        .collect();
+    let texts: Vec<String> = ids
+        .iter()
+        .map(|i| bodies.remove(i).unwrap_or_default())
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let scores = peerstage_core::search::bm25(&refs, &words, &idf);
+    Ok(ids.into_iter().zip(scores).collect())
 }
 
 const HIT_COLUMNS: &str = "e.id, e.body, e.source, e.kind, e.level, e.occurred_on, e.sentiment, e.account_id, a.name, tm.theme_id, th.label";

@@ -290,7 +290,7 @@ pub(super) fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
     let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
     let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "schema": {"type": "string"}, "description": desc});
     paths.insert("/api/v1/search".into(), json!({"get": {
-        "summary": "Full-text search over evidence (C3): every word must occur (stems fold: reports = reporting). Best matches first (BM25 on SQLite, ts_rank on PostgreSQL), ties newest first; when more than 1,000 match, the newest 1,000 are ranked and `more` is true. Each hit's `fragments` mark the matched words (`hit: true`). Needs read access to customers.",
+        "summary": "Full-text search over evidence (C3): every word must occur (stems fold: reports = reporting). Best matches first (BM25 on SQLite, ts_rank on PostgreSQL), ties newest first; when more than 500 match, the newest 500 are ranked, `total` is 500 and `more` is true. Each hit's `fragments` mark the matched words (`hit: true`). Needs read access to customers.",
         "tags": ["voice"],
         "parameters": [q("q", "the words (required)"), q("account_id", "account id"), q("segment", "enterprise, mid_market or smb"),
             q("industry", "exact industry"), q("kind", "problem, wish, praise, why_bought, existential_threat, recommendation, language"),
