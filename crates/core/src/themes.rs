@@ -647,9 +647,12 @@ fn jaccard(a: &[i64], b: &std::collections::HashSet<i64>) -> f64 {
 /// The minimum similarity for a new theme to continue a stored one.
 pub const MATCH_THRESHOLD: f64 = 0.3;
 
-/// For each new theme (signature, member evidence ids), the stored theme it continues (see
-/// the module documentation), one-to-one.
-pub fn match_known(new: &[(Vec<(String, f32)>, Vec<i64>)], known: &[Known]) -> Vec<Option<i64>> {
+/// A theme of a new run: its signature and the evidence ids it holds.
+pub type NewTheme = (Vec<(String, f32)>, Vec<i64>);
+
+/// For each new theme, the stored theme it continues (see the module documentation),
+/// one-to-one.
+pub fn match_known(new: &[NewTheme], known: &[Known]) -> Vec<Option<i64>> {
     let sets: Vec<std::collections::HashSet<i64>> = known
         .iter()
         .map(|k| k.members.iter().copied().collect())

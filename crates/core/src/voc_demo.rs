@@ -317,12 +317,12 @@ pub fn statement(rng: &mut Rng, product: &str, span_days: u32) -> Statement {
     let t = &TOPICS[topic];
     let fill = |rng: &mut Rng, line: &str| {
         line.replace("{product}", product)
-            .replace("{team}", *rng.pick(TEAMS))
+            .replace("{team}", rng.pick::<&str>(TEAMS))
             .replace("{n}", &rng.range(2, 12).to_string())
     };
     let first = rng.below(t.lines.len() as u64) as usize;
     let mut body = String::new();
-    body.push_str(*rng.pick(OPENERS));
+    body.push_str(rng.pick::<&str>(OPENERS));
     let line = fill(rng, t.lines[first]);
     if body.is_empty() {
         body.push_str(&line);
@@ -346,7 +346,7 @@ pub fn statement(rng: &mut Rng, product: &str, span_days: u32) -> Statement {
         body.push(' ');
         body.push_str(&fill(rng, t.lines[second]));
     }
-    body.push_str(*rng.pick(CLOSERS));
+    body.push_str(rng.pick::<&str>(CLOSERS));
     let u = rng.unit();
     let position = match t.trend {
         Trend::Rising => u.sqrt(),
