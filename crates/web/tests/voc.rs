@@ -176,6 +176,14 @@ fn themes_pages_and_api_refresh_rename_merge_split_and_pin() {
         assert!(page.contains("Representative quotes"));
         assert!(page.contains("Alder Health"));
 
+        // A theme by hand: a blank name is an error beside the field.
+        let r = app.post_form("/themes", &[("label", " ")]).await;
+        r.expect(422);
+        assert!(r.text().contains("id=\"f-label-error\""));
+        let r = app.post_form("/themes", &[("label", "Made by hand")]).await;
+        r.expect(303);
+        assert!(r.location().starts_with("/themes/"));
+
         // Rename by form: errors beside the field; then the name survives a re-run.
         let r = app
             .post_form(&format!("/themes/{oid}/rename"), &[("label", "  ")])

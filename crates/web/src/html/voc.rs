@@ -219,6 +219,16 @@ fn last_run(run: &Option<ThemeRun>) -> Markup {
 
 async fn themes(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
     require_page(Permission::ReadCustomers)?;
+    themes_page(&st, &q, &Fields::new(), &FieldErrors::new()).await
+}
+
+/// The themes list; `form` and `errors` belong to the "new theme" form.
+async fn themes_page(
+    st: &AppState,
+    q: &Fields,
+    form: &Fields,
+    errors: &FieldErrors,
+) -> Result<Markup, PageError> {
     let (list, run) = st
         .run(move |s| Ok((s.list_themes(today())?, s.last_theme_run()?)))
         .await?;
@@ -259,11 +269,11 @@ async fn themes(State(st): State<AppState>, Query(q): Query) -> Result<Markup, P
             @if q.get("notice") == "merged" { div.notice.ok role="status" { "Themes merged." } }
             (last_run(&run))
             @if manage {
-                details {
+                details open[!errors.is_empty()] {
                     summary { "New theme by hand" }
-                    form.inline method="post" action="/themes" {
+                    form method="post" action="/themes" {
                         (csrf_field())
-                        label { "Name" input type="text" name="label" required maxlength="120"; }
+                        (input("label", "Name").required().text(form, errors))
                         button type="submit" { "Create" }
                     }
                     p.small.muted { "Then pin tags or items to it. Themes made by hand stay through re-runs." }
@@ -313,13 +323,14 @@ fn excerpt_text(s: &str, max: usize) -> String {
 
 async fn create_theme(State(st): State<AppState>, Form(f): Form) -> Result<Response, PageError> {
     require_page(Permission::ManageInsights)?;
+    let form = f.clone();
     match st.run(move |s| s.create_theme(f.get("label"))).await {
         Ok(id) => Ok(redirect(format!("/themes/{id}?notice=created"))),
         Err(e) => {
             let errors = form_errors(e)?;
-            Err(PageError::bad_request(format!(
-                "The theme could not be created: {errors}"
-            )))
+            Ok(invalid(
+                themes_page(&st, &Fields::new(), &form, &errors).await?,
+            ))
         }
     }
 }
