@@ -535,7 +535,11 @@ fn describe(texts: &[&str], f: &Features, members: &[(usize, f32)], centre: &[f3
         .map(|t| f.terms[*t as usize].as_str())
         .collect();
     let mut forms: Vec<HashMap<String, u32>> = vec![HashMap::new(); keys.len()];
-    for (r, _) in members.iter().take(400) {
+    // The 400 most typical texts, and more until every phrase has been seen as written.
+    for (n, (r, _)) in members.iter().enumerate() {
+        if n >= 400 && forms.iter().all(|f| !f.is_empty()) {
+            break;
+        }
         for (key, _, said) in text::feature_keys(texts[*r]) {
             if let Some(i) = keys.iter().position(|k| *k == key) {
                 *forms[i].entry(said).or_insert(0) += 1;
