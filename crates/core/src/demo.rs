@@ -544,7 +544,9 @@ fn kind_slot(kind: ImportKind) -> usize {
         ImportKind::Touchpoints => 2,
         ImportKind::Commitments => 3,
         ImportKind::Nps => 4,
-        ImportKind::Reviews | ImportKind::Sources | ImportKind::Evidence => unreachable!("{kind} is not generated"),
+        ImportKind::Reviews | ImportKind::Sources | ImportKind::Evidence => {
+            unreachable!("{kind} is not generated")
+        }
     }
 }
 

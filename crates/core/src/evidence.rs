@@ -163,7 +163,8 @@ pub const KIND_RULES: &[(EvidenceKind, &[&str])] = &[
             "failed",
             "failing",
             "crash*",
-            "pain", "painful",
+            "pain",
+            "painful",
             "frustrat*",
             "confus*",
             "error*",
@@ -270,12 +271,15 @@ fn normalized(text: &str) -> String {
     out
 }
 
+/// (rule, phrase position, phrase, the phrase's words).
+type IndexedPhrase = (usize, usize, &'static str, Vec<&'static str>);
+
 /// One rule set as lookups by a phrase's first word, built once: scanning a text's words once
 /// finds every phrase, where searching the text for each phrase in turn cost more than the
 /// rest of an import.
 struct PhraseIndex {
-    /// First word → (rule, phrase position, phrase, the phrase's words).
-    by_first: HashMap<&'static str, Vec<(usize, usize, &'static str, Vec<&'static str>)>>,
+    /// First word → the phrases starting with it.
+    by_first: HashMap<&'static str, Vec<IndexedPhrase>>,
     /// One-word stems ("slow*"): (rule, phrase position, stem).
     stems: Vec<(usize, usize, &'static str)>,
 }
@@ -310,10 +314,12 @@ impl PhraseIndex {
             if let Some(entries) = self.by_first.get(w) {
                 for (r, i, p, pw) in entries {
                     let fits = pw.iter().enumerate().skip(1).all(|(k, want)| {
-                        words.get(at + k).is_some_and(|got| match want.strip_suffix('*') {
-                            Some(stem) => got.starts_with(stem),
-                            None => got == want,
-                        })
+                        words
+                            .get(at + k)
+                            .is_some_and(|got| match want.strip_suffix('*') {
+                                Some(stem) => got.starts_with(stem),
+                                None => got == want,
+                            })
                     });
                     if fits {
                         consider(*r, *i, p.trim_end_matches('*'));

@@ -68,7 +68,11 @@ const ACCOUNTS: &[FieldSpec] = &[
     f("at_risk", false, "yes/no"),
     f("at_risk_reason", false, "required when at_risk is yes"),
     f("private_notes", false, "seen only by managers and admins"),
-    f("competitor_replaced", false, "the competitor this customer replaced"),
+    f(
+        "competitor_replaced",
+        false,
+        "the competitor this customer replaced",
+    ),
 ];
 const CONTACTS: &[FieldSpec] = &[
     f(

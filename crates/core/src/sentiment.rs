@@ -202,8 +202,7 @@ fn lexicon() -> &'static Lexicon {
 fn polarity(lx: &Lexicon, word: &str) -> f64 {
     if lx.positive.contains(word) || lx.positive_stems.iter().any(|s| word.starts_with(s)) {
         1.0
-    } else if lx.negative.contains(word) || lx.negative_stems.iter().any(|s| word.starts_with(s))
-    {
+    } else if lx.negative.contains(word) || lx.negative_stems.iter().any(|s| word.starts_with(s)) {
         -1.0
     } else {
         0.0
@@ -235,7 +234,10 @@ pub fn score(text: &str) -> f64 {
     let mut negated_for = 0usize;
     let mut boost = 1.0;
     let mut weight = 1.0;
-    for word in low.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in low
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if lx.contrasts.contains(word) {
             weight = 2.0;
             negated_for = 0;

@@ -233,8 +233,8 @@ fn parse_text(text: &str) -> Result<Vec<Cue>, TranscriptError> {
     let mut para: Vec<&str> = Vec::new();
     let mut start_line = 0;
     let flush = |para: &mut Vec<&str>,
-                     line: usize,
-                     cues: &mut Vec<Cue>|
+                 line: usize,
+                 cues: &mut Vec<Cue>|
      -> Result<(), TranscriptError> {
         if para.is_empty() {
             return Ok(());

@@ -10,7 +10,10 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_stories.sql")),
     (5, include_str!("../migrations/sqlite/0005_insights.sql")),
     (6, include_str!("../migrations/sqlite/0006_evidence.sql")),
-    (7, include_str!("../migrations/sqlite/0007_reference_ops.sql")),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_reference_ops.sql"),
+    ),
     (8, include_str!("../migrations/sqlite/0008_events.sql")),
     (9, include_str!("../migrations/sqlite/0009_themes.sql")),
     (10, include_str!("../migrations/sqlite/0010_strategy.sql")),
@@ -23,7 +26,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_stories.sql")),
     (5, include_str!("../migrations/postgres/0005_insights.sql")),
     (6, include_str!("../migrations/postgres/0006_evidence.sql")),
-    (7, include_str!("../migrations/postgres/0007_reference_ops.sql")),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_reference_ops.sql"),
+    ),
     (8, include_str!("../migrations/postgres/0008_events.sql")),
     (9, include_str!("../migrations/postgres/0009_themes.sql")),
     (10, include_str!("../migrations/postgres/0010_strategy.sql")),

@@ -15,6 +15,9 @@ use peerstage_core::FieldErrors;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
+/// A theme's key phrases with their weights.
+type Signature = Vec<(String, f32)>;
+
 /// A theme in one line, for briefing packs (events) and dashboards.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ThemeBrief {
@@ -374,7 +377,7 @@ impl Store {
                 .collect();
             Ok((known, named))
         })?;
-        let new: Vec<(Vec<(String, f32)>, Vec<i64>)> = clustering
+        let new: Vec<(Signature, Vec<i64>)> = clustering
             .clusters
             .iter()
             .map(|cl| {

@@ -895,7 +895,11 @@ async fn fixture(app: &TestApp, requester: &TestApp, user: i64) -> Fixture {
             let theme3 = s.create_theme(&format!("Fixture theme three {serial}"))?;
             let e2 = item(
                 "Fixture invoices arrive late",
-                vec![format!("fixture-{serial}"), format!("api-{serial}"), serial.to_string()],
+                vec![
+                    format!("fixture-{serial}"),
+                    format!("api-{serial}"),
+                    serial.to_string(),
+                ],
             )?;
             let e3 = item("Fixture dashboards freeze", Vec::new())?;
             for e in [evidence, e2, e3] {

@@ -7,12 +7,12 @@ mod events;
 mod evidence;
 mod insights;
 mod journey;
-pub mod openapi;
-mod refops;
 mod media;
-mod strategy;
+pub mod openapi;
 mod questions;
+mod refops;
 mod stories;
+mod strategy;
 mod voc;
 
 use crate::auth::{can, require_api};

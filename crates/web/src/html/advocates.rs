@@ -542,7 +542,11 @@ async fn settings_save(State(st): State<AppState>, Form(f): Form) -> Result<Resp
             *slot = v as u32;
         }
     };
-    days(&mut e, "nomination_stale_days", &mut s.nomination_stale_days);
+    days(
+        &mut e,
+        "nomination_stale_days",
+        &mut s.nomination_stale_days,
+    );
     days(&mut e, "ask_wait_days", &mut s.ask_wait_days);
     if !e.is_empty() {
         return Ok(invalid(settings_page(&f, &e, "")));
