@@ -429,6 +429,43 @@ struct Writer {
     staging: Option<String>,
     insert_sql: String,
     update_sql: String,
+    /// SQLite: secondary indexes dropped for a load into an empty table, built again (one
+    /// sort each, instead of a B-tree insert per row) before the transaction commits.
+    deferred_indexes: Vec<String>,
+}
+
+/// The tables a kind's import writes rows into.
+fn written_tables(kind: ImportKind, table: &'static str) -> Vec<&'static str> {
+    match kind {
+        ImportKind::Touchpoints => vec![table, "touchpoint_contacts"],
+        ImportKind::Evidence => vec![table, "evidence_tags"],
+        _ => vec![table],
+    }
+}
+
+/// SQLite, inside the import's transaction: when `table` is empty, drops the secondary
+/// indexes of the tables the import writes (unique ones stay: they find existing rows) and
+/// returns the statements that build them again. A rolled-back import brings them back.
+fn defer_indexes(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Result<Vec<String>> {
+    let empty = c.query_int(
+        &format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t"),
+        &[],
+    )? == 0;
+    if !empty {
+        return Ok(Vec::new());
+    }
+    let mut rebuild = Vec::new();
+    for t in written_tables(kind, table) {
+        let rows = c.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+            &[Value::from(t)],
+        )?;
+        for r in rows {
+            c.batch(&format!("DROP INDEX \"{}\"", r.text(0)))?;
+            rebuild.push(r.text(1));
+        }
+    }
+    Ok(rebuild)
 }
 
 impl Writer {
@@ -469,6 +506,10 @@ impl Writer {
             t.table,
             sets.join(", ")
         );
+        let deferred_indexes = match d {
+            Dialect::Sqlite => defer_indexes(c, kind, t.table)?,
+            Dialect::Postgres => Vec::new(),
+        };
         let staging = match d {
             Dialect::Sqlite => None,
             Dialect::Postgres => {
@@ -497,6 +538,7 @@ impl Writer {
             staging,
             insert_sql,
             update_sql,
+            deferred_indexes,
         })
     }
 
@@ -656,6 +698,9 @@ impl Writer {
     }
 
     fn finish(self, c: &mut dyn Conn) -> Result<ImportCounts> {
+        for create in &self.deferred_indexes {
+            c.batch(create)?;
+        }
         match &self.staging {
             None => Ok(self.counts),
             Some(staging) => merge_staging(c, self.kind, &self.target, staging, self.stamp),

@@ -515,3 +515,43 @@ fn nps_report_is_cached_until_the_data_changes() {
         );
     });
 }
+
+/// A load into an empty table drops its secondary indexes and builds them again before
+/// committing; an import that is rolled back leaves them as they were.
+#[test]
+fn sqlite_indexes_deferred_for_a_first_load_are_rebuilt() {
+    let db = TestDb::sqlite();
+    let s = &db.store;
+    let indexes = || {
+        let path = db.url.trim_start_matches("sqlite://");
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut st = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('touchpoints', 'touchpoint_contacts') AND sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        st.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    };
+    let before = indexes();
+    assert_eq!(before.len(), 3, "{before:?}");
+    import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+    import(s, ImportKind::Contacts, CONTACTS_CSV);
+    let options = ImportOptions {
+        kind: ImportKind::Touchpoints,
+        preset: None,
+        overrides: vec![],
+    };
+    let bad = "account_external_id,kind,occurred_on\nA1,call,2025-01-01\nA1,call,someday\n";
+    let out = s
+        .import_csv(bad.as_bytes(), &options, false, |_| {})
+        .unwrap();
+    assert!(!out.committed);
+    assert_eq!(indexes(), before, "a rolled-back import keeps the indexes");
+    let out = s
+        .import_csv(TOUCHPOINTS_CSV.as_bytes(), &options, false, |_| {})
+        .unwrap();
+    assert!(out.committed);
+    assert_eq!(indexes(), before, "rebuilt after the first load");
+    assert_eq!(s.list_touchpoints(1, 1, 10).unwrap().total, 1);
+}
