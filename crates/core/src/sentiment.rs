@@ -70,6 +70,8 @@ pub const POSITIVE: &[&str] = &[
     "stable",
     "painless",
     "convenient",
+    "prais*",
+    "ahead",
 ];
 
 /// Words that carry negative sentiment.
