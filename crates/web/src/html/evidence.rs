@@ -129,7 +129,7 @@ fn list_page(
             }
             (notice(notice_key))
             (error_summary(e))
-            div.grid {
+            div.grid.compact {
                 @for k in EvidenceKind::ALL {
                     @let n = counts.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n);
                     a.card.stat href=(with_params(path, q, &[("kind", k.as_str().to_string()), ("page", String::new())])) {
