@@ -508,7 +508,13 @@ impl Store {
         if found.is_empty() {
             return Ok(0);
         }
-        self.transaction(|c| {
+        // Proposed by peerstage, not by whoever happened to open the page that looked.
+        let system = self.acting_as(peerstage_core::Actor {
+            user_id: None,
+            label: "automatic".into(),
+            role: peerstage_core::Role::Admin,
+        });
+        system.transaction(|c| {
             let mut added = 0;
             let t = now();
             for (cid, source, reason) in &found {
@@ -519,7 +525,7 @@ impl Store {
                 )?;
                 if let Some(id) = id {
                     added += 1;
-                    self.audit(c, "create", "nomination", Some(id), &format!("proposed contact {cid} automatically: {reason}"), None, None)?;
+                    system.audit(c, "create", "nomination", Some(id), &format!("proposed contact {cid} automatically: {reason}"), None, None)?;
                 }
             }
             Ok(added)

@@ -283,6 +283,16 @@ fn promoters_and_praise_are_nominated_automatically_and_nominations_age() {
         assert_eq!(list.len(), 3);
         // Proposing again adds nobody twice.
         assert_eq!(s.propose_nominations().unwrap(), 0);
+        // The audit log says peerstage proposed them, not whoever opened the list.
+        let log = s
+            .list_audit(&peerstage_store::AuditFilter {
+                entity: Some("nomination".into()),
+                per_page: 50,
+                ..Default::default()
+            })
+            .unwrap();
+        let automatic = log.items.iter().filter(|e| e.actor == "automatic").count();
+        assert_eq!(automatic, 2, "{:?}", log.items);
         // A second manual nomination of the same person is a conflict on the field.
         let dup = s
             .nominate(
