@@ -429,8 +429,9 @@ struct Writer {
     staging: Option<String>,
     insert_sql: String,
     update_sql: String,
-    /// SQLite: secondary indexes dropped for a load into an empty table, built again (one
-    /// sort each, instead of a B-tree insert per row) before the transaction commits.
+    /// Secondary indexes (and, on PostgreSQL, foreign keys) dropped for a load into an empty
+    /// table, built again (one sort or one check each, instead of work per row) before the
+    /// transaction commits.
     deferred_indexes: Vec<String>,
 }
 
@@ -443,9 +444,10 @@ fn written_tables(kind: ImportKind, table: &'static str) -> Vec<&'static str> {
     }
 }
 
-/// SQLite, inside the import's transaction: when `table` is empty, drops the secondary
-/// indexes of the tables the import writes (unique ones stay: they find existing rows) and
-/// returns the statements that build them again. A rolled-back import brings them back.
+/// Inside the import's transaction: when `table` is empty, drops the secondary indexes of the
+/// tables the import writes (unique ones stay: they find existing rows), and on PostgreSQL
+/// their foreign keys, and returns the statements that build them again. A rolled-back
+/// import brings them back.
 fn defer_indexes(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Result<Vec<String>> {
     let empty = c.query_int(
         &format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t"),
@@ -455,6 +457,37 @@ fn defer_indexes(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Res
         return Ok(Vec::new());
     }
     let mut rebuild = Vec::new();
+    if c.dialect() == Dialect::Postgres {
+        // Foreign keys too: checked once for the whole table when added back, instead of a
+        // trigger and an index probe per row. The empty table is locked until the commit.
+        for t in written_tables(kind, table) {
+            let keys = c.query(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'f'",
+                &[Value::from(t)],
+            )?;
+            let indexes = c.query(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                 WHERE x.indrelid = to_regclass(?) AND NOT x.indisunique AND NOT x.indisprimary",
+                &[Value::from(t)],
+            )?;
+            for r in &indexes {
+                c.batch(&format!("DROP INDEX \"{}\"", r.text(0)))?;
+                rebuild.push(r.text(1));
+            }
+            for r in &keys {
+                c.batch(&format!(
+                    "ALTER TABLE {t} DROP CONSTRAINT \"{}\"",
+                    r.text(0)
+                ))?;
+                rebuild.push(format!(
+                    "ALTER TABLE {t} ADD CONSTRAINT \"{}\" {}",
+                    r.text(0),
+                    r.text(1)
+                ));
+            }
+        }
+        return Ok(rebuild);
+    }
     for t in written_tables(kind, table) {
         let rows = c.query(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
@@ -506,10 +539,7 @@ impl Writer {
             t.table,
             sets.join(", ")
         );
-        let deferred_indexes = match d {
-            Dialect::Sqlite => defer_indexes(c, kind, t.table)?,
-            Dialect::Postgres => Vec::new(),
-        };
+        let deferred_indexes = defer_indexes(c, kind, t.table)?;
         let staging = match d {
             Dialect::Sqlite => None,
             Dialect::Postgres => {
@@ -698,13 +728,14 @@ impl Writer {
     }
 
     fn finish(self, c: &mut dyn Conn) -> Result<ImportCounts> {
+        let counts = match &self.staging {
+            None => self.counts,
+            Some(staging) => merge_staging(c, self.kind, &self.target, staging, self.stamp)?,
+        };
         for create in &self.deferred_indexes {
             c.batch(create)?;
         }
-        match &self.staging {
-            None => Ok(self.counts),
-            Some(staging) => merge_staging(c, self.kind, &self.target, staging, self.stamp),
-        }
+        Ok(counts)
     }
 }
 

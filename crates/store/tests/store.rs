@@ -555,3 +555,51 @@ fn sqlite_indexes_deferred_for_a_first_load_are_rebuilt() {
     assert_eq!(indexes(), before, "rebuilt after the first load");
     assert_eq!(s.list_touchpoints(1, 1, 10).unwrap().total, 1);
 }
+
+/// PostgreSQL: a first load drops the indexes and foreign keys of the tables it fills and
+/// adds them back (checked once) before committing; a rolled-back import keeps them.
+#[test]
+fn postgres_indexes_and_keys_deferred_for_a_first_load_are_restored() {
+    let Some(db) = TestDb::postgres() else { return };
+    let s = &db.store;
+    let shape = || {
+        let mut client = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        let mut names: Vec<String> = client
+            .query(
+                "SELECT conname::text FROM pg_constraint WHERE conrelid IN ('touchpoints'::regclass, 'touchpoint_contacts'::regclass) \
+                 UNION ALL SELECT indexname::text FROM pg_indexes WHERE tablename IN ('touchpoints', 'touchpoint_contacts')",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        names.sort();
+        names
+    };
+    let before = shape();
+    assert!(
+        before.contains(&"touchpoints_account_id_fkey".to_string()),
+        "{before:?}"
+    );
+    import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+    import(s, ImportKind::Contacts, CONTACTS_CSV);
+    let options = ImportOptions {
+        kind: ImportKind::Touchpoints,
+        preset: None,
+        overrides: vec![],
+    };
+    let bad = "account_external_id,kind,occurred_on\nA1,call,2025-01-01\nA1,call,someday\n";
+    assert!(
+        !s.import_csv(bad.as_bytes(), &options, false, |_| {})
+            .unwrap()
+            .committed
+    );
+    assert_eq!(shape(), before, "a rolled-back import keeps them");
+    let out = s
+        .import_csv(TOUCHPOINTS_CSV.as_bytes(), &options, false, |_| {})
+        .unwrap();
+    assert!(out.committed);
+    assert_eq!(shape(), before, "restored after the first load");
+    assert_eq!(s.list_touchpoints(1, 1, 10).unwrap().total, 1);
+}
