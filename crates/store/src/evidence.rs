@@ -153,33 +153,13 @@ fn insert_row(
     by: &str,
     sources: [Option<i64>; 3],
 ) -> Result<i64> {
-    let stamp = now();
-    // Items that follow a source are named after it, so no second write is needed.
-    let external_id = d.external_id.clone().or_else(|| source_name(sources));
+    let (external_id, values) = row_values(d, sources, by, now());
     let id = c.query_int(
-        "INSERT INTO evidence (external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        &[
-            Value::from(&external_id),
-            Value::from(d.body.as_str()),
-            Value::from(d.source.as_str()),
-            Value::from(d.account_id),
-            Value::from(d.contact_id),
-            Value::Date(d.occurred_on),
-            Value::from(d.kind.as_str()),
-            Value::Int(d.level as i64),
-            Value::Bool(d.suggested),
-            Value::Float(d.sentiment()),
-            Value::from(sources[0]),
-            Value::from(sources[1]),
-            Value::from(sources[2]),
-            Value::from(d.media_id),
-            Value::from(d.media_start_ms),
-            Value::from(d.media_end_ms),
-            Value::from(by),
-            Value::Time(stamp),
-            Value::Time(stamp),
-        ],
+        &format!(
+            "INSERT INTO evidence ({INSERT_COLUMNS}) VALUES ({}) RETURNING id",
+            vec!["?"; values.len()].join(", ")
+        ),
+        &values,
     )?;
     if external_id.is_none() {
         crate::ensure_external_id(c, "evidence", "ev", id)?;
@@ -188,6 +168,42 @@ fn insert_row(
         set_tags(c, id, &d.tags)?;
     }
     Ok(id)
+}
+
+/// The columns a new item is written with, in the order of [`row_values`].
+const INSERT_COLUMNS: &str = "external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at";
+
+/// The external id a new item gets (items that follow a source are named after it, so no
+/// second write is needed; `None` means one is assigned after the insert) and its values.
+fn row_values(
+    d: &EvidenceData,
+    sources: [Option<i64>; 3],
+    by: &str,
+    stamp: chrono::DateTime<chrono::Utc>,
+) -> (Option<String>, [Value; 19]) {
+    let external_id = d.external_id.clone().or_else(|| source_name(sources));
+    let values = [
+        Value::from(&external_id),
+        Value::from(d.body.as_str()),
+        Value::from(d.source.as_str()),
+        Value::from(d.account_id),
+        Value::from(d.contact_id),
+        Value::Date(d.occurred_on),
+        Value::from(d.kind.as_str()),
+        Value::Int(d.level as i64),
+        Value::Bool(d.suggested),
+        Value::Float(d.sentiment()),
+        Value::from(sources[0]),
+        Value::from(sources[1]),
+        Value::from(sources[2]),
+        Value::from(d.media_id),
+        Value::from(d.media_start_ms),
+        Value::from(d.media_end_ms),
+        Value::from(by),
+        Value::Time(stamp),
+        Value::Time(stamp),
+    ];
+    (external_id, values)
 }
 
 fn where_clause(q: &EvidenceQuery) -> (String, Vec<Value>) {
@@ -361,38 +377,16 @@ fn insert_many(
     items: &[(EvidenceData, [Option<i64>; 3])],
     by: &str,
 ) -> Result<u64> {
-    const COLUMNS: usize = 19;
     let stamp = now();
     for chunk in items.chunks(400) {
-        let row = format!("({})", vec!["?"; COLUMNS].join(", "));
-        let mut params = Vec::with_capacity(chunk.len() * COLUMNS);
+        let mut params = Vec::with_capacity(chunk.len() * 19);
         for (d, sources) in chunk {
-            let external_id = d.external_id.clone().or_else(|| source_name(*sources));
-            params.extend([
-                Value::from(&external_id),
-                Value::from(d.body.as_str()),
-                Value::from(d.source.as_str()),
-                Value::from(d.account_id),
-                Value::from(d.contact_id),
-                Value::Date(d.occurred_on),
-                Value::from(d.kind.as_str()),
-                Value::Int(d.level as i64),
-                Value::Bool(d.suggested),
-                Value::Float(d.sentiment()),
-                Value::from(sources[0]),
-                Value::from(sources[1]),
-                Value::from(sources[2]),
-                Value::from(d.media_id),
-                Value::from(d.media_start_ms),
-                Value::from(d.media_end_ms),
-                Value::from(by),
-                Value::Time(stamp),
-                Value::Time(stamp),
-            ]);
+            params.extend(row_values(d, *sources, by, stamp).1);
         }
+        let row = format!("({})", vec!["?"; 19].join(", "));
         c.execute(
             &format!(
-                "INSERT INTO evidence (external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at) VALUES {}",
+                "INSERT INTO evidence ({INSERT_COLUMNS}) VALUES {}",
                 vec![row; chunk.len()].join(", ")
             ),
             &params,

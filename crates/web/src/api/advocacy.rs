@@ -1,5 +1,6 @@
 //! JSON API for advocates, reference requests and the program report (B1–B4).
 
+use super::{id_of, ApiResult};
 use crate::auth::{can, current, require_api};
 use crate::error::ApiError;
 use crate::extract::{only_known, JsonFields, Query};
@@ -31,17 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/references/{id}/outcome", post(outcome))
 }
 
-type ApiResult<T> = Result<T, ApiError>;
-
 fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
-}
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 /// Without financial access the profitability trait says only whether, not how much.

@@ -2,6 +2,7 @@
 //! its problems and stage checks, guests and introductions, briefing packs, notes captured
 //! at the event, outcomes, community presenters, and the iCalendar and CSV exports.
 
+use super::{created, id_of, ApiResult};
 use crate::auth::require_api;
 use crate::error::ApiError;
 use crate::extract::{merged, only_known, JsonFields, Query};
@@ -50,21 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/community", get(community))
 }
 
-type ApiResult<T> = Result<T, ApiError>;
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
-}
-
 fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
-}
-
-fn created<T: serde::Serialize>(v: T) -> Response {
-    (StatusCode::CREATED, Json(v)).into_response()
 }
 
 fn file(content_type: &str, name: String, body: String) -> Response {

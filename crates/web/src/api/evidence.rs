@@ -1,6 +1,7 @@
 //! JSON API for voice-of-customer evidence (C1).
 
 use super::openapi::{id_param, input_schema, op, query, with_body};
+use super::{id_of, ApiResult};
 use crate::auth::require_api;
 use crate::error::ApiError;
 use crate::extract::{merged, only_known, JsonFields, Query};
@@ -22,15 +23,6 @@ pub fn router() -> Router<AppState> {
         .route("/evidence/suggest", post(suggestion))
         .route("/evidence/sync", post(sync))
         .route("/evidence/{id}", get(get_one).put(update).delete(delete))
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 /// Filters: kind, source, level, tag, account_id, contact_id, from, to; sort and page.

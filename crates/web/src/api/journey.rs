@@ -1,5 +1,6 @@
 //! JSON API for third-party educators, reviews and the buyer-journey survey (B6).
 
+use super::{created, id_of, ApiResult};
 use crate::auth::require_api;
 use crate::error::ApiError;
 use crate::extract::{merged, only_known, JsonFields, Query};
@@ -47,23 +48,10 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-type ApiResult<T> = Result<T, ApiError>;
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
-}
-
 /// An optional id in the query string, e.g. `?contact_id=3`.
 fn query_id(q: &Fields, name: &str) -> ApiResult<Option<i64>> {
     parse::optional_int(q.get(name), 1, i64::MAX)
         .map_err(|e| ApiError::invalid(FieldErrors::single(name, e)))
-}
-
-fn created<T: serde::Serialize>(v: T) -> Response {
-    (StatusCode::CREATED, Json(v)).into_response()
 }
 
 // ---- third parties ----

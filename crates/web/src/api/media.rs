@@ -1,6 +1,7 @@
 //! JSON API for the media library (C2): recordings with their consent, uploads (multipart)
 //! or links (JSON), transcripts split into evidence, and the stored file with byte ranges.
 
+use super::{id_of, ApiResult};
 use crate::auth::{can, require_api};
 use crate::error::ApiError;
 use crate::extract::{only_known, Query};
@@ -30,15 +31,6 @@ pub fn router() -> Router<AppState> {
             "/media/{id}/transcript",
             post(transcript).layer(DefaultBodyLimit::disable()),
         )
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 /// A recording as JSON, with what its consent allows and where it plays from.

@@ -138,6 +138,7 @@ fn check_query_allowed(q: &AccountQuery) -> ApiResult<()> {
     Ok(())
 }
 
+/// A positive id from the path; anything else is a 404 that says why.
 fn id_of(raw: &str) -> ApiResult<i64> {
     raw.parse::<i64>()
         .ok()

@@ -1,6 +1,7 @@
 //! JSON API for running the reference program: the operations queue, consent per activity
 //! type, nominations, feedback after an activity, one-time feedback links and confirmation.
 
+use super::{id_of, ApiResult};
 use crate::auth::{can, current, require_api};
 use crate::error::ApiError;
 use crate::extract::{only_known, JsonFields, Query};
@@ -33,17 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/references/{id}/confirm", post(confirm))
 }
 
-type ApiResult<T> = Result<T, ApiError>;
-
 fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
-}
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 async fn ops(State(st): State<AppState>) -> ApiResult<Response> {

@@ -1,8 +1,8 @@
 //! JSON API for stories (B5). Each story carries its `spin_flags`, computed by
 //! `core::story::spin_flags`, with the reason for each.
 
+use super::{id_of, ApiResult};
 use crate::auth::require_api;
-use crate::error::ApiError;
 use crate::extract::{merged, only_known, JsonFields, Query};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -18,15 +18,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/stories", get(list).post(create))
         .route("/stories/{id}", get(one).put(update).delete(delete))
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 /// A story with its spin flags: `[{"flag": "no_downside", "reason": "…"}]`, empty when authentic.

@@ -1,5 +1,6 @@
 //! JSON API for strategy sessions and action plans (C7).
 
+use super::{id_of, ApiResult};
 use crate::auth::require_api;
 use crate::error::ApiError;
 use crate::extract::{merged, only_known, JsonFields, Query};
@@ -35,15 +36,6 @@ pub fn router() -> Router<AppState> {
             "/actions/{id}",
             get(get_action).put(update_action).delete(delete_action),
         )
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 fn today() -> chrono::NaiveDate {

@@ -1,7 +1,7 @@
 //! JSON API for search (C3), themes (C4) and customer language (C5).
 
+use super::{id_of, ApiResult};
 use crate::auth::{can, require_api};
-use crate::error::ApiError;
 use crate::extract::{only_known, JsonFields, Query};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -28,15 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/language", get(language))
         .route("/glossary", get(glossary).post(add_term))
         .route("/glossary/{id}", delete(delete_term))
-}
-
-type ApiResult<T> = Result<T, ApiError>;
-
-fn id_of(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("'{raw}' is not a valid id")))
 }
 
 fn today() -> chrono::NaiveDate {
