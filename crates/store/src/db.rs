@@ -83,6 +83,95 @@ impl<T: Into<Value> + Clone> From<&Option<T>> for Value {
     }
 }
 
+/// A value borrowed from the caller, for bulk writes: strings are bound or copied straight
+/// from the records instead of being cloned into a `Value` per row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arg<'a> {
+    Null,
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text(&'a str),
+    Date(NaiveDate),
+    Time(DateTime<Utc>),
+}
+
+impl<'a> From<&'a Value> for Arg<'a> {
+    fn from(v: &'a Value) -> Self {
+        match v {
+            Value::Null => Arg::Null,
+            Value::Int(i) => Arg::Int(*i),
+            Value::Float(f) => Arg::Float(*f),
+            Value::Bool(b) => Arg::Bool(*b),
+            Value::Text(t) => Arg::Text(t),
+            Value::Date(d) => Arg::Date(*d),
+            Value::Time(t) => Arg::Time(*t),
+        }
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Arg<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        v.as_deref().map_or(Arg::Null, Arg::Text)
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        v.map_or(Arg::Null, Arg::Text)
+    }
+}
+
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::Null, Arg::Int)
+    }
+}
+
+impl From<Option<NaiveDate>> for Arg<'_> {
+    fn from(v: Option<NaiveDate>) -> Self {
+        v.map_or(Arg::Null, Arg::Date)
+    }
+}
+
+impl From<Arg<'_>> for Value {
+    fn from(a: Arg<'_>) -> Self {
+        match a {
+            Arg::Null => Value::Null,
+            Arg::Int(i) => Value::Int(i),
+            Arg::Float(f) => Value::Float(f),
+            Arg::Bool(b) => Value::Bool(b),
+            Arg::Text(t) => Value::Text(t.to_string()),
+            Arg::Date(d) => Value::Date(d),
+            Arg::Time(t) => Value::Time(t),
+        }
+    }
+}
+
+/// A date as `YYYY-MM-DD` without allocating (the bulk paths write millions of them).
+pub fn iso_date(d: NaiveDate) -> [u8; 10] {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year().clamp(0, 9999) as u32, d.month(), d.day());
+    let digit = |n: u32| b'0' + n as u8;
+    [
+        digit(y / 1000),
+        digit(y / 100 % 10),
+        digit(y / 10 % 10),
+        digit(y % 10),
+        b'-',
+        digit(m / 10),
+        digit(m % 10),
+        b'-',
+        digit(day / 10),
+        digit(day % 10),
+    ]
+}
+
+/// Where `Conn::append` sends rows, one call per row, values in the order of its columns.
+pub trait RowSink {
+    fn row(&mut self, values: &[Arg<'_>]) -> Result<(), DbError>;
+}
+
 /// One result row. Accessors accept both engines' representations (SQLite keeps dates as
 /// text and booleans as integers) and panic only on a schema bug, never on user data.
 #[derive(Debug, Clone)]
@@ -216,14 +305,31 @@ pub trait Conn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
     /// Runs several statements without parameters.
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
-    /// Loads rows into a (temporary) table as fast as the engine allows: prepared inserts
-    /// on SQLite, COPY on PostgreSQL.
+    /// Appends rows to a table as fast as the engine allows — one prepared INSERT bound
+    /// value by value on SQLite, COPY on PostgreSQL: `fill` hands each row to the sink.
+    /// Returns the number of rows.
+    fn append(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        fill: &mut dyn FnMut(&mut dyn RowSink) -> Result<(), DbError>,
+    ) -> Result<u64, DbError>;
+
+    /// `append` for rows already held as values.
     fn load(
         &mut self,
         table: &str,
         columns: &[&str],
         rows: &mut dyn Iterator<Item = Vec<Value>>,
-    ) -> Result<u64, DbError>;
+    ) -> Result<u64, DbError> {
+        self.append(table, columns, &mut |sink| {
+            for row in &mut *rows {
+                let args: Vec<Arg> = row.iter().map(Arg::from).collect();
+                sink.row(&args)?;
+            }
+            Ok(())
+        })
+    }
 
     /// Runs an INSERT that may insert nothing (a conflict it ignores); returns the new
     /// row's id when it inserted one.
@@ -234,5 +340,35 @@ pub trait Conn {
     }
     fn query_int(&mut self, sql: &str, params: &[Value]) -> Result<i64, DbError> {
         Ok(self.query_one(sql, params)?.map(|r| r.int(0)).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_date_matches_chrono_formatting() {
+        for (y, m, d) in [(2026, 12, 31), (987, 1, 2), (2000, 2, 29), (9999, 9, 9)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(
+                std::str::from_utf8(&iso_date(date)).unwrap(),
+                date.format("%Y-%m-%d").to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn args_borrow_values_and_convert_back() {
+        let values = vec![
+            Value::Null,
+            Value::Int(7),
+            Value::Float(0.5),
+            Value::Bool(true),
+            Value::Text("x".into()),
+            Value::Date(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()),
+        ];
+        let back: Vec<Value> = values.iter().map(|v| Value::from(Arg::from(v))).collect();
+        assert_eq!(back, values);
     }
 }

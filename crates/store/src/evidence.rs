@@ -268,13 +268,16 @@ struct SyncSource {
 }
 
 /// Pending rows select: id, account_id, contact_id, date, text, evidence id, evidence text,
-/// evidence suggested. Orphans: evidence whose source no longer has text.
+/// evidence suggested. Orphans: evidence whose source no longer has text. `{filter}` and
+/// `{join_filter}` take the page's bound on both sides of the join: PostgreSQL does not carry
+/// `t.id > ?` over to the evidence side by itself, and a merge join would then read the
+/// evidence index from its start on every page (quadratic over a large first sync).
 const SOURCES: &[SyncSource] = &[
     SyncSource {
         source: EvidenceSource::Touchpoint,
         link: "touchpoint_id",
         pending: "SELECT t.id, t.account_id, (SELECT min(tc.contact_id) FROM touchpoint_contacts tc WHERE tc.touchpoint_id = t.id), t.occurred_on, t.notes, e.id, e.body, e.suggested \
-                  FROM touchpoints t LEFT JOIN evidence e ON e.touchpoint_id = t.id \
+                  FROM touchpoints t LEFT JOIN evidence e ON e.touchpoint_id = t.id {join_filter} \
                   WHERE t.notes IS NOT NULL AND t.notes <> '' AND (e.id IS NULL OR e.body <> t.notes) {filter} ORDER BY t.id LIMIT 2000",
         orphans: "DELETE FROM evidence WHERE touchpoint_id IN (SELECT id FROM touchpoints WHERE (notes IS NULL OR notes = '') {filter})",
     },
@@ -282,7 +285,7 @@ const SOURCES: &[SyncSource] = &[
         source: EvidenceSource::Nps,
         link: "nps_response_id",
         pending: "SELECT t.id, t.account_id, t.contact_id, t.responded_on, t.comment, e.id, e.body, e.suggested \
-                  FROM nps_responses t LEFT JOIN evidence e ON e.nps_response_id = t.id \
+                  FROM nps_responses t LEFT JOIN evidence e ON e.nps_response_id = t.id {join_filter} \
                   WHERE t.comment IS NOT NULL AND t.comment <> '' AND (e.id IS NULL OR e.body <> t.comment) {filter} ORDER BY t.id LIMIT 2000",
         orphans: "DELETE FROM evidence WHERE nps_response_id IN (SELECT id FROM nps_responses WHERE (comment IS NULL OR comment = '') {filter})",
     },
@@ -290,7 +293,7 @@ const SOURCES: &[SyncSource] = &[
         source: EvidenceSource::Review,
         link: "review_id",
         pending: "SELECT t.id, c.account_id, t.contact_id, t.reviewed_on, t.title, e.id, e.body, e.suggested \
-                  FROM reviews t JOIN contacts c ON c.id = t.contact_id LEFT JOIN evidence e ON e.review_id = t.id \
+                  FROM reviews t JOIN contacts c ON c.id = t.contact_id LEFT JOIN evidence e ON e.review_id = t.id {join_filter} \
                   WHERE t.title IS NOT NULL AND t.title <> '' AND (e.id IS NULL OR e.body <> t.title) {filter} ORDER BY t.id LIMIT 2000",
         orphans: "DELETE FROM evidence WHERE review_id IN (SELECT id FROM reviews WHERE (title IS NULL OR title = '') {filter})",
     },
@@ -305,11 +308,16 @@ fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<Ev
     // statement makes the search index flush what it gathered).
     let mut after = 0i64;
     loop {
-        let (filter, params) = match only {
-            Some(id) => ("AND t.id = ?", vec![Value::Int(id)]),
-            None => ("AND t.id > ?", vec![Value::Int(after)]),
+        let (op, bound) = match only {
+            Some(id) => ("=", id),
+            None => (">", after),
         };
-        let rows = c.query(&s.pending.replace("{filter}", filter), &params)?;
+        let sql = s
+            .pending
+            .replace("{filter}", &format!("AND t.id {op} ?"))
+            .replace("{join_filter}", &format!("AND e.{} {op} ?", s.link));
+        // The join's placeholder comes first in the text.
+        let rows = c.query(&sql, &[Value::Int(bound), Value::Int(bound)])?;
         let Some(last) = rows.last().map(|r| r.int(0)) else {
             break;
         };
@@ -601,7 +609,9 @@ impl Store {
             for s in SOURCES {
                 let count = format!(
                     "SELECT count(*) FROM ({}) p",
-                    s.pending.replace("{filter}", "")
+                    s.pending
+                        .replace("{filter}", "")
+                        .replace("{join_filter}", "")
                 );
                 n += c.query_int(&count, &[])?;
                 let orphans = s

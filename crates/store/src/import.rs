@@ -3,7 +3,7 @@
 
 use crate::accounts::{account_values, ACCOUNT_DATA_COLUMNS};
 use crate::contacts::{contact_values, DATA_COLUMNS as CONTACT_DATA_COLUMNS};
-use crate::db::{Conn, Dialect, Value};
+use crate::db::{Arg, Conn, Dialect, Value};
 use crate::StoreError;
 use crate::{now, Result, Store};
 use peerstage_core::import::{read_csv_with, ImportKind, ImportOptions, Lookups, Record};
@@ -172,64 +172,73 @@ fn target(kind: ImportKind) -> Target {
     }
 }
 
-fn record_values(r: &Record) -> Vec<Value> {
+/// A record's values in the order of its kind's `Target::columns`, borrowed from the record
+/// where it holds them (accounts and contacts join their lists into text first).
+fn with_args<T, F: FnOnce(&[Arg<'_>]) -> T>(r: &Record, f: F) -> T {
+    let call = f;
+    let owned =
+        |values: Vec<Value>, call: F| call(&values.iter().map(Arg::from).collect::<Vec<_>>());
     match r {
-        Record::Account(d) => account_values(d),
-        Record::Contact(d) => contact_values(d),
-        Record::Touchpoint(d) => vec![
-            Value::from(&d.external_id),
-            Value::Int(d.account_id),
-            Value::from(d.kind.as_str()),
-            Value::Date(d.occurred_on),
-            Value::from(&d.staff),
-            Value::from(&d.notes),
-        ],
-        Record::Commitment(d) => vec![
-            Value::from(&d.external_id),
-            Value::Int(d.account_id),
-            Value::from(&d.description),
-            Value::from(&d.owner),
-            Value::from(d.due_on),
-            Value::from(d.status.as_str()),
-            Value::from(d.closed_on),
-        ],
-        Record::Nps(d) => vec![
-            Value::from(&d.external_id),
-            Value::Int(d.account_id),
-            Value::from(d.contact_id),
-            Value::Int(d.score),
-            Value::from(&d.comment),
-            Value::Date(d.responded_on),
-        ],
-        Record::Review(d) => vec![
-            Value::from(&d.external_id),
-            Value::Int(d.contact_id),
-            Value::Int(d.third_party_id),
-            Value::Date(d.reviewed_on),
-            Value::Int(d.rating),
-            Value::from(&d.title),
-            Value::from(&d.link),
-        ],
-        Record::SourceResponse(d) => vec![
-            Value::from(&d.external_id),
-            Value::Int(d.account_id),
-            Value::from(d.third_party_id),
-            Value::from(d.other_source.map(|o| o.as_str())),
-            Value::Date(d.responded_on),
-        ],
-        Record::Evidence(d) => vec![
-            Value::from(&d.external_id),
-            Value::from(d.body.as_str()),
-            Value::from(d.source.as_str()),
-            Value::from(d.account_id),
-            Value::from(d.contact_id),
-            Value::Date(d.occurred_on),
-            Value::from(d.kind.as_str()),
-            Value::Int(d.level as i64),
-            Value::Bool(d.suggested),
-            Value::Float(d.sentiment()),
-        ],
+        Record::Account(d) => owned(account_values(d), call),
+        Record::Contact(d) => owned(contact_values(d), call),
+        Record::Touchpoint(d) => call(&[
+            Arg::from(&d.external_id),
+            Arg::Int(d.account_id),
+            Arg::Text(d.kind.as_str()),
+            Arg::Date(d.occurred_on),
+            Arg::from(&d.staff),
+            Arg::from(&d.notes),
+        ]),
+        Record::Commitment(d) => call(&[
+            Arg::from(&d.external_id),
+            Arg::Int(d.account_id),
+            Arg::Text(&d.description),
+            Arg::from(&d.owner),
+            Arg::from(d.due_on),
+            Arg::Text(d.status.as_str()),
+            Arg::from(d.closed_on),
+        ]),
+        Record::Nps(d) => call(&[
+            Arg::from(&d.external_id),
+            Arg::Int(d.account_id),
+            Arg::from(d.contact_id),
+            Arg::Int(d.score),
+            Arg::from(&d.comment),
+            Arg::Date(d.responded_on),
+        ]),
+        Record::Review(d) => call(&[
+            Arg::from(&d.external_id),
+            Arg::Int(d.contact_id),
+            Arg::Int(d.third_party_id),
+            Arg::Date(d.reviewed_on),
+            Arg::Int(d.rating),
+            Arg::from(&d.title),
+            Arg::from(&d.link),
+        ]),
+        Record::SourceResponse(d) => call(&[
+            Arg::from(&d.external_id),
+            Arg::Int(d.account_id),
+            Arg::from(d.third_party_id),
+            Arg::from(d.other_source.map(|o| o.as_str())),
+            Arg::Date(d.responded_on),
+        ]),
+        Record::Evidence(d) => call(&[
+            Arg::from(&d.external_id),
+            Arg::Text(d.body.as_str()),
+            Arg::Text(d.source.as_str()),
+            Arg::from(d.account_id),
+            Arg::from(d.contact_id),
+            Arg::Date(d.occurred_on),
+            Arg::Text(d.kind.as_str()),
+            Arg::Int(d.level as i64),
+            Arg::Bool(d.suggested),
+            Arg::Float(d.sentiment()),
+        ]),
     }
+}
+
+fn record_values(r: &Record) -> Vec<Value> {
+    with_args(r, |a| a.iter().map(|&v| Value::from(v)).collect())
 }
 
 impl Store {
@@ -301,7 +310,7 @@ impl Store {
                     .map_err(|e| {
                         StoreError::Database(format!("cannot start the CSV reader: {e}"))
                     })?;
-                let mut writer = Writer::begin(c, kind);
+                let mut writer = Writer::begin(c, kind, true);
                 for chunk in rx.iter() {
                     if let Ok(w) = writer.as_mut() {
                         if let Err(e) = w.write(c, chunk.iter().map(|(_, r)| r)) {
@@ -371,7 +380,7 @@ impl Store {
     /// Upserts records of one kind in a single transaction.
     pub fn import_records(&self, kind: ImportKind, records: &[Record]) -> Result<ImportCounts> {
         self.transaction(|c| {
-            let mut w = Writer::begin(c, kind)?;
+            let mut w = Writer::begin(c, kind, false)?;
             w.write(c, records.iter())?;
             let n = w.finish(c)?;
             let summary = format!(
@@ -433,6 +442,12 @@ struct Writer {
     /// table, built again (one sort or one check each, instead of work per row) before the
     /// transaction commits.
     deferred_indexes: Vec<String>,
+    /// Set for a load into an empty table (from a file, whose external ids the reader has
+    /// made unique): every record is new, so rows are appended with ids assigned here —
+    /// no upsert probe, no staging table. The id the next row gets.
+    next_id: Option<i64>,
+    /// `stamp` as stored: formatted once, not per row.
+    stamp_text: String,
 }
 
 /// The tables a kind's import writes rows into.
@@ -444,18 +459,48 @@ fn written_tables(kind: ImportKind, table: &'static str) -> Vec<&'static str> {
     }
 }
 
-/// Inside the import's transaction: when `table` is empty, drops the secondary indexes of the
+/// Whether `table` is empty. On PostgreSQL the tables the import writes are first locked
+/// against other writers until the import commits (SQLite's write lock is already taken), so
+/// it stays empty for everything but this import.
+fn empty_and_locked(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Result<bool> {
+    let empty = |c: &mut dyn Conn| -> Result<bool> {
+        Ok(c.query_int(
+            &format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t"),
+            &[],
+        )? == 0)
+    };
+    if !empty(c)? {
+        return Ok(false);
+    }
+    if c.dialect() == Dialect::Postgres {
+        for t in written_tables(kind, table) {
+            c.batch(&format!("LOCK TABLE {t} IN EXCLUSIVE MODE"))?;
+        }
+        return empty(c);
+    }
+    Ok(true)
+}
+
+/// The first id a load into the empty `table` may use. PostgreSQL takes it from the
+/// table's identity sequence (set past the last row in `finish`).
+fn first_free_id(c: &mut dyn Conn, table: &str) -> Result<i64> {
+    Ok(match c.dialect() {
+        Dialect::Sqlite => c.query_int(
+            &format!("SELECT COALESCE(max(id), 0) + 1 FROM {table}"),
+            &[],
+        )?,
+        Dialect::Postgres => c.query_int(
+            &format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id'))"),
+            &[],
+        )?,
+    })
+}
+
+/// Inside the import's transaction, for a load into an empty table: drops the secondary indexes of the
 /// tables the import writes (unique ones stay: they find existing rows), and on PostgreSQL
 /// their foreign keys, and returns the statements that build them again. A rolled-back
 /// import brings them back.
 fn defer_indexes(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Result<Vec<String>> {
-    let empty = c.query_int(
-        &format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t"),
-        &[],
-    )? == 0;
-    if !empty {
-        return Ok(Vec::new());
-    }
     let mut rebuild = Vec::new();
     if c.dialect() == Dialect::Postgres {
         // Foreign keys too: checked once for the whole table when added back, instead of a
@@ -502,7 +547,8 @@ fn defer_indexes(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Res
 }
 
 impl Writer {
-    fn begin(c: &mut dyn Conn, kind: ImportKind) -> Result<Writer> {
+    /// `from_file`: the records come from `read_csv_with`, which rejects a repeated external id.
+    fn begin(c: &mut dyn Conn, kind: ImportKind, from_file: bool) -> Result<Writer> {
         let t = target(kind);
         let d = c.dialect();
         let cols = t.columns.join(", ");
@@ -539,10 +585,19 @@ impl Writer {
             t.table,
             sets.join(", ")
         );
-        let deferred_indexes = defer_indexes(c, kind, t.table)?;
+        let empty = empty_and_locked(c, kind, t.table)?;
+        let deferred_indexes = if empty {
+            defer_indexes(c, kind, t.table)?
+        } else {
+            Vec::new()
+        };
+        let next_id = if empty && from_file {
+            Some(first_free_id(c, t.table)?)
+        } else {
+            None
+        };
         let staging = match d {
-            Dialect::Sqlite => None,
-            Dialect::Postgres => {
+            Dialect::Postgres if next_id.is_none() => {
                 let staging = format!("import_{}", t.table);
                 c.batch(&format!("DROP TABLE IF EXISTS {staging}"))?;
                 c.batch(&format!(
@@ -559,16 +614,20 @@ impl Writer {
                 }
                 Some(staging)
             }
+            _ => None,
         };
+        let stamp = now();
         Ok(Writer {
             kind,
             target: t,
-            stamp: now(),
+            stamp,
             counts: ImportCounts::default(),
             staging,
             insert_sql,
             update_sql,
             deferred_indexes,
+            next_id,
+            stamp_text: stamp.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         })
     }
 
@@ -577,41 +636,23 @@ impl Writer {
         c: &mut dyn Conn,
         records: impl Iterator<Item = &'r Record> + Clone,
     ) -> Result<()> {
-        if let Some(staging) = &self.staging {
-            c.load(
-                staging,
-                self.target.columns,
-                &mut records.clone().map(record_values),
-            )?;
-            if self.kind == ImportKind::Touchpoints {
-                let mut links = records.clone().flat_map(|r| match r {
-                    Record::Touchpoint(tp) => tp
-                        .contact_ids
-                        .iter()
-                        .map(|cid| vec![Value::from(&tp.external_id), Value::Int(*cid)])
-                        .collect::<Vec<_>>(),
-                    _ => Vec::new(),
-                });
-                c.load("import_links", &["external_id", "contact_id"], &mut links)?;
-            }
-            if self.kind == ImportKind::Evidence {
-                let mut tags = records.flat_map(|r| match r {
-                    Record::Evidence(d) => d
-                        .tags
-                        .iter()
-                        .map(|t| vec![Value::from(&d.external_id), Value::from(t.as_str())])
-                        .collect::<Vec<_>>(),
-                    _ => Vec::new(),
-                });
-                c.load("import_tags", &["external_id", "tag"], &mut tags)?;
-            }
+        if let Some(first) = self.next_id {
+            let next = self.append_new(c, records, first)?;
+            self.counts.inserted += (next - first) as u64;
+            self.next_id = Some(next);
             return Ok(());
         }
-        // Formatted once: a timestamp formatted per row costs more than SQLite's insert.
-        let stamp = Value::Text(
-            self.stamp
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        );
+        if let Some(staging) = &self.staging {
+            c.append(staging, self.target.columns, &mut |sink| {
+                for r in records.clone() {
+                    with_args(r, |a| sink.row(a))?;
+                }
+                Ok(())
+            })?;
+            self.append_children(c, records, None)?;
+            return Ok(());
+        }
+        let stamp = Value::Text(self.stamp_text.clone());
         let stamps: &[Value] = if self.target.has_updated_at {
             &[stamp.clone(), stamp.clone()]
         } else {
@@ -727,11 +768,103 @@ impl Writer {
         Ok(())
     }
 
+    /// Appends records to the empty table with ids from `first` on, then their contact links
+    /// or tags; returns the next free id.
+    fn append_new<'r>(
+        &mut self,
+        c: &mut dyn Conn,
+        records: impl Iterator<Item = &'r Record> + Clone,
+        first: i64,
+    ) -> Result<i64> {
+        let t = &self.target;
+        let mut columns = vec!["id"];
+        columns.extend_from_slice(t.columns);
+        columns.push("created_at");
+        if t.has_updated_at {
+            columns.push("updated_at");
+        }
+        let stamp = Arg::Text(&self.stamp_text);
+        let mut id = first;
+        c.append(t.table, &columns, &mut |sink| {
+            for r in records.clone() {
+                with_args(r, |a| {
+                    // On the stack: no allocation per row.
+                    let mut row = [Arg::Null; 32];
+                    row[0] = Arg::Int(id);
+                    row[1..=a.len()].copy_from_slice(a);
+                    row[a.len() + 1] = stamp;
+                    row[a.len() + 2] = stamp;
+                    sink.row(&row[..columns.len()])
+                })?;
+                id += 1;
+            }
+            Ok(())
+        })?;
+        self.append_children(c, records, Some(first))?;
+        Ok(id)
+    }
+
+    /// A touchpoint's contact links or an evidence item's tags: into the table itself when
+    /// the parents' ids are known (`first`, ids in order), else into the staging tables.
+    fn append_children<'r>(
+        &self,
+        c: &mut dyn Conn,
+        records: impl Iterator<Item = &'r Record> + Clone,
+        first: Option<i64>,
+    ) -> Result<()> {
+        let (table, columns) = match (self.kind, first) {
+            (ImportKind::Touchpoints, Some(_)) => {
+                ("touchpoint_contacts", ["touchpoint_id", "contact_id"])
+            }
+            (ImportKind::Touchpoints, None) => ("import_links", ["external_id", "contact_id"]),
+            (ImportKind::Evidence, Some(_)) => ("evidence_tags", ["evidence_id", "tag"]),
+            (ImportKind::Evidence, None) => ("import_tags", ["external_id", "tag"]),
+            _ => return Ok(()),
+        };
+        c.append(table, &columns, &mut |sink| {
+            for (id, r) in (first.unwrap_or(0)..).zip(records.clone()) {
+                let parent = match first {
+                    Some(_) => Arg::Int(id),
+                    None => match r.external_id() {
+                        "" => Arg::Null,
+                        ext => Arg::Text(ext),
+                    },
+                };
+                match r {
+                    Record::Touchpoint(tp) => {
+                        for cid in &tp.contact_ids {
+                            sink.row(&[parent, Arg::Int(*cid)])?;
+                        }
+                    }
+                    Record::Evidence(ev) => {
+                        for tag in &ev.tags {
+                            sink.row(&[parent, Arg::Text(tag)])?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
     fn finish(self, c: &mut dyn Conn) -> Result<ImportCounts> {
         let counts = match &self.staging {
             None => self.counts,
             Some(staging) => merge_staging(c, self.kind, &self.target, staging, self.stamp)?,
         };
+        if let (Some(next), Dialect::Postgres) = (self.next_id, c.dialect()) {
+            if self.counts.inserted > 0 {
+                c.query_int(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{}', 'id'), ?)",
+                        self.target.table
+                    ),
+                    &[Value::Int(next - 1)],
+                )?;
+            }
+        }
         for create in &self.deferred_indexes {
             c.batch(create)?;
         }

@@ -1,4 +1,4 @@
-use crate::db::{Conn, DbError, Dialect, Row, Value};
+use crate::db::{iso_date, Arg, Conn, DbError, Dialect, Row, RowSink, Value};
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
@@ -180,62 +180,91 @@ impl Conn for PgConn {
         self.client.batch_execute(sql).map_err(map_err)
     }
 
-    fn load(
+    fn append(
         &mut self,
         table: &str,
         columns: &[&str],
-        rows: &mut dyn Iterator<Item = Vec<Value>>,
+        fill: &mut dyn FnMut(&mut dyn RowSink) -> Result<(), DbError>,
     ) -> Result<u64, DbError> {
         let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
-        let mut writer = self.client.copy_in(&sql).map_err(map_err)?;
-        let mut buf = Vec::with_capacity(1 << 16);
-        let mut n = 0;
-        for row in rows {
-            for (i, v) in row.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b'\t');
-                }
-                copy_text(&mut buf, v);
-            }
-            buf.push(b'\n');
-            n += 1;
-            if buf.len() > (1 << 16) {
-                writer
-                    .write_all(&buf)
-                    .map_err(|e| DbError::Other(e.to_string()))?;
-                buf.clear();
-            }
-        }
-        writer
-            .write_all(&buf)
+        let mut sink = Copier {
+            writer: self.client.copy_in(&sql).map_err(map_err)?,
+            buf: Vec::with_capacity(COPY_BUFFER + 4096),
+            rows: 0,
+        };
+        // An error leaves the COPY unfinished; dropping the writer aborts it.
+        fill(&mut sink)?;
+        sink.flush()?;
+        sink.writer.finish().map_err(map_err)?;
+        Ok(sink.rows)
+    }
+}
+
+const COPY_BUFFER: usize = 1 << 16;
+
+/// Encodes rows in COPY's text format and sends them in 64 KiB pieces.
+struct Copier<'c> {
+    writer: postgres::CopyInWriter<'c>,
+    buf: Vec<u8>,
+    rows: u64,
+}
+
+impl Copier<'_> {
+    fn flush(&mut self) -> Result<(), DbError> {
+        self.writer
+            .write_all(&self.buf)
             .map_err(|e| DbError::Other(e.to_string()))?;
-        writer.finish().map_err(map_err)?;
-        Ok(n)
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl RowSink for Copier<'_> {
+    fn row(&mut self, values: &[Arg<'_>]) -> Result<(), DbError> {
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b'\t');
+            }
+            copy_text(&mut self.buf, v);
+        }
+        self.buf.push(b'\n');
+        self.rows += 1;
+        if self.buf.len() >= COPY_BUFFER {
+            self.flush()?;
+        }
+        Ok(())
     }
 }
 
 /// One value in COPY's text format.
-fn copy_text(buf: &mut Vec<u8>, v: &Value) {
-    match v {
-        Value::Null => buf.extend_from_slice(b"\\N"),
-        Value::Int(i) => buf.extend_from_slice(i.to_string().as_bytes()),
-        Value::Float(f) => buf.extend_from_slice(f.to_string().as_bytes()),
-        Value::Bool(b) => buf.extend_from_slice(if *b { b"t" } else { b"f" }),
-        Value::Date(d) => buf.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes()),
-        Value::Time(t) => buf.extend_from_slice(
+fn copy_text(buf: &mut Vec<u8>, v: &Arg<'_>) {
+    match *v {
+        Arg::Null => buf.extend_from_slice(b"\\N"),
+        // Writing into a Vec cannot fail.
+        Arg::Int(i) => drop(write!(buf, "{i}")),
+        Arg::Float(f) => drop(write!(buf, "{f}")),
+        Arg::Bool(b) => buf.push(if b { b't' } else { b'f' }),
+        Arg::Date(d) => buf.extend_from_slice(&iso_date(d)),
+        Arg::Time(t) => buf.extend_from_slice(
             t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
                 .as_bytes(),
         ),
-        Value::Text(t) => {
-            for b in t.bytes() {
-                match b {
-                    b'\\' => buf.extend_from_slice(b"\\\\"),
-                    b'\n' => buf.extend_from_slice(b"\\n"),
-                    b'\r' => buf.extend_from_slice(b"\\r"),
-                    b'\t' => buf.extend_from_slice(b"\\t"),
-                    _ => buf.push(b),
-                }
+        Arg::Text(t) => {
+            let bytes = t.as_bytes();
+            let mut from = 0;
+            for (i, &b) in bytes.iter().enumerate() {
+                let escaped: &[u8] = match b {
+                    b'\\' => b"\\\\",
+                    b'\n' => b"\\n",
+                    b'\r' => b"\\r",
+                    b'\t' => b"\\t",
+                    _ => continue,
+                };
+                buf.extend_from_slice(&bytes[from..i]);
+                buf.extend_from_slice(escaped);
+                from = i + 1;
             }
+            buf.extend_from_slice(&bytes[from..]);
         }
     }
 }
@@ -247,6 +276,28 @@ mod tests {
         assert_eq!(
             super::placeholders("a = ? AND b = '?' AND c = ?"),
             "a = $1 AND b = '?' AND c = $2"
+        );
+    }
+
+    #[test]
+    fn copy_text_escapes_what_copy_reads_specially() {
+        use crate::db::Arg;
+        let mut buf = Vec::new();
+        for v in [
+            Arg::Text("a\\b\tc\nd\re"),
+            Arg::Null,
+            Arg::Int(-42),
+            Arg::Float(1.5),
+            Arg::Bool(true),
+            Arg::Date(chrono::NaiveDate::from_ymd_opt(2026, 3, 7).unwrap()),
+            Arg::Text("plain, with ünïcode"),
+        ] {
+            super::copy_text(&mut buf, &v);
+            buf.push(b'|');
+        }
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "a\\\\b\\tc\\nd\\re|\\N|-42|1.5|t|2026-03-07|plain, with ünïcode|"
         );
     }
 }

@@ -1,4 +1,4 @@
-use crate::db::{Conn, DbError, Dialect, Row, Value};
+use crate::db::{iso_date, Arg, Conn, DbError, Dialect, Row, RowSink, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 use std::time::Duration;
@@ -53,6 +53,54 @@ impl ToSql for Value {
                 t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             )),
         })
+    }
+}
+
+impl ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Arg::Null => ValueRef::Null,
+            Arg::Int(v) => ValueRef::Integer(v),
+            Arg::Float(v) => ValueRef::Real(v),
+            Arg::Bool(b) => ValueRef::Integer(b as i64),
+            Arg::Text(t) => ValueRef::Text(t.as_bytes()),
+            Arg::Date(d) => {
+                return Ok(ToSqlOutput::Owned(rusqlite::types::Value::Text(
+                    String::from_utf8_lossy(&iso_date(d)).into_owned(),
+                )))
+            }
+            Arg::Time(t) => {
+                return Ok(ToSqlOutput::Owned(rusqlite::types::Value::Text(
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                )))
+            }
+        }))
+    }
+}
+
+/// Binds each row's values to one prepared INSERT (SQLite copies them) and runs it.
+struct Appender<'c> {
+    stmt: rusqlite::CachedStatement<'c>,
+    rows: u64,
+}
+
+impl RowSink for Appender<'_> {
+    fn row(&mut self, values: &[Arg<'_>]) -> Result<(), DbError> {
+        for (i, v) in values.iter().enumerate() {
+            match *v {
+                // Formatted on the stack: SQLite copies the text while binding it.
+                Arg::Date(d) => {
+                    let text = iso_date(d);
+                    let text = std::str::from_utf8(&text).unwrap_or_default();
+                    self.stmt.raw_bind_parameter(i + 1, text)
+                }
+                _ => self.stmt.raw_bind_parameter(i + 1, v),
+            }
+            .map_err(map_err)?;
+        }
+        self.stmt.raw_execute().map_err(map_err)?;
+        self.rows += 1;
+        Ok(())
     }
 }
 
@@ -121,24 +169,22 @@ impl Conn for SqliteConn {
         self.0.execute_batch(sql).map_err(map_err)
     }
 
-    fn load(
+    fn append(
         &mut self,
         table: &str,
         columns: &[&str],
-        rows: &mut dyn Iterator<Item = Vec<Value>>,
+        fill: &mut dyn FnMut(&mut dyn RowSink) -> Result<(), DbError>,
     ) -> Result<u64, DbError> {
         let marks = vec!["?"; columns.len()].join(", ");
         let sql = format!(
             "INSERT INTO {table} ({}) VALUES ({marks})",
             columns.join(", ")
         );
-        let mut stmt = self.0.prepare_cached(&sql).map_err(map_err)?;
-        let mut n = 0;
-        for row in rows {
-            stmt.execute(rusqlite::params_from_iter(row.iter()))
-                .map_err(map_err)?;
-            n += 1;
-        }
-        Ok(n)
+        let mut sink = Appender {
+            stmt: self.0.prepare_cached(&sql).map_err(map_err)?,
+            rows: 0,
+        };
+        fill(&mut sink)?;
+        Ok(sink.rows)
     }
 }

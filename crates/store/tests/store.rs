@@ -603,3 +603,80 @@ fn postgres_indexes_and_keys_deferred_for_a_first_load_are_restored() {
     assert_eq!(shape(), before, "restored after the first load");
     assert_eq!(s.list_touchpoints(1, 1, 10).unwrap().total, 1);
 }
+
+/// A file loaded into an empty table takes the append path (ids assigned by the import, no
+/// upsert probes): its rows and contact links are all there, later rows get fresh ids
+/// (PostgreSQL's identity sequence is moved past the loaded ones), and loading the same file
+/// again takes the upsert path and changes nothing.
+#[test]
+fn a_first_load_appends_and_later_writes_continue_after_it() {
+    each(|s| {
+        import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+        import(s, ImportKind::Contacts, CONTACTS_CSV);
+        let options = ImportOptions {
+            kind: ImportKind::Touchpoints,
+            preset: None,
+            overrides: vec![],
+        };
+        let csv = "external_id,account_external_id,kind,occurred_on,contact_external_ids,notes\n\
+                   T1,A1,call,2025-01-01,C1,\"tab\there, back\\slash\nand a new line\"\n\
+                   T2,A2,meeting,2025-01-02,C2,\n\
+                   T3,A1,email,2025-01-03,,plain\n";
+        let out = s
+            .import_csv(csv.as_bytes(), &options, false, |_| {})
+            .unwrap();
+        assert!(out.committed);
+        assert_eq!(
+            (
+                out.counts.inserted,
+                out.counts.updated,
+                out.counts.unchanged
+            ),
+            (3, 0, 0)
+        );
+        let all = s.list_touchpoints(1, 1, 10).unwrap();
+        assert_eq!(all.total, 2);
+        let t1 = all
+            .items
+            .iter()
+            .find(|t| t.data.external_id.as_deref() == Some("T1"))
+            .unwrap();
+        assert_eq!(
+            t1.data.notes.as_deref(),
+            Some("tab\there, back\\slash\nand a new line"),
+            "text survives the bulk path byte for byte"
+        );
+        assert_eq!(t1.data.contact_ids.len(), 1);
+        assert_eq!(t1.data.occurred_on, date("2025-01-01"));
+        let t2 = s.list_touchpoints(2, 1, 10).unwrap();
+        assert_eq!(t2.items[0].data.contact_ids.len(), 1);
+        let made = s
+            .create_touchpoint(&TouchpointData {
+                external_id: None,
+                account_id: 1,
+                kind: peerstage_core::touchpoint::TouchpointKind::Call,
+                occurred_on: date("2025-02-01"),
+                staff: None,
+                contact_ids: vec![],
+                notes: Some("after the load".into()),
+            })
+            .unwrap();
+        assert!(
+            made.id > 3,
+            "a later touchpoint gets a new id, not {}",
+            made.id
+        );
+        let again = s
+            .import_csv(csv.as_bytes(), &options, false, |_| {})
+            .unwrap();
+        assert_eq!(
+            (
+                again.counts.inserted,
+                again.counts.updated,
+                again.counts.unchanged
+            ),
+            (0, 0, 3)
+        );
+        assert_eq!(s.list_touchpoints(1, 1, 10).unwrap().total, 3);
+    });
+}
