@@ -489,7 +489,7 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
     } else {
         eprintln!("stories and buyer journey: kept what is already in the database");
     }
-    let evidence = store.sync_evidence()?;
+    let evidence = sync_evidence(&store)?;
     eprintln!(
         "voice of the customer: {} notes, NPS comments and reviews became evidence",
         evidence.added
@@ -544,13 +544,7 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
 
 fn serve(store: Store, bind: &str, secure_cookies: bool) -> Result<()> {
     // Notes, comments and reviews written by other tools since the last run become evidence.
-    let synced = store.sync_evidence()?;
-    if synced.added + synced.updated + synced.removed > 0 {
-        eprintln!(
-            "evidence: {} new, {} updated, {} removed from notes, comments and reviews",
-            synced.added, synced.updated, synced.removed
-        );
-    }
+    sync_evidence(&store)?;
     let mut state = peerstage_web::AppState::new(store.clone());
     state.secure_cookies = secure_cookies;
     if store.count_users()? == 0 {
@@ -678,18 +672,6 @@ fn import(
         );
     }
     let secs = started.elapsed().as_secs_f64();
-    let synced = std::time::Instant::now();
-    if let Some(sync) = store.sync_evidence_after(kind)? {
-        if sync.added + sync.updated + sync.removed > 0 {
-            eprintln!(
-                "evidence: {} new, {} updated, {} removed from notes, comments and reviews in {:.2}s",
-                sync.added,
-                sync.updated,
-                sync.removed,
-                synced.elapsed().as_secs_f64()
-            );
-        }
-    }
     eprintln!(
         "imported {}: {} rows, {} new, {} updated, {} unchanged, {} rejected in {:.2}s ({:.0} rows/s)",
         kind.as_str(),
@@ -701,7 +683,32 @@ fn import(
         secs,
         outcome.rows as f64 / secs.max(1e-9)
     );
+    if peerstage_store::evidence::feeds_evidence(kind) {
+        sync_evidence(&store)?;
+    }
     Ok(())
+}
+
+/// Turns notes, NPS comments and reviews without evidence yet into evidence (C1), with a
+/// progress bar, and says what changed and how long it took.
+fn sync_evidence(store: &Store) -> Result<peerstage_store::evidence::EvidenceSync> {
+    let started = std::time::Instant::now();
+    let mut bar = progress::Bar::rows("evidence from notes, comments and reviews", 0);
+    let sync = store.sync_evidence_with(|done, total| {
+        bar.set_total(total);
+        bar.set(done);
+    })?;
+    bar.finish();
+    if sync.added + sync.updated + sync.removed > 0 {
+        eprintln!(
+            "evidence: {} new, {} updated, {} removed from notes, comments and reviews in {:.2}s",
+            sync.added,
+            sync.updated,
+            sync.removed,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(sync)
 }
 
 fn export(url: &str, kind: &str, out: Option<PathBuf>) -> Result<()> {

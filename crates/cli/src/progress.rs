@@ -10,6 +10,8 @@ pub struct Bar {
     last_draw: Option<Instant>,
     enabled: bool,
     drawn: bool,
+    /// The rate is shown in rows rather than megabytes.
+    rows: bool,
 }
 
 impl Bar {
@@ -21,7 +23,21 @@ impl Bar {
             last_draw: None,
             enabled: std::io::stderr().is_terminal(),
             drawn: false,
+            rows: false,
         }
+    }
+
+    /// A bar that counts rows.
+    pub fn rows(label: &str, total: u64) -> Self {
+        Bar {
+            rows: true,
+            ..Bar::new(label, total)
+        }
+    }
+
+    /// Sets the total once it is known.
+    pub fn set_total(&mut self, total: u64) {
+        self.total = total;
     }
 
     fn due(&mut self) -> bool {
@@ -38,7 +54,7 @@ impl Bar {
         }
     }
 
-    /// Bytes done out of the total.
+    /// Bytes (or rows) done out of the total.
     pub fn set(&mut self, done: u64) {
         if !self.due() {
             return;
@@ -50,14 +66,18 @@ impl Bar {
         };
         let width = 30;
         let filled = (frac * width as f64) as usize;
-        let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3) / 1e6;
+        let per_sec = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = if self.rows {
+            format!("{per_sec:.0} rows/s")
+        } else {
+            format!("{:.1} MB/s", per_sec / 1e6)
+        };
         eprint!(
-            "\r{} [{}{}] {:>3.0}% {:.1} MB/s ",
+            "\r{} [{}{}] {:>3.0}% {rate} ",
             self.label,
             "#".repeat(filled),
             " ".repeat(width - filled),
             frac * 100.0,
-            rate
         );
         let _ = std::io::stderr().flush();
         self.drawn = true;

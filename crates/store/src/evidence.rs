@@ -1,13 +1,13 @@
 //! Voice-of-customer evidence (C1): items with their tags, and the sync that turns touchpoint
 //! notes, NPS comments and reviews into evidence that follows its source.
 
-use crate::db::{Conn, Row, Value};
+use crate::db::{Arg, Conn, Dialect, Row, Value};
 use crate::{now, Result, Store, StoreError};
 use peerstage_core::account::Page;
 use peerstage_core::evidence::{
     suggest, Evidence, EvidenceData, EvidenceKind, EvidenceQuery, EvidenceSort, EvidenceSource,
 };
-use peerstage_core::FieldErrors;
+use peerstage_core::{FieldErrors, ImportKind};
 use serde::Serialize;
 
 const COLUMNS: &str = "e.id, e.external_id, e.body, e.source, e.account_id, e.contact_id, e.occurred_on, e.kind, e.level, e.suggested, e.sentiment, e.media_id, e.media_start_ms, e.media_end_ms, e.touchpoint_id, e.nps_response_id, e.review_id, e.created_by, a.name, c.name, m.title";
@@ -153,7 +153,7 @@ fn insert_row(
     by: &str,
     sources: [Option<i64>; 3],
 ) -> Result<i64> {
-    let (external_id, values) = row_values(d, sources, by, now());
+    let (external_id, values) = row_values(d, sources, by, now(), d.sentiment());
     let id = c.query_int(
         &format!(
             "INSERT INTO evidence ({INSERT_COLUMNS}) VALUES ({}) RETURNING id",
@@ -180,6 +180,7 @@ fn row_values(
     sources: [Option<i64>; 3],
     by: &str,
     stamp: chrono::DateTime<chrono::Utc>,
+    sentiment: f64,
 ) -> (Option<String>, [Value; 19]) {
     let external_id = d.external_id.clone().or_else(|| source_name(sources));
     let values = [
@@ -192,7 +193,7 @@ fn row_values(
         Value::from(d.kind.as_str()),
         Value::Int(d.level as i64),
         Value::Bool(d.suggested),
-        Value::Float(d.sentiment()),
+        Value::Float(sentiment),
         Value::from(sources[0]),
         Value::from(sources[1]),
         Value::from(sources[2]),
@@ -299,77 +300,169 @@ const SOURCES: &[SyncSource] = &[
     },
 ];
 
-/// Brings the evidence of one source in step; `only` limits it to one source row.
-fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<EvidenceSync> {
-    let mut out = EvidenceSync::default();
+/// Whether importing `kind` can change the evidence that follows notes, comments and reviews
+/// (accounts and contacts: the names and links it carries).
+pub fn feeds_evidence(kind: ImportKind) -> bool {
+    use ImportKind::*;
+    matches!(kind, Touchpoints | Nps | Reviews | Contacts | Accounts)
+}
+
+/// What one pending source row means for its evidence, worked out off the database.
+enum Pending {
+    New(Box<EvidenceData>, [Option<i64>; 3], f64),
+    /// Text follows the source; kind and level follow it only while nobody set them.
+    Changed {
+        id: i64,
+        text: String,
+        sentiment: f64,
+        suggested: Option<(EvidenceKind, u8)>,
+    },
+}
+
+/// The CPU side of the sync (suggestion rules and sentiment over the text).
+fn work_out(r: &Row, s: &SyncSource, slot: usize) -> Pending {
+    let text = r.text(4);
+    match r.opt_int(5) {
+        None => {
+            let mut d = EvidenceData::new(text, s.source, r.date(3));
+            d.account_id = r.opt_int(1);
+            d.contact_id = r.opt_int(2);
+            let mut links = [None, None, None];
+            links[slot] = Some(r.int(0));
+            let sentiment = d.sentiment();
+            Pending::New(Box::new(d), links, sentiment)
+        }
+        Some(id) => {
+            let suggested = r.bool(7).then(|| {
+                let sug = suggest(&text, s.source);
+                (sug.kind, sug.level)
+            });
+            Pending::Changed {
+                id,
+                sentiment: peerstage_core::sentiment::score(&text),
+                text,
+                suggested,
+            }
+        }
+    }
+}
+
+/// Writes one page's worked-out rows.
+fn apply(c: &mut dyn Conn, page: Vec<Pending>, out: &mut EvidenceSync) -> Result<()> {
     let stamp = now();
+    let mut fresh = Vec::new();
+    for p in page {
+        match p {
+            Pending::New(d, links, sentiment) => fresh.push((*d, links, sentiment)),
+            Pending::Changed {
+                id,
+                text,
+                sentiment,
+                suggested: Some((kind, level)),
+            } => {
+                c.execute(
+                    "UPDATE evidence SET body = ?, sentiment = ?, kind = ?, level = ?, updated_at = ? WHERE id = ?",
+                    &[
+                        Value::from(text.as_str()),
+                        Value::Float(sentiment),
+                        Value::from(kind.as_str()),
+                        Value::Int(level as i64),
+                        Value::Time(stamp),
+                        Value::Int(id),
+                    ],
+                )?;
+                out.updated += 1;
+            }
+            Pending::Changed {
+                id,
+                text,
+                sentiment,
+                suggested: None,
+            } => {
+                c.execute(
+                    "UPDATE evidence SET body = ?, sentiment = ?, updated_at = ? WHERE id = ?",
+                    &[
+                        Value::from(text.as_str()),
+                        Value::Float(sentiment),
+                        Value::Time(stamp),
+                        Value::Int(id),
+                    ],
+                )?;
+                out.updated += 1;
+            }
+        }
+    }
+    out.added += insert_many(c, &fresh, "sync")?;
+    Ok(())
+}
+
+/// Brings the evidence of one source in step; `only` limits it to one source row.
+/// `progress` hears how many source rows were handled so far.
+fn sync_source(
+    c: &mut dyn Conn,
+    s: &SyncSource,
+    only: Option<i64>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<EvidenceSync> {
+    let mut out = EvidenceSync::default();
     let slot = SOURCES.iter().position(|x| x.link == s.link).unwrap_or(0);
-    // Pages of 2,000 source rows by id; new items are written many to a statement (each
-    // statement makes the search index flush what it gathered).
-    let mut after = 0i64;
-    loop {
-        let (op, bound) = match only {
-            Some(id) => ("=", id),
-            None => (">", after),
-        };
+    // Pages of 2,000 source rows by id.
+    let page = |c: &mut dyn Conn, op: &str, bound: i64| -> Result<Vec<Row>> {
         let sql = s
             .pending
             .replace("{filter}", &format!("AND t.id {op} ?"))
             .replace("{join_filter}", &format!("AND e.{} {op} ?", s.link));
         // The join's placeholder comes first in the text.
-        let rows = c.query(&sql, &[Value::Int(bound), Value::Int(bound)])?;
-        let Some(last) = rows.last().map(|r| r.int(0)) else {
-            break;
-        };
-        let mut fresh = Vec::new();
-        for r in &rows {
-            let text = r.text(4);
-            match r.opt_int(5) {
-                None => {
-                    let mut d = EvidenceData::new(text, s.source, r.date(3));
-                    d.account_id = r.opt_int(1);
-                    d.contact_id = r.opt_int(2);
-                    let mut links = [None, None, None];
-                    links[slot] = Some(r.int(0));
-                    fresh.push((d, links));
-                }
-                Some(eid) => {
-                    let sug = suggest(&text, s.source);
-                    // Text follows the source; kind and level follow it only while nobody set them.
-                    let still_suggested = r.bool(7);
-                    let sentiment = peerstage_core::sentiment::score(&text);
-                    if still_suggested {
-                        c.execute(
-                        "UPDATE evidence SET body = ?, sentiment = ?, kind = ?, level = ?, updated_at = ? WHERE id = ?",
-                        &[
-                            Value::from(text.as_str()),
-                            Value::Float(sentiment),
-                            Value::from(sug.kind.as_str()),
-                            Value::Int(sug.level as i64),
-                            Value::Time(stamp),
-                            Value::Int(eid),
-                        ],
-                    )?;
-                    } else {
-                        c.execute(
-                        "UPDATE evidence SET body = ?, sentiment = ?, updated_at = ? WHERE id = ?",
-                        &[
-                            Value::from(text.as_str()),
-                            Value::Float(sentiment),
-                            Value::Time(stamp),
-                            Value::Int(eid),
-                        ],
-                    )?;
+        Ok(c.query(&sql, &[Value::Int(bound), Value::Int(bound)])?)
+    };
+    match only {
+        Some(id) => {
+            let rows = page(c, "=", id)?;
+            let worked = rows.iter().map(|r| work_out(r, s, slot)).collect();
+            apply(c, worked, &mut out)?;
+        }
+        None => {
+            // The rules and sentiment of one page run on a second thread while the
+            // database reads the next page and writes the one before.
+            std::thread::scope(|scope| -> Result<()> {
+                let (to_worker, rows_in) = std::sync::mpsc::sync_channel::<Vec<Row>>(1);
+                let (worked_out, from_worker) = std::sync::mpsc::sync_channel::<Vec<Pending>>(1);
+                scope.spawn(move || {
+                    for rows in rows_in {
+                        let worked = rows.iter().map(|r| work_out(r, s, slot)).collect();
+                        if worked_out.send(worked).is_err() {
+                            break;
+                        }
                     }
-                    out.updated += 1;
+                });
+                let mut after = 0i64;
+                let mut in_flight = 0;
+                let mut done = 0u64;
+                loop {
+                    let rows = page(c, ">", after)?;
+                    let Some(last) = rows.last().map(|r| r.int(0)) else {
+                        break;
+                    };
+                    after = last;
+                    done += rows.len() as u64;
+                    if to_worker.send(rows).is_err() {
+                        break;
+                    }
+                    in_flight += 1;
+                    if in_flight == 2 {
+                        apply(c, recv(&from_worker)?, &mut out)?;
+                        in_flight -= 1;
+                        progress(done);
+                    }
                 }
-            }
+                drop(to_worker);
+                for _ in 0..in_flight {
+                    apply(c, recv(&from_worker)?, &mut out)?;
+                }
+                progress(done);
+                Ok(())
+            })?;
         }
-        out.added += insert_many(c, &fresh, "sync")?;
-        if only.is_some() {
-            break;
-        }
-        after = last;
     }
     let (orphan_filter, params) = match only {
         Some(id) => ("AND id = ?", vec![Value::Int(id)]),
@@ -379,17 +472,35 @@ fn sync_source(c: &mut dyn Conn, s: &SyncSource, only: Option<i64>) -> Result<Ev
     Ok(out)
 }
 
-/// Inserts items without tags that follow a source, 400 to a statement.
+fn recv(rx: &std::sync::mpsc::Receiver<Vec<Pending>>) -> Result<Vec<Pending>> {
+    rx.recv()
+        .map_err(|_| StoreError::Database("the evidence rules thread stopped".into()))
+}
+
+/// Inserts items without tags that follow a source: COPY on PostgreSQL; on SQLite 400 to a
+/// statement (each statement makes the search index flush what it gathered).
 fn insert_many(
     c: &mut dyn Conn,
-    items: &[(EvidenceData, [Option<i64>; 3])],
+    items: &[(EvidenceData, [Option<i64>; 3], f64)],
     by: &str,
 ) -> Result<u64> {
     let stamp = now();
+    if c.dialect() == Dialect::Postgres {
+        let columns: Vec<&str> = INSERT_COLUMNS.split(", ").collect();
+        c.append("evidence", &columns, &mut |sink| {
+            for (d, sources, sentiment) in items {
+                let (_, values) = row_values(d, *sources, by, stamp, *sentiment);
+                let args: Vec<Arg> = values.iter().map(Arg::from).collect();
+                sink.row(&args)?;
+            }
+            Ok(())
+        })?;
+        return Ok(items.len() as u64);
+    }
     for chunk in items.chunks(400) {
         let mut params = Vec::with_capacity(chunk.len() * 19);
-        for (d, sources) in chunk {
-            params.extend(row_values(d, *sources, by, stamp).1);
+        for (d, sources, sentiment) in chunk {
+            params.extend(row_values(d, *sources, by, stamp, *sentiment).1);
         }
         let row = format!("({})", vec!["?"; 19].join(", "));
         c.execute(
@@ -415,17 +526,17 @@ fn source_name(sources: [Option<i64>; 3]) -> Option<String> {
 
 /// Inside a transaction that wrote touchpoint `id`: its note's evidence follows it.
 pub(crate) fn sync_touchpoint(c: &mut dyn Conn, id: i64) -> Result<()> {
-    sync_source(c, &SOURCES[0], Some(id)).map(|_| ())
+    sync_source(c, &SOURCES[0], Some(id), &mut |_| {}).map(|_| ())
 }
 
 /// Inside a transaction that wrote NPS response `id`: its comment's evidence follows it.
 pub(crate) fn sync_nps(c: &mut dyn Conn, id: i64) -> Result<()> {
-    sync_source(c, &SOURCES[1], Some(id)).map(|_| ())
+    sync_source(c, &SOURCES[1], Some(id), &mut |_| {}).map(|_| ())
 }
 
 /// Inside a transaction that wrote review `id`.
 pub(crate) fn sync_review(c: &mut dyn Conn, id: i64) -> Result<()> {
-    sync_source(c, &SOURCES[2], Some(id)).map(|_| ())
+    sync_source(c, &SOURCES[2], Some(id), &mut |_| {}).map(|_| ())
 }
 
 impl Store {
@@ -589,14 +700,11 @@ impl Store {
 
     /// After an import of `kind`: brings its notes, comments or review titles into evidence
     /// (nothing to do for other kinds).
-    pub fn sync_evidence_after(
-        &self,
-        kind: peerstage_core::ImportKind,
-    ) -> Result<Option<EvidenceSync>> {
-        use peerstage_core::ImportKind::*;
-        match kind {
-            Touchpoints | Nps | Reviews | Contacts | Accounts => self.sync_evidence().map(Some),
-            _ => Ok(None),
+    pub fn sync_evidence_after(&self, kind: ImportKind) -> Result<Option<EvidenceSync>> {
+        if feeds_evidence(kind) {
+            self.sync_evidence().map(Some)
+        } else {
+            Ok(None)
         }
     }
 
@@ -604,6 +712,13 @@ impl Store {
     /// evidence, brings changed text along, and removes evidence whose source lost its text.
     /// Cheap when nothing changed; run after imports and at start.
     pub fn sync_evidence(&self) -> Result<EvidenceSync> {
+        self.sync_evidence_with(|_, _| {})
+    }
+
+    /// `sync_evidence`, telling `progress` how many source rows of how many are done. A first
+    /// sync into an empty evidence table builds its secondary indexes (and, on PostgreSQL,
+    /// checks its foreign keys) once at the end instead of row by row.
+    pub fn sync_evidence_with(&self, mut progress: impl FnMut(u64, u64)) -> Result<EvidenceSync> {
         let pending = self.with_conn(|c| {
             let mut n = 0;
             for s in SOURCES {
@@ -629,12 +744,37 @@ impl Store {
             return Ok(EvidenceSync::default());
         }
         self.transaction(|c| {
-            let mut total = EvidenceSync::default();
+            let mut rows = 0;
             for s in SOURCES {
-                let one = sync_source(c, s, None)?;
+                let all = s.pending.replace(" ORDER BY t.id LIMIT 2000", "");
+                rows += c.query_int(
+                    &format!(
+                        "SELECT count(*) FROM ({}) p",
+                        all.replace("{filter}", "").replace("{join_filter}", "")
+                    ),
+                    &[],
+                )? as u64;
+            }
+            let rebuild = if crate::import::empty_and_locked(c, ImportKind::Evidence, "evidence")? {
+                crate::import::defer_indexes(c, ImportKind::Evidence, "evidence")?
+            } else {
+                Vec::new()
+            };
+            let mut total = EvidenceSync::default();
+            let mut before = 0;
+            for s in SOURCES {
+                let mut done = 0;
+                let one = sync_source(c, s, None, &mut |n| {
+                    done = n;
+                    progress(before + n, rows);
+                })?;
+                before += done;
                 total.added += one.added;
                 total.updated += one.updated;
                 total.removed += one.removed;
+            }
+            for create in &rebuild {
+                c.batch(create)?;
             }
             if total != EvidenceSync::default() {
                 self.audit(

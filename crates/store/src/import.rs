@@ -462,7 +462,11 @@ fn written_tables(kind: ImportKind, table: &'static str) -> Vec<&'static str> {
 /// Whether `table` is empty. On PostgreSQL the tables the import writes are first locked
 /// against other writers until the import commits (SQLite's write lock is already taken), so
 /// it stays empty for everything but this import.
-fn empty_and_locked(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Result<bool> {
+pub(crate) fn empty_and_locked(
+    c: &mut dyn Conn,
+    kind: ImportKind,
+    table: &'static str,
+) -> Result<bool> {
     let empty = |c: &mut dyn Conn| -> Result<bool> {
         Ok(c.query_int(
             &format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t"),
@@ -500,7 +504,11 @@ fn first_free_id(c: &mut dyn Conn, table: &str) -> Result<i64> {
 /// tables the import writes (unique ones stay: they find existing rows), and on PostgreSQL
 /// their foreign keys, and returns the statements that build them again. A rolled-back
 /// import brings them back.
-fn defer_indexes(c: &mut dyn Conn, kind: ImportKind, table: &'static str) -> Result<Vec<String>> {
+pub(crate) fn defer_indexes(
+    c: &mut dyn Conn,
+    kind: ImportKind,
+    table: &'static str,
+) -> Result<Vec<String>> {
     let mut rebuild = Vec::new();
     if c.dialect() == Dialect::Postgres {
         // Foreign keys too: checked once for the whole table when added back, instead of a

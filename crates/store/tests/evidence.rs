@@ -376,3 +376,113 @@ fn privacy_covers_evidence() {
         assert!(left.iter().any(|e| e.data.contact_id == Some(grace)));
     });
 }
+
+/// The names of the indexes on `evidence`, read straight from the engine's catalogue.
+fn evidence_indexes(db: &TestDb) -> Vec<String> {
+    let mut names: Vec<String> = if db.url.starts_with("postgres") {
+        let mut client = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+        client
+            .query(
+                "SELECT indexname::text FROM pg_indexes WHERE tablename = 'evidence' \
+                 UNION ALL SELECT conname::text FROM pg_constraint WHERE conrelid = 'evidence'::regclass",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect()
+    } else {
+        let conn = rusqlite::Connection::open(db.url.trim_start_matches("sqlite://")).unwrap();
+        let mut st = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'evidence'",
+            )
+            .unwrap();
+        st.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    };
+    names.sort();
+    names
+}
+
+/// A first sync of many pages (the rules run on a second thread, page by page, while the
+/// database reads and writes): every note becomes exactly one item that follows its source,
+/// progress reaches the total, and the evidence indexes it deferred are all back.
+#[test]
+fn a_first_sync_over_many_pages_follows_every_note_and_restores_the_indexes() {
+    for db in TestDb::all() {
+        let s = &db.store;
+        let before = evidence_indexes(&db);
+        assert!(before.len() >= 5, "{before:?}");
+        let acme = account(s, "Acme");
+        let n = 4_500;
+        let mut csv = String::from("external_id,account_external_id,kind,occurred_on,notes\n");
+        for i in 1..=n {
+            // Every tenth touchpoint has no note and gets no evidence.
+            let note = if i % 10 == 0 {
+                String::new()
+            } else {
+                format!("Note {i}: they love the new dashboard")
+            };
+            csv.push_str(&format!(
+                "T{i},acme,call,2025-01-{:02},{note}\n",
+                i % 28 + 1
+            ));
+        }
+        let options = ImportOptions {
+            kind: ImportKind::Touchpoints,
+            preset: None,
+            overrides: vec![],
+        };
+        assert!(
+            s.import_csv(csv.as_bytes(), &options, false, |_| {})
+                .unwrap()
+                .committed
+        );
+        let mut seen = Vec::new();
+        let sync = s
+            .sync_evidence_with(|done, total| seen.push((done, total)))
+            .unwrap();
+        let with_notes = n - n / 10;
+        assert_eq!(sync.added, with_notes as u64);
+        assert_eq!(seen.last(), Some(&(with_notes as u64, with_notes as u64)));
+        assert!(
+            seen.len() >= 2,
+            "progress is reported page by page: {seen:?}"
+        );
+        assert_eq!(
+            evidence_indexes(&db),
+            before,
+            "deferred indexes are rebuilt"
+        );
+        let page = s
+            .list_evidence(&query(&[
+                ("account_id", &acme.to_string()),
+                ("per_page", "500"),
+            ]))
+            .unwrap();
+        assert_eq!(page.total, with_notes as u64);
+        let tp = s.list_touchpoints(acme, 1, 1).unwrap().total;
+        assert_eq!(tp, n as u64);
+        for e in &page.items {
+            let i: u64 = e.data.body["Note ".len()..]
+                .split(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(
+                e.data.external_id.as_deref(),
+                Some(format!("ps-ev-tp-{i}").as_str()),
+                "each item follows its own touchpoint (ids follow the file)"
+            );
+        }
+        assert_eq!(
+            s.sync_evidence().unwrap().added,
+            0,
+            "a second sync finds nothing"
+        );
+    }
+}
