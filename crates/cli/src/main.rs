@@ -693,7 +693,7 @@ fn import(
 /// progress bar, and says what changed and how long it took.
 fn sync_evidence(store: &Store) -> Result<peerstage_store::evidence::EvidenceSync> {
     let started = std::time::Instant::now();
-    let mut bar = progress::Bar::rows("evidence from notes, comments and reviews", 0);
+    let mut bar = progress::Bar::rows("evidence from notes", 0);
     let sync = store.sync_evidence_with(|done, total| {
         bar.set_total(total);
         bar.set(done);

@@ -12,6 +12,8 @@ pub struct Bar {
     drawn: bool,
     /// The rate is shown in rows rather than megabytes.
     rows: bool,
+    /// The widest line drawn, cleared by `finish`.
+    drawn_width: usize,
 }
 
 impl Bar {
@@ -24,6 +26,7 @@ impl Bar {
             enabled: std::io::stderr().is_terminal(),
             drawn: false,
             rows: false,
+            drawn_width: 0,
         }
     }
 
@@ -72,15 +75,13 @@ impl Bar {
         } else {
             format!("{:.1} MB/s", per_sec / 1e6)
         };
-        eprint!(
-            "\r{} [{}{}] {:>3.0}% {rate} ",
+        self.draw(format!(
+            "{} [{}{}] {:>3.0}% {rate} ",
             self.label,
             "#".repeat(filled),
             " ".repeat(width - filled),
             frac * 100.0,
-        );
-        let _ = std::io::stderr().flush();
-        self.drawn = true;
+        ));
     }
 
     /// A count with no known total.
@@ -88,14 +89,22 @@ impl Bar {
         if !self.due() {
             return;
         }
-        eprint!("\r{}: {label} {done} rows…          ", self.label);
+        self.draw(format!("{}: {label} {done} rows…", self.label));
+    }
+
+    /// Redraws the line in place, padded over a longer previous one.
+    fn draw(&mut self, line: String) {
+        let width = line.chars().count();
+        let pad = self.drawn_width.saturating_sub(width);
+        eprint!("\r{line}{}", " ".repeat(pad));
         let _ = std::io::stderr().flush();
+        self.drawn_width = self.drawn_width.max(width);
         self.drawn = true;
     }
 
     pub fn finish(&mut self) {
         if self.drawn {
-            eprint!("\r{}\r", " ".repeat(70));
+            eprint!("\r{}\r", " ".repeat(self.drawn_width));
             let _ = std::io::stderr().flush();
         }
     }
