@@ -329,8 +329,15 @@ fn main() {
 }
 
 pub(crate) fn open(url: &str) -> Result<Store> {
-    Store::open(url)
-        .with_context(|| "cannot open the database (check --database-url / DATABASE_URL)")
+    let new_file = peerstage_store::sqlite_path(url)
+        .filter(|p| !p.is_empty() && !std::path::Path::new(p).exists());
+    let store = Store::open(url)
+        .with_context(|| "cannot open the database (check --database-url / DATABASE_URL)")?;
+    if let Some(path) = new_file {
+        // A mistyped path would otherwise go unnoticed: say that the database is new.
+        eprintln!("note: created a new database at {path}");
+    }
+    Ok(store)
 }
 
 fn run(cli: Cli) -> Result<()> {

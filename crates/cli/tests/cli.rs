@@ -665,9 +665,9 @@ fn a_semicolon_separated_file_with_a_byte_order_mark_imports() {
     for db in Db::all() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice(
-            "external_id;name;industry;country;employees\r\n\
-             S1;Smørrebrød ApS;Food;Denmark;12\r\n\
-             S2;\"Quote; Semi, Comma\";Retail;France;7\r\n"
+            "external_id;name;industry;country;employees;annual_revenue;cost_to_serve\r\n\
+             S1;Smørrebrød ApS;Food;Denmark;12;1.234.567,80;1.000\r\n\
+             S2;\"Quote; Semi, Comma\";Retail;France;7;12,5;950\r\n"
                 .as_bytes(),
         );
         let f = db.file("excel.csv", bytes);
@@ -681,6 +681,12 @@ fn a_semicolon_separated_file_with_a_byte_order_mark_imports() {
         assert_eq!(s1["employees"], "12");
         assert_eq!(s1["country"], "Denmark");
         assert_eq!(by_id(&rows, "S2")["name"], "Quote; Semi, Comma");
+        // Numbers the European way, as such files write them: decimal comma, dots between
+        // thousands.
+        assert_eq!(s1["annual_revenue"], "1234568");
+        assert_eq!(s1["cost_to_serve"], "1000");
+        assert_eq!(by_id(&rows, "S2")["annual_revenue"], "13");
+        assert_eq!(by_id(&rows, "S2")["cost_to_serve"], "950");
     }
 }
 
@@ -1169,4 +1175,23 @@ fn an_import_killed_while_writing_on_postgres_commits_all_or_nothing() {
     if let Some(db) = Db::postgres() {
         killed_import_leaves_all_or_nothing(&db, KillAt::Writing);
     }
+}
+
+#[test]
+fn a_new_sqlite_file_is_announced_so_a_mistyped_path_is_noticed() {
+    let dir = std::env::temp_dir().join(format!("peerstage-new-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("peerstag.db");
+    let url = format!("sqlite://{}", s(&path));
+    let first = run(&["--database-url", &url, "export", "accounts"])
+        .ok()
+        .says(&["note: created a new database at", "peerstag.db"]);
+    assert_eq!(first.stdout.lines().count(), 1, "just the header");
+    let again = run(&["--database-url", &url, "export", "accounts"]).ok();
+    assert!(
+        !again.stderr.contains("created a new database"),
+        "an existing file is not announced: {}",
+        again.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

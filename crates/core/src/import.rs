@@ -34,6 +34,9 @@ pub struct FieldSpec {
     pub name: &'static str,
     pub required: bool,
     pub help: &'static str,
+    /// A number: in a semicolon-separated file it may be written the European way
+    /// (`1.234,50`), see [`european_number`].
+    pub number: bool,
 }
 
 const fn f(name: &'static str, required: bool, help: &'static str) -> FieldSpec {
@@ -41,7 +44,45 @@ const fn f(name: &'static str, required: bool, help: &'static str) -> FieldSpec 
         name,
         required,
         help,
+        number: false,
     }
+}
+
+/// A numeric field.
+const fn n(name: &'static str, required: bool, help: &'static str) -> FieldSpec {
+    FieldSpec {
+        number: true,
+        ..f(name, required, help)
+    }
+}
+
+/// A number written with a decimal comma and dots between thousands — the way spreadsheets
+/// in most of Europe write it, in the semicolon-separated files they save — in the form the
+/// validators read: `1.234,50` → `1234.50`, `0,5` → `0.5`, `1.000` → `1000`,
+/// `12.345.678` → `12345678`. Anything else is returned as it is (`1.5`, `1,250,000`), so
+/// the validators accept or reject it as usual.
+pub fn european_number(cell: &str) -> std::borrow::Cow<'_, str> {
+    let t = cell.trim();
+    let commas = t.matches(',').count();
+    let dots = t.matches('.').count();
+    let digits_in_groups = |s: &str| {
+        // The part after the sign or currency: 1–3 digits, then groups of exactly three.
+        let body = s.trim_start_matches(['-', '+', '$', '€', '£', ' ']);
+        let mut groups = body.split('.');
+        let first = groups.next().unwrap_or("");
+        (1..=3).contains(&first.len())
+            && first.bytes().all(|b| b.is_ascii_digit())
+            && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if commas == 1 {
+        let (whole, fraction) = t.split_once(',').unwrap_or((t, ""));
+        if (dots == 0 || digits_in_groups(whole)) && fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return format!("{}.{fraction}", whole.replace('.', "")).into();
+        }
+    } else if commas == 0 && dots > 0 && digits_in_groups(t) {
+        return t.replace('.', "").into();
+    }
+    cell.into()
 }
 
 const ACCOUNTS: &[FieldSpec] = &[
@@ -55,13 +96,13 @@ const ACCOUNTS: &[FieldSpec] = &[
     f("region", false, "north_america, emea, apac, latam"),
     f("country", false, ""),
     f("city", false, ""),
-    f("employees", false, "whole number"),
+    n("employees", false, "whole number"),
     f("segment", false, "enterprise, mid_market, smb"),
     f("lifecycle", false, "prospect, customer (default), former"),
     f("products", false, "separated by ;"),
-    f("annual_revenue", false, "whole currency units"),
-    f("cost_to_serve", false, "whole currency units"),
-    f("discount", false, "whole currency units"),
+    n("annual_revenue", false, "whole currency units"),
+    n("cost_to_serve", false, "whole currency units"),
+    n("discount", false, "whole currency units"),
     f("customer_since", false, "YYYY-MM-DD"),
     f("renewal_date", false, "YYYY-MM-DD"),
     f("owner", false, "account owner"),
@@ -91,7 +132,7 @@ const CONTACTS: &[FieldSpec] = &[
     f("reference_consent", false, "no (default), ask_first, yes"),
     f("do_not_contact", false, "yes/no"),
     f("public_link", false, "blog or social link"),
-    f("audience_size", false, "whole number"),
+    n("audience_size", false, "whole number"),
     f(
         "languages",
         false,
@@ -120,7 +161,7 @@ const NPS: &[FieldSpec] = &[
     f("external_id", false, "default: a hash of the row"),
     f("account_external_id", true, ""),
     f("contact_external_id", false, ""),
-    f("score", true, "0 to 10"),
+    n("score", true, "0 to 10"),
     f("comment", false, ""),
     f("responded_on", true, "YYYY-MM-DD"),
 ];
@@ -138,7 +179,7 @@ const REVIEWS: &[FieldSpec] = &[
         "name of a review site or analyst firm already in peerstage (unknown names are rejected)",
     ),
     f("reviewed_on", true, "YYYY-MM-DD"),
-    f("rating", true, "1 to 5"),
+    n("rating", true, "1 to 5"),
     f("title", false, ""),
     f("link", false, "http:// or https:// address of the review"),
 ];
@@ -500,6 +541,13 @@ pub struct Validator<'a> {
     plan: &'a ImportPlan,
     lookups: &'a Lookups,
     seen: IdMap<u64>,
+    /// The last row's fields, reused: each cell is copied into the string that held the
+    /// same column before, so a row costs no allocation for its cells.
+    fields: Fields,
+    /// Numbers are read the European way (`1.234,50`): set for semicolon-separated files.
+    pub decimal_comma: bool,
+    /// Per column of the plan: whether its field is a number.
+    numeric: Vec<bool>,
 }
 
 impl<'a> Validator<'a> {
@@ -508,6 +556,18 @@ impl<'a> Validator<'a> {
             plan,
             lookups,
             seen: IdMap::default(),
+            fields: Fields::default(),
+            decimal_comma: false,
+            numeric: plan
+                .columns
+                .iter()
+                .map(|(field, _, _)| {
+                    plan.kind
+                        .fields()
+                        .iter()
+                        .any(|spec| spec.name == *field && spec.number)
+                })
+                .collect(),
         }
     }
 
@@ -525,14 +585,32 @@ impl<'a> Validator<'a> {
                 ),
             }]);
         }
-        let mut fields = Fields(Vec::with_capacity(plan.columns.len() + 1));
-        for (field, i, _) in &plan.columns {
+        let mut fields = std::mem::take(&mut self.fields);
+        fields.0.truncate(plan.columns.len());
+        for (k, (field, i, _)) in plan.columns.iter().enumerate() {
             let raw = values[*i];
             let value = plan
                 .preset
                 .and_then(|p| p.translate(field, raw))
                 .unwrap_or(raw);
-            fields.0.push((field.to_string(), value.to_string()));
+            let european;
+            let value = if self.decimal_comma && self.numeric[k] {
+                european = european_number(value);
+                &*european
+            } else {
+                value
+            };
+            match fields.0.get_mut(k) {
+                Some((name, v)) if name == field => {
+                    v.clear();
+                    v.push_str(value);
+                }
+                _ => {
+                    // First row, or a `set` below moved this column last of the row before.
+                    fields.0.truncate(k);
+                    fields.0.push((field.to_string(), value.to_string()));
+                }
+            }
         }
         if let Some((first, last)) = plan.name_parts {
             let name = format!("{} {}", values[first].trim(), values[last].trim());
@@ -717,10 +795,13 @@ impl<'a> Validator<'a> {
         };
         if let Some(r) = record.as_mut() {
             let ext = match r.external_id() {
-                "" => auto_external_id(plan.kind, &fields),
+                "" => {
+                    let ext = auto_external_id(plan.kind, &fields);
+                    set_external_id(r, ext.clone());
+                    ext
+                }
                 given => given.to_string(),
             };
-            set_external_id(r, ext.clone());
             if let Some(first) = self.seen.get(&ext) {
                 err(
                     &mut errors,
@@ -731,6 +812,7 @@ impl<'a> Validator<'a> {
                 self.seen.insert(ext, line);
             }
         }
+        self.fields = fields;
         if errors.is_empty() {
             Ok(record.expect("no errors means a record"))
         } else {
@@ -872,6 +954,7 @@ pub fn read_csv_with(
     }
     let plan = ImportPlan::new(options.kind, &header, options.preset, &options.overrides)?;
     let mut validator = Validator::new(&plan, lookups);
+    validator.decimal_comma = delimiter == b';';
     let mut out = ParsedFile {
         ignored_columns: plan.ignored_columns.clone(),
         header: header.clone(),
@@ -994,6 +1077,26 @@ mod doc_tests {
         assert!((0..10_000).all(|i| m[&format!("tp-{i:07}")] == i));
         assert_eq!(m.get(""), Some(&7));
         assert_eq!(m.get("tp-0010000"), None);
+    }
+
+    #[test]
+    fn european_numbers_become_plain_ones_and_others_stay() {
+        for (cell, read) in [
+            ("1.234,50", "1234.50"),
+            ("0,5", "0.5"),
+            ("1.000", "1000"),
+            ("12.345.678", "12345678"),
+            ("-1.000", "-1000"),
+            ("€1.250,00", "€1250.00"),
+            ("1.5", "1.5"),
+            ("1.2345", "1.2345"),
+            ("1,250,000", "1,250,000"),
+            ("12.34,5", "12.34,5"),
+            ("abc", "abc"),
+            ("", ""),
+        ] {
+            assert_eq!(european_number(cell), read, "{cell}");
+        }
     }
 
     #[test]

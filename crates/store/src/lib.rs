@@ -160,6 +160,19 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The file of an SQLite URL (`sqlite://PATH`, `sqlite:PATH` or a bare path); `None` for
+/// PostgreSQL.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return None;
+    }
+    Some(
+        url.strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url),
+    )
+}
+
 impl Store {
     /// Opens `sqlite://PATH` (or a bare path) or `postgres://…`, creating the SQLite file
     /// if missing, and applies pending migrations.
@@ -169,11 +182,7 @@ impl Store {
             let pool = Pool::new(8, move || postgres::PgConn::connect(&owned));
             Engine::Postgres { pool }
         } else {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url)
-                .to_string();
+            let path = sqlite_path(url).unwrap_or(url).to_string();
             if path.is_empty() {
                 return Err(StoreError::Database("empty SQLite path".into()));
             }
