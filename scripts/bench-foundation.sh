@@ -41,6 +41,23 @@ import sys
 rows, ours, shell = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 print(f"peerstage import: {ours:.2f}s ({rows/ours:,.0f} rows/s); sqlite3 .import: {shell:.2f}s ({rows/shell:,.0f} rows/s); ratio {ours/shell:.2f}x")
 PY
+# The engine's own floor for the same work: the shell's .import of the rows peerstage wrote
+# (with their ids) into peerstage's own tables (rowid, unique external_id; the link table's
+# primary key), then the same three secondary indexes, in one transaction.
+sqlite3 -csv "$work/bench.db" "SELECT id, external_id, account_id, kind, occurred_on, staff, notes, created_at FROM touchpoints ORDER BY id" > "$work/tp_rows.csv"
+sqlite3 -csv "$work/bench.db" "SELECT touchpoint_id, contact_id FROM touchpoint_contacts" > "$work/tc_rows.csv"
+rm -f "$work"/floor.db*
+{
+  echo "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA threads = 2;"
+  sqlite3 "$work/bench.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'table' AND name IN ('touchpoints', 'touchpoint_contacts')"
+  echo "BEGIN;"
+  echo ".import --csv $work/tp_rows.csv touchpoints"
+  echo ".import --csv $work/tc_rows.csv touchpoint_contacts"
+  sqlite3 "$work/bench.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('touchpoints', 'touchpoint_contacts') AND sql IS NOT NULL"
+  echo "COMMIT;"
+} > "$work/floor.sql"
+t0=$(now); sqlite3 "$work/floor.db" < "$work/floor.sql" >/dev/null; t1=$(now)
+echo "sqlite3 shell loading the same rows into peerstage's tables and building their indexes: $(secs "$t0" "$t1")s (peerstage: $(python3 -c "print(f'{$ours / ($(secs "$t0" "$t1")):.2f}')")x of that)"
 "$bin" --database-url "sqlite://$work/bench.db" import touchpoints "$work/touchpoints.csv" 2>"$work/import.log"
 echo "re-import of the same file (all unchanged): $(import_secs "$work/import.log")s"
 
@@ -62,6 +79,32 @@ import sys
 rows, ours, copy = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 print(f"peerstage import: {ours:.2f}s ({rows/ours:,.0f} rows/s); psql \\copy: {copy:.2f}s ({rows/copy:,.0f} rows/s); ratio {ours/copy:.2f}x")
 PY
+  # The engine's own floor for the same work: \copy of the rows peerstage wrote into tables
+  # with the same keys, then the same indexes and foreign keys, in one transaction.
+  psql "$url" -qc "\\copy (SELECT id, external_id, account_id, kind, occurred_on, staff, notes, created_at FROM touchpoints) TO '$work/tp_rows.copy'"
+  psql "$url" -qc "\\copy (SELECT touchpoint_id, contact_id FROM touchpoint_contacts) TO '$work/tc_rows.copy'"
+  psql "$url" -q -v ON_ERROR_STOP=1 <<'SQL'
+CREATE SCHEMA floor;
+CREATE TABLE floor.touchpoints (LIKE public.touchpoints INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS);
+ALTER TABLE floor.touchpoints ADD PRIMARY KEY (id), ADD UNIQUE (external_id);
+CREATE TABLE floor.touchpoint_contacts (LIKE public.touchpoint_contacts INCLUDING CONSTRAINTS);
+ALTER TABLE floor.touchpoint_contacts ADD PRIMARY KEY (touchpoint_id, contact_id);
+SQL
+  t0=$(now)
+  psql "$url" -q -v ON_ERROR_STOP=1 <<SQL
+BEGIN;
+\copy floor.touchpoints (id, external_id, account_id, kind, occurred_on, staff, notes, created_at) FROM '$work/tp_rows.copy'
+\copy floor.touchpoint_contacts FROM '$work/tc_rows.copy'
+CREATE INDEX ON floor.touchpoints (account_id, occurred_on);
+CREATE INDEX ON floor.touchpoints (occurred_on, account_id);
+CREATE INDEX ON floor.touchpoint_contacts (contact_id);
+ALTER TABLE floor.touchpoints ADD FOREIGN KEY (account_id) REFERENCES public.accounts (id);
+ALTER TABLE floor.touchpoint_contacts ADD FOREIGN KEY (touchpoint_id) REFERENCES floor.touchpoints (id);
+ALTER TABLE floor.touchpoint_contacts ADD FOREIGN KEY (contact_id) REFERENCES public.contacts (id);
+COMMIT;
+SQL
+  t1=$(now)
+  echo "\\copy of the same rows into tables with peerstage's keys, then its indexes and foreign keys: $(secs "$t0" "$t1")s (peerstage: $(python3 -c "print(f'{$ours / ($(secs "$t0" "$t1")):.2f}')")x of that)"
   "$bin" --database-url "$url" import touchpoints "$work/touchpoints.csv" 2>"$work/import.log"
   echo "re-import of the same file (all unchanged): $(import_secs "$work/import.log")s"
   psql "$pg_admin" -qc "DROP DATABASE $db WITH (FORCE)"
