@@ -880,7 +880,9 @@ impl Writer {
     }
 }
 
-/// PostgreSQL: counts what will change, then one INSERT … SELECT … ON CONFLICT merge.
+/// PostgreSQL: one INSERT … SELECT … ON CONFLICT merge that records which rows it inserted
+/// and which it changed, then the contact links or tags that differ; the counts come from
+/// what was written (a row counts as updated when its columns or its links or tags changed).
 fn merge_staging(
     c: &mut dyn Conn,
     kind: ImportKind,
@@ -913,43 +915,7 @@ fn merge_staging(
         c.batch("ANALYZE import_tags")?;
     }
     let total = c.query_int(&format!("SELECT count(*) FROM {staging}"), &[])? as u64;
-    let existing = c.query_int(
-        &format!(
-            "SELECT count(*) FROM {staging} s JOIN {} t ON t.external_id = s.external_id",
-            t.table
-        ),
-        &[],
-    )? as u64;
-    let changed = format!(
-        "SELECT t.id FROM {staging} s JOIN {} t ON t.external_id = s.external_id WHERE {}",
-        t.table,
-        on("t", "s")
-    );
-    let updated_sql = if kind == ImportKind::Evidence {
-        // Other tags than before make an item updated even when its own columns do not.
-        format!(
-            "WITH old AS (SELECT t.external_id, g.tag FROM {staging} s JOIN evidence t ON t.external_id = s.external_id \
-             JOIN evidence_tags g ON g.evidence_id = t.id), \
-             new AS (SELECT external_id, tag FROM import_tags) \
-             SELECT count(*) FROM (SELECT t.external_id FROM ({changed}) ch JOIN evidence t ON t.id = ch.id \
-             UNION SELECT external_id FROM (SELECT * FROM old EXCEPT SELECT * FROM new) gone \
-             UNION SELECT n.external_id FROM (SELECT * FROM new EXCEPT SELECT * FROM old) n JOIN evidence t ON t.external_id = n.external_id) u"
-        )
-    } else if kind == ImportKind::Touchpoints {
-        // A touchpoint whose contacts change is updated even when its own columns do not.
-        format!(
-            "WITH old AS (SELECT t.id, tc.contact_id FROM {staging} s JOIN touchpoints t ON t.external_id = s.external_id \
-             JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id), \
-             new AS (SELECT t.id, l.contact_id FROM import_links l JOIN touchpoints t ON t.external_id = l.external_id) \
-             SELECT count(*) FROM ({changed} \
-             UNION SELECT id FROM (SELECT * FROM old EXCEPT SELECT * FROM new) gone \
-             UNION SELECT id FROM (SELECT * FROM new EXCEPT SELECT * FROM old) added) u"
-        )
-    } else {
-        format!("SELECT count(*) FROM ({changed}) u")
-    };
-    let updated = c.query_int(&updated_sql, &[])? as u64;
-    let (extra_cols, extra_vals, params) = if t.has_updated_at {
+    let (extra_cols, extra_vals, mut params) = if t.has_updated_at {
         (
             ", created_at, updated_at",
             ", ?, ?",
@@ -967,10 +933,18 @@ fn merge_staging(
     } else {
         ""
     };
+    // Rows this import inserted carry its own timestamp as `created_at`; rows it updated
+    // keep theirs. Unchanged rows are not written, so not returned.
+    c.batch(
+        "DROP TABLE IF EXISTS import_written; CREATE TEMP TABLE import_written (id BIGINT NOT NULL, inserted BOOLEAN NOT NULL); \
+         DROP TABLE IF EXISTS import_relinked; CREATE TEMP TABLE import_relinked (id BIGINT NOT NULL)",
+    )?;
+    params.push(Value::Time(stamp));
     c.execute(
         &format!(
-            "INSERT INTO {table} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM {staging} WHERE 1 = 1 \
-             ON CONFLICT (external_id) DO UPDATE SET {sets}{upd} WHERE {cond}",
+            "WITH w AS (INSERT INTO {table} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM {staging} WHERE 1 = 1 \
+             ON CONFLICT (external_id) DO UPDATE SET {sets}{upd} WHERE {cond} RETURNING id, created_at = ? AS inserted) \
+             INSERT INTO import_written SELECT id, inserted FROM w",
             table = t.table,
             sets = sets.join(", "),
             cond = on(t.table, "excluded"),
@@ -987,34 +961,47 @@ fn merge_staging(
         )?;
         c.batch("ANALYZE new_links")?;
         c.batch(&format!(
-            "DELETE FROM touchpoint_contacts tc WHERE tc.touchpoint_id IN \
+            "WITH gone AS (DELETE FROM touchpoint_contacts tc WHERE tc.touchpoint_id IN \
              (SELECT t.id FROM touchpoints t JOIN {staging} s ON s.external_id = t.external_id) \
-             AND NOT EXISTS (SELECT 1 FROM new_links n WHERE n.touchpoint_id = tc.touchpoint_id AND n.contact_id = tc.contact_id)"
+             AND NOT EXISTS (SELECT 1 FROM new_links n WHERE n.touchpoint_id = tc.touchpoint_id AND n.contact_id = tc.contact_id) \
+             RETURNING tc.touchpoint_id) INSERT INTO import_relinked SELECT touchpoint_id FROM gone"
         ))?;
         c.batch(
-            "INSERT INTO touchpoint_contacts (touchpoint_id, contact_id) SELECT n.touchpoint_id, n.contact_id FROM new_links n \
-             WHERE NOT EXISTS (SELECT 1 FROM touchpoint_contacts tc WHERE tc.touchpoint_id = n.touchpoint_id AND tc.contact_id = n.contact_id)",
+            "WITH added AS (INSERT INTO touchpoint_contacts (touchpoint_id, contact_id) SELECT n.touchpoint_id, n.contact_id FROM new_links n \
+             WHERE NOT EXISTS (SELECT 1 FROM touchpoint_contacts tc WHERE tc.touchpoint_id = n.touchpoint_id AND tc.contact_id = n.contact_id) \
+             RETURNING touchpoint_id) INSERT INTO import_relinked SELECT touchpoint_id FROM added",
         )?;
         c.batch("DROP TABLE IF EXISTS new_links; DROP TABLE IF EXISTS import_links")?;
     }
     if kind == ImportKind::Evidence {
         c.batch(&format!(
-            "DELETE FROM evidence_tags g WHERE g.evidence_id IN \
+            "WITH gone AS (DELETE FROM evidence_tags g WHERE g.evidence_id IN \
              (SELECT t.id FROM evidence t JOIN {staging} s ON s.external_id = t.external_id) \
              AND NOT EXISTS (SELECT 1 FROM import_tags n JOIN evidence t ON t.external_id = n.external_id \
-             WHERE t.id = g.evidence_id AND n.tag = g.tag)"
+             WHERE t.id = g.evidence_id AND n.tag = g.tag) \
+             RETURNING g.evidence_id) INSERT INTO import_relinked SELECT evidence_id FROM gone"
         ))?;
         c.batch(
-            "INSERT INTO evidence_tags (evidence_id, tag) SELECT DISTINCT t.id, n.tag FROM import_tags n \
+            "WITH added AS (INSERT INTO evidence_tags (evidence_id, tag) SELECT DISTINCT t.id, n.tag FROM import_tags n \
              JOIN evidence t ON t.external_id = n.external_id \
-             WHERE NOT EXISTS (SELECT 1 FROM evidence_tags g WHERE g.evidence_id = t.id AND g.tag = n.tag)",
+             WHERE NOT EXISTS (SELECT 1 FROM evidence_tags g WHERE g.evidence_id = t.id AND g.tag = n.tag) \
+             RETURNING evidence_id) INSERT INTO import_relinked SELECT evidence_id FROM added",
         )?;
         c.batch("DROP TABLE IF EXISTS import_tags")?;
     }
-    c.batch(&format!("DROP TABLE IF EXISTS {staging}"))?;
+    c.batch("ANALYZE import_written; ANALYZE import_relinked")?;
+    let inserted = c.query_int("SELECT count(*) FROM import_written WHERE inserted", &[])? as u64;
+    let updated = c.query_int(
+        "SELECT count(*) FROM (SELECT id FROM import_written WHERE NOT inserted UNION SELECT id FROM import_relinked) u \
+         WHERE NOT EXISTS (SELECT 1 FROM import_written w WHERE w.id = u.id AND w.inserted)",
+        &[],
+    )? as u64;
+    c.batch(&format!(
+        "DROP TABLE IF EXISTS {staging}; DROP TABLE IF EXISTS import_written; DROP TABLE IF EXISTS import_relinked"
+    ))?;
     Ok(ImportCounts {
-        inserted: total - existing,
+        inserted,
         updated,
-        unchanged: existing - updated,
+        unchanged: total - inserted - updated,
     })
 }
