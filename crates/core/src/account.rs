@@ -344,6 +344,87 @@ impl AccountQuery {
     }
 }
 
+/// A list's sort column, direction and page, read from `sort`, `dir`, `page` and
+/// `per_page` the way `AccountQuery` reads them. `sort` is `None` when the list keeps its
+/// own default order; `dir` left out then means that order's own direction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paging<S> {
+    pub sort: Option<S>,
+    pub descending: bool,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<S> Default for Paging<S> {
+    fn default() -> Self {
+        Paging {
+            sort: None,
+            descending: false,
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+        }
+    }
+}
+
+impl<S> Paging<S> {
+    /// Unknown or malformed values are added to `e` (the fields are named as in the URL).
+    pub fn from_fields(
+        f: &Fields,
+        e: &mut FieldErrors,
+        parse_sort: fn(&str) -> Result<S, String>,
+    ) -> Self {
+        let sort = e
+            .check("sort", optional_enum(f.get("sort"), parse_sort))
+            .flatten();
+        let descending = match f.get("dir") {
+            "" | "asc" => false,
+            "desc" => true,
+            other => {
+                e.add("dir", format!("'{other}' is not asc or desc"));
+                false
+            }
+        };
+        let page = e
+            .check("page", parse::optional_int(f.get("page"), 1, 1_000_000))
+            .flatten();
+        let per_page = e
+            .check(
+                "per_page",
+                parse::optional_int(f.get("per_page"), 1, MAX_PER_PAGE as i64),
+            )
+            .flatten();
+        Paging {
+            sort,
+            descending,
+            page: page.unwrap_or(1) as u32,
+            per_page: per_page.unwrap_or(DEFAULT_PER_PAGE as i64) as u32,
+        }
+    }
+
+    pub fn page(&self) -> u32 {
+        self.page.max(1)
+    }
+    pub fn offset(&self) -> u64 {
+        (self.page() as u64 - 1) * self.per_page() as u64
+    }
+    pub fn per_page(&self) -> u32 {
+        if self.per_page == 0 {
+            DEFAULT_PER_PAGE
+        } else {
+            self.per_page.min(MAX_PER_PAGE)
+        }
+    }
+    /// `items` (one page of `total`) with this page number and size.
+    pub fn page_of<T>(&self, items: Vec<T>, total: u64) -> Page<T> {
+        Page {
+            items,
+            total,
+            page: self.page(),
+            per_page: self.per_page(),
+        }
+    }
+}
+
 fn optional_bool(input: &str) -> Result<Option<bool>, String> {
     if input.trim().is_empty() {
         Ok(None)
@@ -433,6 +514,32 @@ mod tests {
             Lifecycle::parse("Former customer").unwrap(),
             Lifecycle::Former
         );
+    }
+
+    #[test]
+    fn paging_reads_sort_direction_and_page() {
+        let mut e = FieldErrors::new();
+        let p = Paging::from_fields(
+            &fields(&[
+                ("sort", "revenue"),
+                ("dir", "desc"),
+                ("page", "3"),
+                ("per_page", "10"),
+            ]),
+            &mut e,
+            AccountSort::parse,
+        );
+        assert!(e.is_empty());
+        assert_eq!(p.sort, Some(AccountSort::Revenue));
+        assert!(p.descending);
+        assert_eq!(p.offset(), 20);
+        let p = Paging::from_fields(
+            &fields(&[("sort", "shoe"), ("dir", "up"), ("page", "0")]),
+            &mut e,
+            AccountSort::parse,
+        );
+        assert_eq!((p.sort, p.offset()), (None, 0));
+        assert!(e.get("sort").is_some() && e.get("dir").is_some() && e.get("page").is_some());
     }
 
     #[test]

@@ -28,6 +28,19 @@ crate::text_enum!(
     }
 );
 
+crate::text_enum!(
+    /// The media library's sortable columns; without one it lists the latest recording first.
+    MediaSort {
+        Title => "title", "Title";
+        Customer => "customer", "Customer";
+        Kind => "kind", "Kind";
+        Recorded => "recorded", "Recorded";
+        Duration => "duration", "Duration";
+        Consent => "consent", "Consent";
+        Items => "items", "Transcript items";
+    }
+);
+
 impl MediaConsent {
     /// May the recording be played to colleagues?
     pub fn internal_ok(self) -> bool {

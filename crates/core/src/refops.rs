@@ -152,6 +152,29 @@ crate::text_enum!(
     }
 );
 
+crate::text_enum!(
+    /// The nominations list's sortable columns; without one it lists open nominations
+    /// first, the longest untouched first.
+    NominationSort {
+        Contact => "contact", "Contact";
+        Account => "account", "Account";
+        Status => "status", "Status";
+        Untouched => "untouched", "Untouched";
+    }
+);
+
+crate::text_enum!(
+    /// The expiring-consents list's sortable columns; without one it lists the soonest
+    /// expiry first.
+    ExpiringSort {
+        Contact => "contact", "Contact";
+        Account => "account", "Account";
+        Activity => "activity", "Activity";
+        Consent => "consent", "Consent";
+        Expires => "expires", "Expires";
+    }
+);
+
 impl NominationStatus {
     /// nominated → contacted → recruited → active; any open nomination may be declined.
     pub fn can_move_to(self, next: NominationStatus) -> bool {

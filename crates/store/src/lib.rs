@@ -57,7 +57,7 @@ pub use references::{
 };
 pub use refops::{
     ActivityConsent, DataQuality, ExpiringConsent, Feedback, LinkState, NewLink, Nomination,
-    OpsAccount, OpsAdvocate, OpsQueue, OpsRequest, StaleContact,
+    NominationPage, OpsAccount, OpsAdvocate, OpsQueue, OpsRequest, StaleContact,
 };
 pub use scorecard::{
     CommitmentRow, CoverageRow, DashboardData, MonthCoverage, MonthRequests, NpsRow,

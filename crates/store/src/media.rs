@@ -4,8 +4,9 @@
 use crate::db::{Conn, Row, Value};
 use crate::{now, Result, Store, StoreError};
 use chrono::NaiveDate;
+use peerstage_core::account::{Page, Paging};
 use peerstage_core::evidence::{Evidence, EvidenceData, EvidenceSource};
-use peerstage_core::media::{Media, MediaConsent, MediaData, MediaKind};
+use peerstage_core::media::{Media, MediaConsent, MediaData, MediaKind, MediaSort};
 use peerstage_core::transcript::{TranscriptFormat, TranscriptItem};
 use peerstage_core::FieldErrors;
 use std::path::PathBuf;
@@ -112,12 +113,38 @@ fn resolve_links(c: &mut dyn Conn, d: &mut MediaData) -> Result<()> {
     Ok(())
 }
 
-/// Filters for the media library.
+/// Filters for the media library, and (for `list_media_page`) its sort and page.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MediaQuery {
     pub account_id: Option<i64>,
     pub consent: Option<MediaConsent>,
     pub kind: Option<MediaKind>,
+    pub paging: Paging<MediaSort>,
+}
+
+impl MediaQuery {
+    fn filter(&self) -> (String, Vec<Value>) {
+        let mut conds = Vec::new();
+        let mut params = Vec::new();
+        if let Some(a) = self.account_id {
+            conds.push("m.account_id = ?");
+            params.push(Value::Int(a));
+        }
+        if let Some(k) = self.consent {
+            conds.push("m.consent = ?");
+            params.push(Value::from(k.as_str()));
+        }
+        if let Some(k) = self.kind {
+            conds.push("m.kind = ?");
+            params.push(Value::from(k.as_str()));
+        }
+        let w = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        (w, params)
+    }
 }
 
 /// A transcript tag naming who spoke, within the evidence tag length.
@@ -215,27 +242,10 @@ impl Store {
         self.with_conn(|c| get(c, id))
     }
 
-    /// The library, latest recording first.
+    /// The library, latest recording first (up to 2000, ignoring `q.paging`), for pickers
+    /// and the command line.
     pub fn list_media(&self, q: &MediaQuery) -> Result<Vec<Media>> {
-        let mut conds = Vec::new();
-        let mut params = Vec::new();
-        if let Some(a) = q.account_id {
-            conds.push("m.account_id = ?");
-            params.push(Value::Int(a));
-        }
-        if let Some(k) = q.consent {
-            conds.push("m.consent = ?");
-            params.push(Value::from(k.as_str()));
-        }
-        if let Some(k) = q.kind {
-            conds.push("m.kind = ?");
-            params.push(Value::from(k.as_str()));
-        }
-        let w = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
+        let (w, params) = q.filter();
         self.with_conn(|c| {
             Ok(c.query(
                 &format!("SELECT {COLUMNS} FROM {FROM} {w} ORDER BY m.recorded_on DESC, m.id DESC LIMIT 2000"),
@@ -244,6 +254,39 @@ impl Store {
             .iter()
             .map(from_row)
             .collect())
+        })
+    }
+
+    /// One page of the library, sorted by `q.paging` (latest recording first without a
+    /// sort), with the number of recordings that match the filters.
+    pub fn list_media_page(&self, q: &MediaQuery) -> Result<Page<Media>> {
+        let (w, params) = q.filter();
+        let p = &q.paging;
+        // Column expressions only: the sort key is an enum, never text from the request.
+        let (order, desc) = match p.sort {
+            None => ("m.recorded_on", true),
+            Some(MediaSort::Title) => ("lower(m.title)", p.descending),
+            Some(MediaSort::Customer) => ("lower(a.name)", p.descending),
+            Some(MediaSort::Kind) => ("m.kind", p.descending),
+            Some(MediaSort::Recorded) => ("m.recorded_on", p.descending),
+            Some(MediaSort::Duration) => ("m.duration_ms", p.descending),
+            Some(MediaSort::Consent) => ("m.consent", p.descending),
+            Some(MediaSort::Items) => (
+                "(SELECT count(*) FROM evidence e WHERE e.media_id = m.id)",
+                p.descending,
+            ),
+        };
+        let dir = if desc { "DESC" } else { "ASC" };
+        // NULLs last in both directions, on both engines.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {FROM} {w} ORDER BY ({order} IS NULL), {order} {dir}, m.id {dir} LIMIT {} OFFSET {}",
+            p.per_page(),
+            p.offset()
+        );
+        self.with_conn(|c| {
+            let total = c.query_int(&format!("SELECT count(*) FROM media m {w}"), &params)? as u64;
+            let items = c.query(&sql, &params)?.iter().map(from_row).collect();
+            Ok(p.page_of(items, total))
         })
     }
 

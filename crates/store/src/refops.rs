@@ -6,10 +6,12 @@ use crate::db::{Conn, Row, Value};
 use crate::secrets::{random_token, sha256_hex};
 use crate::{now, Result, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use peerstage_core::account::{Page, Paging};
 use peerstage_core::reference::RequestStatus;
 use peerstage_core::refops::{
-    effective_consent, is_stale, ConsentActivity, ConsentData, FeedbackData, FeedbackSide,
-    NewNomination, NominationSource, NominationStatus, FEEDBACK_LINK_DAYS,
+    effective_consent, is_stale, ConsentActivity, ConsentData, ExpiringSort, FeedbackData,
+    FeedbackSide, NewNomination, NominationSort, NominationSource, NominationStatus,
+    FEEDBACK_LINK_DAYS,
 };
 use peerstage_core::{FieldErrors, ReferenceConsent};
 use serde::Serialize;
@@ -64,6 +66,14 @@ pub struct Nomination {
     pub days_untouched: i64,
     /// Open and untouched for longer than the program allows.
     pub stale: bool,
+}
+
+/// One page of nominations, with how many of all that match are stale.
+#[derive(Debug, Clone, Serialize)]
+pub struct NominationPage {
+    #[serde(flatten)]
+    pub page: Page<Nomination>,
+    pub stale: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -297,6 +307,37 @@ fn ops_request(r: &Row, days: i64) -> OpsRequest {
     }
 }
 
+const EXPIRING_COLUMNS: &str =
+    "c.id, c.name, a.id, a.name, k.activity, k.consent, k.expires_on, k.recorded_by";
+
+/// The FROM and WHERE of consents expiring within `days` of `today` (either side).
+fn expiring_sql(today: NaiveDate, days: i64) -> (&'static str, Vec<Value>) {
+    let days = days.clamp(1, 3650);
+    (
+        "FROM contact_consents k JOIN contacts c ON c.id = k.contact_id JOIN accounts a ON a.id = c.account_id \
+         WHERE k.consent <> 'no' AND k.expires_on IS NOT NULL AND k.expires_on >= ? AND k.expires_on <= ? AND c.erased_at IS NULL",
+        vec![
+            Value::Date(today - Duration::days(days)),
+            Value::Date(today + Duration::days(days)),
+        ],
+    )
+}
+
+fn expiring_from(r: &Row, today: NaiveDate) -> Option<ExpiringConsent> {
+    let expires_on = r.date(6);
+    Some(ExpiringConsent {
+        contact_id: r.int(0),
+        contact_name: r.text(1),
+        account_id: r.int(2),
+        account_name: r.text(3),
+        activity: ConsentActivity::parse(&r.text(4)).ok()?,
+        consent: ReferenceConsent::parse(&r.text(5)).ok()?,
+        expires_on,
+        days_left: (expires_on - today).num_days(),
+        recorded_by: r.text(7),
+    })
+}
+
 const OPS_COLUMNS: &str = "r.id, r.prospect_name, r.activity, r.status, r.needed_by, r.advocate_contact_id, c.name, r.requested_by";
 
 impl Store {
@@ -390,33 +431,51 @@ impl Store {
     }
 
     /// Consents (not "no") expiring within `days` from `today`, and those expired in the last
-    /// `days`, soonest first.
+    /// `days`, soonest first (up to 1000, for the operations queue and the command line).
     pub fn expiring_consents(&self, today: NaiveDate, days: i64) -> Result<Vec<ExpiringConsent>> {
-        let days = days.clamp(1, 3650);
+        let (sql, params) = expiring_sql(today, days);
         self.with_conn(|c| {
             Ok(c.query(
-                "SELECT c.id, c.name, a.id, a.name, k.activity, k.consent, k.expires_on, k.recorded_by FROM contact_consents k \
-                 JOIN contacts c ON c.id = k.contact_id JOIN accounts a ON a.id = c.account_id \
-                 WHERE k.consent <> 'no' AND k.expires_on IS NOT NULL AND k.expires_on >= ? AND k.expires_on <= ? AND c.erased_at IS NULL \
-                 ORDER BY k.expires_on, c.name, k.activity LIMIT 1000",
-                &[Value::Date(today - Duration::days(days)), Value::Date(today + Duration::days(days))],
+                &format!("SELECT {EXPIRING_COLUMNS} {sql} ORDER BY k.expires_on, c.name, k.activity LIMIT 1000"),
+                &params,
             )?
             .iter()
-            .filter_map(|r| {
-                let expires_on = r.date(6);
-                Some(ExpiringConsent {
-                    contact_id: r.int(0),
-                    contact_name: r.text(1),
-                    account_id: r.int(2),
-                    account_name: r.text(3),
-                    activity: ConsentActivity::parse(&r.text(4)).ok()?,
-                    consent: ReferenceConsent::parse(&r.text(5)).ok()?,
-                    expires_on,
-                    days_left: (expires_on - today).num_days(),
-                    recorded_by: r.text(7),
-                })
-            })
+            .filter_map(|r| expiring_from(r, today))
             .collect())
+        })
+    }
+
+    /// One page of `expiring_consents`, sorted by `p` (soonest expiry first without a sort),
+    /// with the number of consents in the window.
+    pub fn expiring_consents_page(
+        &self,
+        today: NaiveDate,
+        days: i64,
+        p: &Paging<ExpiringSort>,
+    ) -> Result<Page<ExpiringConsent>> {
+        let (from, params) = expiring_sql(today, days);
+        // Column expressions only: the sort key is an enum, never text from the request.
+        let order = match p.sort {
+            None | Some(ExpiringSort::Expires) => "k.expires_on",
+            Some(ExpiringSort::Contact) => "lower(c.name)",
+            Some(ExpiringSort::Account) => "lower(a.name)",
+            Some(ExpiringSort::Activity) => "k.activity",
+            Some(ExpiringSort::Consent) => "k.consent",
+        };
+        let dir = if p.descending { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT {EXPIRING_COLUMNS} {from} ORDER BY {order} {dir}, k.expires_on {dir}, c.id {dir}, k.activity {dir} LIMIT {} OFFSET {}",
+            p.per_page(),
+            p.offset()
+        );
+        self.with_conn(|c| {
+            let total = c.query_int(&format!("SELECT count(*) {from}"), &params)? as u64;
+            let items = c
+                .query(&sql, &params)?
+                .iter()
+                .filter_map(|r| expiring_from(r, today))
+                .collect();
+            Ok(p.page_of(items, total))
         })
     }
 
@@ -553,6 +612,94 @@ impl Store {
             .iter()
             .map(|r| nomination_from(r, today, stale))
             .collect())
+        })
+    }
+
+    /// One page of nominations, sorted by `p` (without a sort: open ones first, the longest
+    /// untouched first), after proposing any new automatic ones; with the number that match
+    /// and how many of those are stale.
+    pub fn list_nominations_page(
+        &self,
+        status: Option<NominationStatus>,
+        today: NaiveDate,
+        p: &Paging<NominationSort>,
+    ) -> Result<NominationPage> {
+        self.propose_nominations()?;
+        let stale_days = self.program_settings()?.nomination_stale_days;
+        let (cond, params) = match status {
+            Some(s) => ("WHERE n.status = ?", vec![Value::from(s.as_str())]),
+            None => ("", vec![]),
+        };
+        // Lifecycle order (nominated … active, declined), from the enum, not from the request.
+        let status_rank = format!(
+            "CASE n.status {} ELSE {} END",
+            NominationStatus::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("WHEN '{}' THEN {i}", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(" "),
+            NominationStatus::ALL.len()
+        );
+        let dir = |desc: bool| if desc { "DESC" } else { "ASC" };
+        let d = dir(p.descending);
+        let order = match p.sort {
+            None => {
+                "CASE WHEN n.status IN ('active', 'declined') THEN 1 ELSE 0 END, n.touched_at, n.id"
+                    .to_string()
+            }
+            Some(NominationSort::Contact) => format!("lower(c.name) {d}, n.id {d}"),
+            Some(NominationSort::Account) => {
+                format!("lower(a.name) {d}, lower(c.name) {d}, n.id {d}")
+            }
+            Some(NominationSort::Status) => {
+                format!("{status_rank} {d}, n.touched_at {d}, n.id {d}")
+            }
+            // Days untouched grow as the last touch gets older.
+            Some(NominationSort::Untouched) => {
+                let t = dir(!p.descending);
+                format!("n.touched_at {t}, n.id {t}")
+            }
+        };
+        let from = "FROM nominations n JOIN contacts c ON c.id = n.contact_id JOIN accounts a ON a.id = c.account_id";
+        let sql = format!(
+            "SELECT {NOMINATION_COLUMNS} {from} {cond} ORDER BY {order} LIMIT {} OFFSET {}",
+            p.per_page(),
+            p.offset()
+        );
+        // `is_stale`: open and last touched more than `stale_days` days before today.
+        let open: Vec<String> = NominationStatus::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let stale_before = (today - Duration::days(stale_days as i64))
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc();
+        let stale_sql = format!(
+            "SELECT count(*) {from} {} n.status IN ({}) AND n.touched_at < ?",
+            if cond.is_empty() {
+                "WHERE"
+            } else {
+                "WHERE n.status = ? AND"
+            },
+            open.join(", ")
+        );
+        let mut stale_params = params.clone();
+        stale_params.push(Value::Time(stale_before));
+        self.with_conn(|c| {
+            let total = c.query_int(&format!("SELECT count(*) {from} {cond}"), &params)? as u64;
+            let stale = c.query_int(&stale_sql, &stale_params)? as u64;
+            let items = c
+                .query(&sql, &params)?
+                .iter()
+                .map(|r| nomination_from(r, today, stale_days))
+                .collect();
+            Ok(NominationPage {
+                page: p.page_of(items, total),
+                stale,
+            })
         })
     }
 

@@ -674,3 +674,187 @@ fn privacy_export_and_erasure_cover_consent_nominations_and_feedback() {
         assert!(!text.contains("Said lovely things") && !text.contains("My boss was there"));
     });
 }
+
+#[test]
+fn expiring_consents_sort_and_page_in_the_database() {
+    use peerstage_core::account::Paging;
+    use peerstage_core::refops::ExpiringSort;
+    each(|s| {
+        let beta = account(s, "Beta Clinic", &[]);
+        let alpha = account(s, "alpha Health", &[]);
+        let ann = contact(s, beta, "Ann", "no");
+        consent(s, ann, "logo", "yes", Some(today() + Duration::days(5)));
+        let bob = contact(s, alpha, "bob", "no");
+        consent(
+            s,
+            bob,
+            "reference_call",
+            "ask_first",
+            Some(today() + Duration::days(2)),
+        );
+        let cy = contact(s, beta, "Cy", "no");
+        consent(
+            s,
+            cy,
+            "case_study",
+            "yes",
+            Some(today() - Duration::days(3)),
+        );
+        // Outside the window, and a "no": never listed.
+        let dee = contact(s, alpha, "Dee", "no");
+        consent(s, dee, "video", "yes", Some(today() + Duration::days(40)));
+        consent(s, dee, "quote", "no", Some(today() + Duration::days(4)));
+
+        let list = |sort: Option<ExpiringSort>, desc: bool, page: u32, per_page: u32| {
+            let p = s
+                .expiring_consents_page(
+                    today(),
+                    30,
+                    &Paging {
+                        sort,
+                        descending: desc,
+                        page,
+                        per_page,
+                    },
+                )
+                .unwrap();
+            let ids: Vec<i64> = p.items.iter().map(|c| c.contact_id).collect();
+            (ids, p.total)
+        };
+        // Soonest expiry first without a sort, the expired one first of all.
+        assert_eq!(list(None, false, 1, 25), (vec![cy, bob, ann], 3));
+        assert_eq!(
+            list(Some(ExpiringSort::Expires), true, 1, 25).0,
+            [ann, bob, cy]
+        );
+        // Pages of two, with the total on each.
+        assert_eq!(list(None, false, 1, 2), (vec![cy, bob], 3));
+        assert_eq!(list(None, false, 2, 2), (vec![ann], 3));
+        assert_eq!(list(None, false, 3, 2), (vec![], 3));
+        // Names ignore case.
+        assert_eq!(
+            list(Some(ExpiringSort::Contact), false, 1, 25).0,
+            [ann, bob, cy]
+        );
+        assert_eq!(list(Some(ExpiringSort::Contact), true, 1, 2).0, [cy, bob]);
+        assert_eq!(list(Some(ExpiringSort::Account), false, 1, 1).0, [bob]);
+        assert_eq!(
+            list(Some(ExpiringSort::Activity), false, 1, 25).0,
+            [cy, ann, bob]
+        );
+        assert_eq!(list(Some(ExpiringSort::Consent), false, 1, 1).0, [bob]);
+        // The unpaged list the operations queue reads agrees.
+        let all: Vec<i64> = s
+            .expiring_consents(today(), 30)
+            .unwrap()
+            .iter()
+            .map(|c| c.contact_id)
+            .collect();
+        assert_eq!(all, [cy, bob, ann]);
+    });
+}
+
+#[test]
+fn nominations_sort_and_page_in_the_database_and_count_the_stale() {
+    use peerstage_core::account::Paging;
+    use peerstage_core::refops::NominationSort;
+    each(|s| {
+        let beta = account(s, "Beta Clinic", &[]);
+        let alpha = account(s, "alpha Health", &[]);
+        let mut ids = Vec::new();
+        for (acc, name) in [(beta, "Nia"), (alpha, "max"), (beta, "Lu"), (alpha, "Omar")] {
+            let c = contact(s, acc, name, "yes");
+            let n = s
+                .nominate(
+                    &NewNomination {
+                        contact_id: c,
+                        reason: "ran our user group".into(),
+                    },
+                    today(),
+                )
+                .unwrap();
+            ids.push(n.id);
+        }
+        let (nia, max, lu, omar) = (ids[0], ids[1], ids[2], ids[3]);
+        // Max moves on (touched last); Lu is declined (closed).
+        s.advance_nomination(lu, NominationStatus::Declined, None, today())
+            .unwrap();
+        s.advance_nomination(max, NominationStatus::Contacted, None, today())
+            .unwrap();
+
+        let list = |status: Option<NominationStatus>,
+                    sort: Option<NominationSort>,
+                    desc: bool,
+                    page: u32,
+                    per_page: u32,
+                    on: NaiveDate| {
+            let p = s
+                .list_nominations_page(
+                    status,
+                    on,
+                    &Paging {
+                        sort,
+                        descending: desc,
+                        page,
+                        per_page,
+                    },
+                )
+                .unwrap();
+            let ids: Vec<i64> = p.page.items.iter().map(|n| n.id).collect();
+            (ids, p.page.total, p.stale)
+        };
+        let t = today();
+        // Without a sort: open first, the longest untouched first.
+        assert_eq!(
+            list(None, None, false, 1, 25, t),
+            (vec![nia, omar, max, lu], 4, 0)
+        );
+        // Pages of two, with the total on each.
+        assert_eq!(list(None, None, false, 2, 2, t), (vec![max, lu], 4, 0));
+        assert_eq!(list(None, None, false, 3, 2, t).0, Vec::<i64>::new());
+        // Names ignore case.
+        assert_eq!(
+            list(None, Some(NominationSort::Contact), false, 1, 25, t).0,
+            [lu, max, nia, omar]
+        );
+        assert_eq!(
+            list(None, Some(NominationSort::Contact), true, 1, 2, t).0,
+            [omar, nia]
+        );
+        assert_eq!(
+            list(None, Some(NominationSort::Account), false, 1, 2, t).0,
+            [max, omar]
+        );
+        // Status in its lifecycle order, not alphabetically.
+        assert_eq!(
+            list(None, Some(NominationSort::Status), false, 1, 25, t).0,
+            [nia, omar, max, lu]
+        );
+        assert_eq!(
+            list(None, Some(NominationSort::Status), true, 1, 1, t).0,
+            [lu]
+        );
+        // Fewest days untouched first: the most recently touched.
+        assert_eq!(
+            list(None, Some(NominationSort::Untouched), false, 1, 1, t).0,
+            [max]
+        );
+        assert_eq!(
+            list(None, Some(NominationSort::Untouched), true, 1, 1, t).0,
+            [nia]
+        );
+        // The filter narrows the total and the stale count; stale counts only open ones,
+        // and only once they are untouched longer than the program allows (14 days).
+        let later = t + Duration::days(15);
+        assert_eq!(list(None, None, false, 1, 1, later), (vec![nia], 4, 3));
+        assert_eq!(
+            list(Some(NominationStatus::Nominated), None, false, 1, 25, later),
+            (vec![nia, omar], 2, 2)
+        );
+        assert_eq!(
+            list(Some(NominationStatus::Declined), None, false, 1, 25, later),
+            (vec![lu], 1, 0)
+        );
+        assert_eq!(list(None, None, false, 1, 1, t + Duration::days(14)).2, 0);
+    });
+}

@@ -491,3 +491,130 @@ fn sessions_gather_items_with_notes_and_actions_link_what_drove_them() {
         ));
     });
 }
+
+#[test]
+fn the_media_library_sorts_and_pages_in_the_database() {
+    use peerstage_core::account::Paging;
+    use peerstage_core::media::MediaSort;
+    each(|s| {
+        let acme = account(s, "Acme");
+        let zeta = account(s, "zeta Corp");
+        // title, recorded on, duration, account, consent
+        let rows: [(&str, &str, &str, Option<i64>, &str); 5] = [
+            ("Delta", "2026-01-04", "10:00", Some(zeta), "internal"),
+            ("alpha", "2026-01-02", "1:00", Some(acme), "external"),
+            ("Echo", "", "", None, "none"),
+            ("charlie", "2026-01-05", "30", Some(acme), "external"),
+            ("Bravo", "2026-01-01", "2:00", None, "internal"),
+        ];
+        let mut ids = std::collections::HashMap::new();
+        for (title, on, dur, acc, consent) in rows {
+            let acc = acc.map(|a| a.to_string()).unwrap_or_default();
+            let m = s
+                .create_media(
+                    &media(
+                        &[
+                            ("title", title),
+                            ("kind", "video"),
+                            ("link", "https://videos.example/x.mp4"),
+                            ("recorded_on", on),
+                            ("duration", dur),
+                            ("account_id", &acc),
+                            ("consent", consent),
+                        ],
+                        None,
+                    ),
+                    None,
+                )
+                .unwrap();
+            ids.insert(title, m.id);
+        }
+        s.attach_transcript(
+            ids["Bravo"],
+            TranscriptFormat::Text,
+            &items("One.\n\nTwo.\n\nThree.", TranscriptFormat::Text).unwrap(),
+            day("2026-03-01"),
+        )
+        .unwrap();
+        s.attach_transcript(
+            ids["Delta"],
+            TranscriptFormat::Text,
+            &items("Only one.", TranscriptFormat::Text).unwrap(),
+            day("2026-03-01"),
+        )
+        .unwrap();
+        let list = |sort: Option<MediaSort>, desc: bool, page: u32, per_page: u32| {
+            let p = s
+                .list_media_page(&MediaQuery {
+                    paging: Paging {
+                        sort,
+                        descending: desc,
+                        page,
+                        per_page,
+                    },
+                    ..Default::default()
+                })
+                .unwrap();
+            let titles: Vec<String> = p.items.iter().map(|m| m.data.title.clone()).collect();
+            (titles, p.total)
+        };
+        // Without a sort: latest recording first, undated last.
+        assert_eq!(
+            list(None, false, 1, 25).0,
+            ["charlie", "Delta", "alpha", "Bravo", "Echo"]
+        );
+        // Titles ignore case; pages of two with the total on each.
+        assert_eq!(
+            list(Some(MediaSort::Title), false, 1, 2),
+            (vec!["alpha".to_string(), "Bravo".to_string()], 5)
+        );
+        assert_eq!(
+            list(Some(MediaSort::Title), false, 2, 2),
+            (vec!["charlie".to_string(), "Delta".to_string()], 5)
+        );
+        assert_eq!(
+            list(Some(MediaSort::Title), false, 3, 2),
+            (vec!["Echo".to_string()], 5)
+        );
+        assert_eq!(list(Some(MediaSort::Title), false, 4, 2), (vec![], 5));
+        assert_eq!(
+            list(Some(MediaSort::Title), true, 1, 2).0,
+            ["Echo", "Delta"]
+        );
+        // Recordings without a customer come last in both directions.
+        let customers = list(Some(MediaSort::Customer), false, 1, 25).0;
+        // Ties (two recordings of Acme) in the order they were added.
+        assert_eq!(customers[..3], ["alpha", "charlie", "Delta"]);
+        let customers = list(Some(MediaSort::Customer), true, 1, 25).0;
+        assert_eq!(customers[..3], ["Delta", "charlie", "alpha"]);
+        assert_eq!(customers[3..].len(), 2);
+        assert!(customers[3..].iter().all(|t| t == "Echo" || t == "Bravo"));
+        assert_eq!(
+            list(Some(MediaSort::Recorded), false, 1, 25).0,
+            ["Bravo", "alpha", "Delta", "charlie", "Echo"]
+        );
+        assert_eq!(
+            list(Some(MediaSort::Duration), true, 1, 25).0,
+            ["Delta", "Bravo", "alpha", "charlie", "Echo"]
+        );
+        assert_eq!(
+            list(Some(MediaSort::Items), true, 1, 2).0,
+            ["Bravo", "Delta"]
+        );
+        // Filters narrow the total as well as the page.
+        let p = s
+            .list_media_page(&MediaQuery {
+                consent: Some(MediaConsent::External),
+                paging: Paging {
+                    sort: Some(MediaSort::Title),
+                    descending: true,
+                    page: 1,
+                    per_page: 1,
+                },
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!((p.total, p.pages()), (2, 2));
+        assert_eq!(p.items[0].data.title, "charlie");
+    });
+}

@@ -339,3 +339,108 @@ fn consent_is_set_by_insight_managers_and_files_need_a_folder() {
         }
     });
 }
+
+/// The titles in `body` among `titles`, in the order they appear.
+fn titles_in(body: &str, titles: &[&str]) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = titles
+        .iter()
+        .filter_map(|t| body.find(&format!(">{t}<")).map(|i| (i, t.to_string())))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn the_library_sorts_by_its_headers_and_pages_keeping_its_filters() {
+    each_db(|app| async move {
+        for (title, on, consent) in [
+            ("rec bravo", "2026-01-03", "internal"),
+            ("Rec Alpha", "2026-01-01", "internal"),
+            ("Rec Charlie", "2026-01-02", "internal"),
+            ("Rec Delta", "2026-01-04", "external"),
+        ] {
+            app.post_json(
+                "/api/v1/media",
+                &json!({"title": title, "kind": "video", "link": "https://v.example/x.mp4", "recorded_on": on, "consent": consent}),
+            )
+            .await
+            .expect(201);
+        }
+        let all = ["Rec Alpha", "rec bravo", "Rec Charlie", "Rec Delta"];
+        // Latest recording first without a sort, and its header shows it.
+        let body = app.get("/media").await.text();
+        assert_eq!(
+            titles_in(&body, &all),
+            ["Rec Delta", "rec bravo", "Rec Charlie", "Rec Alpha"]
+        );
+        assert!(body.contains("aria-sort=\"descending\""), "{body}");
+
+        // Pages of two by title (case ignored), with the filter kept in every link.
+        let body = app
+            .get("/media?consent=internal&sort=title&per_page=2")
+            .await
+            .text();
+        assert_eq!(titles_in(&body, &all), ["Rec Alpha", "rec bravo"]);
+        assert!(body.contains("3 in all · page 1 of 2"), "{body}");
+        assert!(
+            body.contains(
+                "href=\"/media?consent=internal&amp;sort=title&amp;per_page=2&amp;page=2\""
+            ),
+            "{body}"
+        );
+        // The active header turns the order round, back to page 1, filter kept.
+        assert!(
+            body.contains(
+                "href=\"/media?consent=internal&amp;per_page=2&amp;sort=title&amp;dir=desc\""
+            ),
+            "{body}"
+        );
+        let body = app
+            .get("/media?consent=internal&sort=title&per_page=2&page=2")
+            .await
+            .text();
+        assert_eq!(titles_in(&body, &all), ["Rec Charlie"]);
+        let body = app
+            .get("/media?consent=internal&per_page=2&sort=title&dir=desc")
+            .await
+            .text();
+        assert_eq!(titles_in(&body, &all), ["Rec Charlie", "rec bravo"]);
+        let body = app.get("/media?sort=recorded&dir=asc").await.text();
+        assert_eq!(
+            titles_in(&body, &all),
+            ["Rec Alpha", "Rec Charlie", "rec bravo", "Rec Delta"]
+        );
+        // The filter form keeps the sort.
+        assert!(body.contains("name=\"sort\" value=\"recorded\""));
+        // A sort that is no column is reported, not run.
+        let body = app.get("/media?sort=file_name;drop").await;
+        body.expect(200);
+        assert!(body.text().contains("Please correct"));
+
+        // The JSON API pages and sorts the same way, with the total.
+        let v = app
+            .get("/api/v1/media?sort=title&dir=desc&per_page=3&page=2")
+            .await
+            .json();
+        assert_eq!(v["total"], 4);
+        assert_eq!(
+            (v["page"].as_i64(), v["per_page"].as_i64()),
+            (Some(2), Some(3))
+        );
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["title"], "Rec Alpha");
+        let v = app
+            .get("/api/v1/media?consent=internal&per_page=1")
+            .await
+            .json();
+        assert_eq!(
+            (v["total"].as_i64(), v["items"][0]["title"].as_str()),
+            (Some(3), Some("rec bravo"))
+        );
+        let r = app.get("/api/v1/media?sort=shoe").await;
+        r.expect(422);
+        assert_eq!(r.error_fields(), ["sort"]);
+        app.get("/api/v1/media?per_page=501").await.expect(422);
+    });
+}

@@ -615,3 +615,142 @@ fn the_ops_view_busy_flags_and_loosened_suggestions() {
         assert_eq!(m["candidates"].as_array().unwrap().len(), 1);
     });
 }
+
+/// The names in `body` among `names`, in the order they appear.
+fn names_in(body: &str, names: &[&str]) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = names
+        .iter()
+        .filter_map(|t| body.find(&format!(">{t}<")).map(|i| (i, t.to_string())))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
+    each_db(|app| async move {
+        let day =
+            |n: i64| (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).to_string();
+        let mut contacts = Vec::new();
+        for (name, expires) in [("Delta", 9), ("alpha", 3), ("Charlie", -2), ("bravo", 20)] {
+            let (_, c) = customer(&app, name, json!({})).await;
+            app.post_json(
+                "/api/v1/nominations",
+                &json!({"contact_id": c, "reason": "ran the user group"}),
+            )
+            .await
+            .expect(201);
+            app.put_json(
+                &format!("/api/v1/contacts/{c}/consents"),
+                &json!({"activity": "logo", "consent": "yes", "given_on": day(-100), "expires_on": day(expires)}),
+            )
+            .await
+            .expect(200);
+            contacts.push(c);
+        }
+        let people = [
+            "alpha Champion",
+            "bravo Champion",
+            "Charlie Champion",
+            "Delta Champion",
+        ];
+
+        // Nominations: pages of two by contact (case ignored), the filter kept in links.
+        let body = app
+            .get("/nominations?status=nominated&sort=contact&per_page=2")
+            .await
+            .text();
+        assert_eq!(
+            names_in(&body, &people),
+            ["alpha Champion", "bravo Champion"]
+        );
+        assert!(body.contains("4 in all · page 1 of 2"), "{body}");
+        assert!(body.contains("4 nominations"), "{body}");
+        assert!(
+            body.contains(
+                "href=\"/nominations?status=nominated&amp;sort=contact&amp;per_page=2&amp;page=2\""
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains("href=\"/nominations?status=nominated&amp;per_page=2&amp;sort=contact&amp;dir=desc\""),
+            "{body}"
+        );
+        let body = app
+            .get("/nominations?status=nominated&sort=contact&per_page=2&page=2")
+            .await
+            .text();
+        assert_eq!(
+            names_in(&body, &people),
+            ["Charlie Champion", "Delta Champion"]
+        );
+        let body = app
+            .get("/nominations?sort=account&dir=desc&per_page=1")
+            .await
+            .text();
+        assert_eq!(names_in(&body, &people), ["Delta Champion"]);
+        app.get("/nominations?sort=reason").await.expect(400);
+        let v = app
+            .get("/api/v1/nominations?sort=contact&dir=desc&per_page=3&page=2")
+            .await
+            .json();
+        assert_eq!(
+            (
+                v["total"].as_i64(),
+                v["page"].as_i64(),
+                v["per_page"].as_i64()
+            ),
+            (Some(4), Some(2), Some(3))
+        );
+        assert_eq!(v["stale"], 0);
+        assert_eq!(v["items"].as_array().unwrap().len(), 1);
+        assert_eq!(v["items"][0]["contact_name"], "alpha Champion");
+        let r = app.get("/api/v1/nominations?dir=sideways").await;
+        r.expect(422);
+        assert_eq!(r.error_fields(), ["dir"]);
+
+        // Expiring consents: soonest first without a sort (the expired one first of all).
+        let body = app.get("/consents").await.text();
+        assert_eq!(
+            names_in(&body, &people),
+            [
+                "Charlie Champion",
+                "alpha Champion",
+                "Delta Champion",
+                "bravo Champion"
+            ]
+        );
+        let body = app
+            .get("/consents?days=10&sort=contact&dir=desc&per_page=2")
+            .await
+            .text();
+        assert_eq!(
+            names_in(&body, &people),
+            ["Delta Champion", "Charlie Champion"]
+        );
+        assert!(body.contains("3 in all · page 1 of 2"), "{body}");
+        assert!(
+            body.contains("href=\"/consents?days=10&amp;sort=contact&amp;dir=desc&amp;per_page=2&amp;page=2\""),
+            "{body}"
+        );
+        assert!(body.contains("name=\"sort\" value=\"contact\""));
+        let body = app
+            .get("/consents?days=10&sort=contact&dir=desc&per_page=2&page=2")
+            .await
+            .text();
+        assert_eq!(names_in(&body, &people), ["alpha Champion"]);
+        app.get("/consents?sort=recorded_by").await.expect(400);
+        let v = app
+            .get("/api/v1/consents/expiring?sort=expires&dir=desc&per_page=1&page=2")
+            .await
+            .json();
+        assert_eq!(
+            (v["total"].as_i64(), v["days"].as_i64()),
+            (Some(4), Some(30))
+        );
+        assert_eq!(v["items"][0]["contact_id"], contacts[0]);
+        let r = app.get("/api/v1/consents/expiring?sort=shoe").await;
+        r.expect(422);
+        assert_eq!(r.error_fields(), ["sort"]);
+    });
+}

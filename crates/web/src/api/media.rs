@@ -12,8 +12,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use peerstage_core::account::Paging;
 use peerstage_core::evidence::Evidence;
-use peerstage_core::media::{Media, MediaConsent, MediaData, MediaKind, MEDIA_FIELDS};
+use peerstage_core::media::{Media, MediaConsent, MediaData, MediaKind, MediaSort, MEDIA_FIELDS};
 use peerstage_core::transcript::{fragment, TranscriptFormat};
 use peerstage_core::{FieldErrors, Fields, Permission};
 use peerstage_store::MediaQuery;
@@ -61,7 +62,19 @@ fn item_json(m: &Media, e: &Evidence) -> Value {
 
 async fn list(State(st): State<AppState>, Query(q): Query) -> ApiResult<Json<Value>> {
     require_api(Permission::ReadCustomers)?;
-    only_known(&q, &["consent", "kind", "account_id"]).map_err(ApiError::invalid)?;
+    only_known(
+        &q,
+        &[
+            "consent",
+            "kind",
+            "account_id",
+            "sort",
+            "dir",
+            "page",
+            "per_page",
+        ],
+    )
+    .map_err(ApiError::invalid)?;
     let mut e = FieldErrors::new();
     let mq = MediaQuery {
         consent: match q.get("consent").trim() {
@@ -78,14 +91,16 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> ApiResult<Json<Val
                 peerstage_core::parse::optional_int(q.get("account_id"), 1, i64::MAX),
             )
             .flatten(),
+        paging: Paging::from_fields(&q, &mut e, MediaSort::parse),
     };
     if !e.is_empty() {
         return Err(ApiError::invalid(e));
     }
-    let items = st.run(move |s| s.list_media(&mq)).await?;
-    Ok(Json(
-        json!({ "items": items.iter().map(media_json).collect::<Vec<_>>() }),
-    ))
+    let page = st.run(move |s| s.list_media_page(&mq)).await?;
+    Ok(Json(json!({
+        "items": page.items.iter().map(media_json).collect::<Vec<_>>(),
+        "total": page.total, "page": page.page, "per_page": page.per_page
+    })))
 }
 
 /// JSON (a link) or multipart (a `file`, optionally a `transcript_file`); 201 with the
@@ -300,6 +315,7 @@ pub(super) fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
     let consents: Vec<&str> = MediaConsent::ALL.iter().map(|c| c.as_str()).collect();
     let kinds: Vec<&str> = MediaKind::ALL.iter().map(|c| c.as_str()).collect();
     let formats: Vec<&str> = TranscriptFormat::ALL.iter().map(|c| c.as_str()).collect();
+    let sorts: Vec<&str> = MediaSort::ALL.iter().map(|c| c.as_str()).collect();
     let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
     let input = json!({"type": "object", "additionalProperties": false, "properties": {
         "title": {"type": "string"}, "kind": {"type": "string", "enum": kinds},
@@ -312,11 +328,15 @@ pub(super) fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
     paths.insert(
         "/api/v1/media".into(),
         json!({
-            "get": {"summary": "The media library: recordings with consent (none, internal, external), internal_use_allowed / external_use_allowed, play_url and transcript item count", "tags": ["media"],
+            "get": {"summary": "The media library, a page at a time (items, total, page, per_page): recordings with consent (none, internal, external), internal_use_allowed / external_use_allowed, play_url and transcript item count", "tags": ["media"],
                 "parameters": [
                     {"name": "consent", "in": "query", "schema": {"type": "string", "enum": consents}},
                     {"name": "kind", "in": "query", "schema": {"type": "string", "enum": kinds}},
-                    {"name": "account_id", "in": "query", "schema": {"type": "integer"}}
+                    {"name": "account_id", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "sort", "in": "query", "description": "default: recorded, newest first", "schema": {"type": "string", "enum": sorts}},
+                    {"name": "dir", "in": "query", "schema": {"type": "string", "enum": ["asc", "desc"]}},
+                    {"name": "page", "in": "query", "description": "from 1", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "description": "1 to 500, default 25", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}
                 ],
                 "responses": errors("200", "The recordings")},
             "post": {"summary": "Add a recording (WriteEvidence): JSON with a link, or multipart/form-data with a `file` (video or audio, stored in the media folder, up to the server's limit: 413 past it) and the same fields; an optional transcript (`transcript` text or `transcript_file`) becomes evidence at once", "tags": ["media"],

@@ -11,9 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use peerstage_core::account::{Page, Paging};
 use peerstage_core::refops::{
-    ConsentActivity, ConsentData, FeedbackData, NewNomination, NominationStatus, CONSENT_FIELDS,
-    EXPIRING_DAYS, FEEDBACK_FIELDS, NOMINATION_FIELDS,
+    ConsentActivity, ConsentData, ExpiringSort, FeedbackData, NewNomination, NominationSort,
+    NominationStatus, CONSENT_FIELDS, EXPIRING_DAYS, FEEDBACK_FIELDS, NOMINATION_FIELDS,
 };
 use peerstage_core::{parse, FieldErrors, Permission};
 use serde_json::json;
@@ -43,14 +44,30 @@ async fn ops(State(st): State<AppState>) -> ApiResult<Response> {
     Ok(Json(st.run(|s| s.ops_queue(today())).await?).into_response())
 }
 
-/// `?days=30` (1–365): consents ending within that many days, and those ended as long ago.
+/// The `items`, `total`, `page` and `per_page` of a list, as /api/v1/accounts answers.
+fn page_json<T: serde::Serialize>(p: &Page<T>) -> serde_json::Value {
+    json!({"items": p.items, "total": p.total, "page": p.page, "per_page": p.per_page})
+}
+
+/// `?days=30` (1–365): consents ending within that many days, and those ended as long ago;
+/// `sort`, `dir`, `page`, `per_page` as for accounts.
 async fn expiring(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
     require_api(Permission::ReadCustomers)?;
-    let days = parse::optional_int(q.get("days"), 1, 365)
-        .map_err(|e| ApiError::invalid(FieldErrors::single("days", e)))?
+    let mut e = FieldErrors::new();
+    let days = e
+        .check("days", parse::optional_int(q.get("days"), 1, 365))
+        .flatten()
         .unwrap_or(EXPIRING_DAYS);
-    let items = st.run(move |s| s.expiring_consents(today(), days)).await?;
-    Ok(Json(json!({"days": days, "items": items})).into_response())
+    let paging = Paging::from_fields(&q, &mut e, ExpiringSort::parse);
+    if !e.is_empty() {
+        return Err(ApiError::invalid(e));
+    }
+    let page = st
+        .run(move |s| s.expiring_consents_page(today(), days, &paging))
+        .await?;
+    let mut v = page_json(&page);
+    v["days"] = json!(days);
+    Ok(Json(v).into_response())
 }
 
 async fn consents(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -100,19 +117,25 @@ async fn clear_consent(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `?status=nominated|contacted|recruited|active|declined`. Proposes new automatic
-/// nominations (NPS promoters, praise) first.
+/// `?status=nominated|contacted|recruited|active|declined`, `sort`, `dir`, `page`,
+/// `per_page`. Proposes new automatic nominations (NPS promoters, praise) first.
 async fn list_nominations(State(st): State<AppState>, Query(q): Query) -> ApiResult<Response> {
     require_api(Permission::ReadCustomers)?;
+    let mut e = FieldErrors::new();
     let status = match q.get("status") {
         "" => None,
-        s => Some(
-            NominationStatus::parse(s)
-                .map_err(|e| ApiError::invalid(FieldErrors::single("status", e)))?,
-        ),
+        s => e.check("status", NominationStatus::parse(s)),
     };
-    let items = st.run(move |s| s.list_nominations(status, today())).await?;
-    Ok(Json(json!({"items": items})).into_response())
+    let paging = Paging::from_fields(&q, &mut e, NominationSort::parse);
+    if !e.is_empty() {
+        return Err(ApiError::invalid(e));
+    }
+    let list = st
+        .run(move |s| s.list_nominations_page(status, today(), &paging))
+        .await?;
+    let mut v = page_json(&list.page);
+    v["stale"] = json!(list.stale);
+    Ok(Json(v).into_response())
 }
 
 /// Body: {"contact_id", "reason"}. Anyone who reads customers may nominate.
@@ -222,12 +245,20 @@ pub(crate) fn openapi_paths(paths: &mut serde_json::Map<String, serde_json::Valu
         json!({"get": op("The program manager's queue: requests due in 72 hours, with no candidate, waiting on an advocate, unconfirmed; busy and nearly fatigued advocates; stale nominations; expiring consents; data quality (managers)", tag)}),
     );
     let mut exp = op(
-        "Consents (not \"no\") expiring within `days` (default 30), and those expired as long ago",
+        "Consents (not \"no\") expiring within `days` (default 30), and those expired as long ago, a page at a time (items, total, page, per_page, days)",
         tag,
     );
+    let sorts = |all: &[&str], default: &str| format!("{} (default: {default})", all.join(", "));
+    let expiring_sorts: Vec<&str> = ExpiringSort::ALL.iter().map(|s| s.as_str()).collect();
     exp.insert(
         "parameters".into(),
-        query(&[("days", "1 to 365, default 30")]),
+        query(&[
+            ("days", "1 to 365, default 30"),
+            ("sort", &sorts(&expiring_sorts, "expires, soonest first")),
+            ("dir", "asc or desc"),
+            ("page", "from 1"),
+            ("per_page", "1 to 500, default 25"),
+        ]),
     );
     paths.insert("/api/v1/consents/expiring".into(), json!({"get": exp}));
     paths.insert(
@@ -248,13 +279,23 @@ pub(crate) fn openapi_paths(paths: &mut serde_json::Map<String, serde_json::Valu
         "/api/v1/contacts/{id}/consents/{activity}".into(),
         json!({"delete": clear}),
     );
-    let mut list = op("Nominations, open first; NPS promoters and contacts praising us without an advocate record are proposed first", tag);
+    let mut list = op("Nominations a page at a time (items, total, page, per_page, and stale: how many that match are untouched too long), open first; NPS promoters and contacts praising us without an advocate record are proposed first", tag);
+    let nomination_sorts: Vec<&str> = NominationSort::ALL.iter().map(|s| s.as_str()).collect();
     list.insert(
         "parameters".into(),
-        query(&[(
-            "status",
-            "nominated, contacted, recruited, active, declined",
-        )]),
+        query(&[
+            (
+                "status",
+                "nominated, contacted, recruited, active, declined",
+            ),
+            (
+                "sort",
+                &sorts(&nomination_sorts, "open first, longest untouched first"),
+            ),
+            ("dir", "asc or desc"),
+            ("page", "from 1"),
+            ("per_page", "1 to 500, default 25"),
+        ]),
     );
     paths.insert(
         "/api/v1/nominations".into(),

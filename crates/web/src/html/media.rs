@@ -5,7 +5,7 @@
 
 use super::evidence::{kind_badge, voc_subnav};
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, sort_header};
+use super::widgets::{enum_options, error_summary, input, pager, sort_header};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, csrf_token, require_page};
 use crate::error::PageError;
@@ -18,8 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup, PreEscaped};
+use peerstage_core::account::{Page, Paging};
 use peerstage_core::evidence::Evidence;
-use peerstage_core::media::{Media, MediaConsent, MediaData, MediaKind};
+use peerstage_core::media::{Media, MediaConsent, MediaData, MediaKind, MediaSort};
 use peerstage_core::transcript::{format_ms, fragment, TranscriptFormat};
 use peerstage_core::{FieldErrors, Fields, Permission};
 use peerstage_store::MediaQuery;
@@ -104,28 +105,22 @@ fn transcript_fields(f: &Fields, e: &FieldErrors) -> Markup {
 }
 
 fn library_page(
-    items: &[Media],
+    items: &Page<Media>,
+    paging: &Paging<MediaSort>,
     q: &Fields,
     f: &Fields,
     e: &FieldErrors,
     st: &AppState,
     message: Option<&str>,
 ) -> Markup {
-    let sort = q.get("sort");
-    let desc = q.get("dir") == "desc";
-    let mut items: Vec<&Media> = items.iter().collect();
-    match sort {
-        "title" => items.sort_by_key(|m| m.data.title.to_lowercase()),
-        "customer" => {
-            items.sort_by_key(|m| m.account_name.clone().unwrap_or_default().to_lowercase())
-        }
-        "consent" => items.sort_by_key(|m| m.data.consent.as_str()),
-        "items" => items.sort_by_key(|m| m.evidence_count),
-        _ => items.sort_by_key(|m| (m.data.recorded_on, m.id)),
-    }
-    if desc || sort.is_empty() {
-        items.reverse();
-    }
+    // Without a sort the store lists the latest recording first: show that on its header.
+    let (sort, desc) = match paging.sort {
+        Some(s) => (s.as_str(), paging.descending),
+        None => (MediaSort::Recorded.as_str(), true),
+    };
+    let th = |key: MediaSort, numeric: bool| {
+        sort_header("/media", q, key.as_str(), key.label(), sort, desc, numeric)
+    };
     let limit = st.store.media_limit();
     let folder = st.store.media_dir();
     html! {
@@ -146,23 +141,25 @@ fn library_page(
                 option value="" { "any" }
                 @for k in MediaKind::ALL { option value=(k.as_str()) selected[q.get("kind") == k.as_str()] { (k.label()) } }
             } }
+            @if !q.get("sort").is_empty() { input type="hidden" name="sort" value=(q.get("sort")); }
+            @if !q.get("dir").is_empty() { input type="hidden" name="dir" value=(q.get("dir")); }
             button.secondary type="submit" { "Filter" }
         }
         div.card {
-            @if items.is_empty() {
+            @if items.items.is_empty() && items.total == 0 {
                 p.muted { "No recordings yet." }
             } @else {
                 div.table-wrap { table {
                     thead { tr {
-                        (sort_header("/media", q, "title", "Title", sort, desc, false))
-                        (sort_header("/media", q, "customer", "Customer", sort, desc, false))
-                        th { "Kind" }
-                        (sort_header("/media", q, "recorded", "Recorded", if sort.is_empty() { "recorded" } else { sort }, desc || sort.is_empty(), false))
-                        th.num { "Duration" }
-                        (sort_header("/media", q, "consent", "Consent", sort, desc, false))
-                        (sort_header("/media", q, "items", "Transcript items", sort, desc, true))
+                        (th(MediaSort::Title, false))
+                        (th(MediaSort::Customer, false))
+                        (th(MediaSort::Kind, false))
+                        (th(MediaSort::Recorded, false))
+                        (th(MediaSort::Duration, true))
+                        (th(MediaSort::Consent, false))
+                        (th(MediaSort::Items, true))
                     } }
-                    tbody { @for m in &items { tr {
+                    tbody { @for m in &items.items { tr {
                         td { a href=(format!("/media/{}", m.id)) { (m.data.title) } }
                         td { @if let (Some(a), Some(n)) = (m.data.account_id, &m.account_name) { a href=(format!("/accounts/{a}")) { (n) } } @if let Some(c) = &m.contact_name { br; span.small.muted { (c) } } }
                         td { (m.data.kind.label()) @if m.file_name.is_none() { " " span.small.muted { "(link)" } } }
@@ -170,8 +167,10 @@ fn library_page(
                         td.num { (duration(m.data.duration_ms)) }
                         td { (consent_badge(m.data.consent)) }
                         td.num { (m.evidence_count) }
-                    } } }
+                    } }
+                    @if items.items.is_empty() { tr { td colspan="7" .muted { "No recordings on this page." } } } }
                 } }
+                (pager("/media", q, "page", items.page, items.pages(), items.total))
             }
         }
         @if can(Permission::WriteEvidence) {
@@ -210,10 +209,12 @@ fn media_query(q: &Fields) -> (MediaQuery, FieldErrors) {
         "" => None,
         k => e.check("kind", MediaKind::parse(k)),
     };
+    let paging = Paging::from_fields(q, &mut e, MediaSort::parse);
     (
         MediaQuery {
             consent,
             kind,
+            paging,
             ..Default::default()
         },
         e,
@@ -223,11 +224,12 @@ fn media_query(q: &Fields) -> (MediaQuery, FieldErrors) {
 async fn library(State(st): State<AppState>, Query(q): Query) -> Result<Markup, PageError> {
     require_page(Permission::ReadCustomers)?;
     let (mq, e) = media_query(&q);
-    let items = st.run(move |s| s.list_media(&mq)).await?;
+    let paging = mq.paging;
+    let items = st.run(move |s| s.list_media_page(&mq)).await?;
     Ok(page(
         "Media",
         "voice",
-        library_page(&items, &q, &Fields::new(), &e, &st, None),
+        library_page(&items, &paging, &q, &Fields::new(), &e, &st, None),
     ))
 }
 
@@ -242,11 +244,21 @@ async fn add(State(st): State<AppState>, req: Request) -> Result<Response, PageE
     match create(&st, up, can(Permission::ManageInsights)).await? {
         Created::Media(m, _) => Ok(redirect(format!("/media/{}?notice=created", m.id))),
         Created::Invalid(e) => {
-            let items = st.run(|s| s.list_media(&MediaQuery::default())).await?;
+            let items = st
+                .run(|s| s.list_media_page(&MediaQuery::default()))
+                .await?;
             Ok(invalid(page(
                 "Media",
                 "voice",
-                library_page(&items, &Fields::new(), &fields, &e, &st, None),
+                library_page(
+                    &items,
+                    &Paging::default(),
+                    &Fields::new(),
+                    &fields,
+                    &e,
+                    &st,
+                    None,
+                ),
             )))
         }
     }

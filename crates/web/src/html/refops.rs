@@ -15,12 +15,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
+use peerstage_core::account::{Page, Paging};
 use peerstage_core::refops::{
-    ConsentActivity, ConsentData, FeedbackData, NewNomination, NominationStatus, EXPIRING_DAYS,
+    ConsentActivity, ConsentData, ExpiringSort, FeedbackData, NewNomination, NominationSort,
+    NominationStatus, EXPIRING_DAYS,
 };
 use peerstage_core::{parse, FieldErrors, Fields, Permission, ReferenceConsent};
 use peerstage_store::{
-    ActivityConsent, ExpiringConsent, LinkState, NewLink, Nomination, OpsRequest, ReferenceRequest,
+    ActivityConsent, ExpiringConsent, LinkState, NewLink, Nomination, NominationPage, OpsRequest,
+    ReferenceRequest,
 };
 
 pub fn router() -> Router<AppState> {
@@ -138,7 +141,7 @@ async fn ops(State(st): State<AppState>) -> Result<Markup, PageError> {
             @if q.stale_nominations.is_empty() { p.muted { "No nomination is waiting too long." } }
             @else { (nomination_table(&q.stale_nominations, false, None)) }
             h2 id="consents" { "Consents expiring" }
-            (expiring_table(&q.expiring_consents))
+            (expiring_table(&q.expiring_consents, None))
             h2 id="data" { "Data quality" }
             div.grid.two {
                 div.card {
@@ -165,10 +168,23 @@ async fn ops(State(st): State<AppState>) -> Result<Markup, PageError> {
 
 // ---- consent ----
 
-fn expiring_table(rows: &[ExpiringConsent]) -> Markup {
+/// `sorting`: the query, sort key and direction when the headers sort (on /consents).
+fn expiring_table(rows: &[ExpiringConsent], sorting: Sorting<'_>) -> Markup {
+    let head = |key: ExpiringSort| match sorting {
+        Some((q, current, desc)) => sort_header(
+            "/consents",
+            q,
+            key.as_str(),
+            key.label(),
+            current,
+            desc,
+            false,
+        ),
+        None => html! { th { (key.label()) } },
+    };
     html! {
         div.table-wrap { table.small {
-            thead { tr { th { "Contact" } th { "Account" } th { "Activity" } th { "Consent" } th { "Expires" } th.num { "Days" } th.hide-narrow { "Recorded by" } } }
+            thead { tr { (head(ExpiringSort::Contact)) (head(ExpiringSort::Account)) (head(ExpiringSort::Activity)) (head(ExpiringSort::Consent)) (head(ExpiringSort::Expires)) th.num { "Days" } th.hide-narrow { "Recorded by" } } }
             tbody {
                 @for c in rows { tr {
                     td { a href=(format!("/contacts/{}/consents", c.contact_id)) { (c.contact_name) } }
@@ -191,7 +207,16 @@ async fn expiring(State(st): State<AppState>, Query(q): Query) -> Result<Respons
         Ok(d) => d.unwrap_or(EXPIRING_DAYS),
         Err(e) => return Err(PageError::bad_request(format!("days: {e}"))),
     };
-    let rows = st.run(move |s| s.expiring_consents(today(), days)).await?;
+    let mut errors = FieldErrors::new();
+    let paging = Paging::from_fields(&q, &mut errors, ExpiringSort::parse);
+    if !errors.is_empty() {
+        return Err(PageError::bad_request(errors.to_string()));
+    }
+    let rows: Page<ExpiringConsent> = st
+        .run(move |s| s.expiring_consents_page(today(), days, &paging))
+        .await?;
+    // Without a sort the store lists the soonest expiry first.
+    let sort = paging.sort.unwrap_or(ExpiringSort::Expires).as_str();
     Ok(page(
         "Expiring consents",
         "advocates",
@@ -201,9 +226,12 @@ async fn expiring(State(st): State<AppState>, Query(q): Query) -> Result<Respons
             p.muted { "Consent per activity type that ends in the next " (days) " days, and consent that ended in the last " (days) ". Expired consent counts as \"ask first\" in matching: renew it with the customer." }
             form.filters method="get" action="/consents" {
                 label { "Days ahead " input type="number" name="days" min="1" max="365" value=(days); }
+                @if !q.get("sort").is_empty() { input type="hidden" name="sort" value=(q.get("sort")); }
+                @if !q.get("dir").is_empty() { input type="hidden" name="dir" value=(q.get("dir")); }
                 button type="submit" { "Show" }
             }
-            (expiring_table(&rows))
+            (expiring_table(&rows.items, Some((&q, sort, paging.descending))))
+            (pager("/consents", &q, "page", rows.page, rows.pages(), rows.total))
         },
     )
     .into_response())
@@ -388,41 +416,19 @@ fn nomination_table(rows: &[Nomination], actions: bool, sorting: Sorting<'_>) ->
     }
 }
 
-const NOMINATIONS_PER_PAGE: usize = 50;
-
-/// `q` carries the list's sort, direction and page (`sort`, `dir`, `page`).
+/// `q` carries the list's filter, sort, direction and page (`status`, `sort`, `dir`, `page`);
+/// `list` is the page the store found for them.
 fn nominations_page(
-    rows: &[Nomination],
+    list: &NominationPage,
+    paging: &Paging<NominationSort>,
     q: &Fields,
     f: &Fields,
     e: &FieldErrors,
     notice: &str,
 ) -> Markup {
-    let stale = rows.iter().filter(|n| n.stale).count();
-    let sort = match q.get("sort") {
-        k @ ("contact" | "account" | "status" | "untouched") => k,
-        _ => "",
-    };
-    let desc = q.get("dir") == "desc";
-    let mut sorted: Vec<&Nomination> = rows.iter().collect();
-    match sort {
-        "contact" => sorted.sort_by_key(|n| n.contact_name.to_lowercase()),
-        "account" => sorted.sort_by_key(|n| n.account_name.to_lowercase()),
-        "status" => sorted.sort_by_key(|n| n.status),
-        "untouched" => sorted.sort_by_key(|n| n.days_untouched),
-        _ => {}
-    }
-    if desc {
-        sorted.reverse();
-    }
-    let pages = sorted.len().div_ceil(NOMINATIONS_PER_PAGE).max(1) as u32;
-    let page_no: u32 = q.get("page").parse().unwrap_or(1).clamp(1, pages);
-    let shown: Vec<Nomination> = sorted
-        .into_iter()
-        .skip((page_no as usize - 1) * NOMINATIONS_PER_PAGE)
-        .take(NOMINATIONS_PER_PAGE)
-        .cloned()
-        .collect();
+    let rows = &list.page;
+    let sort = paging.sort.map(|s| s.as_str()).unwrap_or("");
+    let desc = paging.descending;
     let statuses = enum_options(
         NominationStatus::ALL,
         NominationStatus::as_str,
@@ -434,7 +440,7 @@ fn nominations_page(
         html! {
             p.subtitle { a href="/advocates" { "← Advocates" } }
             div.page-head {
-                div { h1 { "Nominations" } p.subtitle { (rows.len()) " nominations · " (stale) " untouched too long" } }
+                div { h1 { "Nominations" } p.subtitle { (rows.total) " nominations · " (list.stale) " untouched too long" } }
             }
             @if !notice.is_empty() { (message(notice)) }
             (error_summary(e))
@@ -453,10 +459,12 @@ fn nominations_page(
                     option value="" { "Any" }
                     @for (v, l) in &statuses { option value=(v) selected[f.get("filter") == v] { (l) } }
                 } }
+                @if !q.get("sort").is_empty() { input type="hidden" name="sort" value=(q.get("sort")); }
+                @if !q.get("dir").is_empty() { input type="hidden" name="dir" value=(q.get("dir")); }
                 button type="submit" { "Filter" }
             }
-            (nomination_table(&shown, true, Some((q, sort, desc))))
-            @if pages > 1 { (pager("/nominations", q, "page", page_no, pages, rows.len() as u64)) }
+            (nomination_table(&rows.items, true, Some((q, sort, desc))))
+            (pager("/nominations", q, "page", rows.page, rows.pages(), rows.total))
         },
     )
 }
@@ -470,7 +478,14 @@ async fn nominations(State(st): State<AppState>, Query(q): Query) -> Result<Mark
                 .map_err(|e| PageError::bad_request(format!("status: {e}")))?,
         ),
     };
-    let rows = st.run(move |s| s.list_nominations(status, today())).await?;
+    let mut errors = FieldErrors::new();
+    let paging = Paging::from_fields(&q, &mut errors, NominationSort::parse);
+    if !errors.is_empty() {
+        return Err(PageError::bad_request(errors.to_string()));
+    }
+    let list = st
+        .run(move |s| s.list_nominations_page(status, today(), &paging))
+        .await?;
     let f = Fields::from_pairs([
         ("contact_id", q.get("contact_id")),
         ("filter", q.get("status")),
@@ -480,7 +495,21 @@ async fn nominations(State(st): State<AppState>, Query(q): Query) -> Result<Mark
         "updated" => "Saved.",
         _ => "",
     };
-    Ok(nominations_page(&rows, &q, &f, &FieldErrors::new(), notice))
+    Ok(nominations_page(
+        &list,
+        &paging,
+        &q,
+        &f,
+        &FieldErrors::new(),
+        notice,
+    ))
+}
+
+/// The first page in the default order, for a form answered with errors.
+async fn first_nominations(st: &AppState) -> Result<NominationPage, PageError> {
+    Ok(st
+        .run(|s| s.list_nominations_page(None, today(), &Paging::default()))
+        .await?)
 }
 
 async fn nominate(State(st): State<AppState>, Form(f): Form) -> Result<Response, PageError> {
@@ -493,8 +522,15 @@ async fn nominate(State(st): State<AppState>, Form(f): Form) -> Result<Response,
         Ok(()) => Ok(redirect("/nominations?notice=created".into())),
         Err(err) => {
             let e = form_errors(err)?;
-            let rows = st.run(|s| s.list_nominations(None, today())).await?;
-            Ok(invalid(nominations_page(&rows, &Fields::new(), &f, &e, "")))
+            let list = first_nominations(&st).await?;
+            Ok(invalid(nominations_page(
+                &list,
+                &Paging::default(),
+                &Fields::new(),
+                &f,
+                &e,
+                "",
+            )))
         }
     }
 }
@@ -517,9 +553,10 @@ async fn advance_nomination(
         Ok(_) => Ok(redirect("/nominations?notice=updated".into())),
         Err(err) => {
             let e = form_errors(err)?;
-            let rows = st.run(|s| s.list_nominations(None, today())).await?;
+            let list = first_nominations(&st).await?;
             Ok(invalid(nominations_page(
-                &rows,
+                &list,
+                &Paging::default(),
                 &Fields::new(),
                 &Fields::new(),
                 &e,
