@@ -625,6 +625,8 @@ impl<'a> Validator<'a> {
             });
         };
 
+        // Touchpoints: the contacts named, resolved here and handed to the record as ids.
+        let mut contact_ids: Vec<i64> = Vec::new();
         let account_id = if !plan.kind.has_account() {
             0
         } else {
@@ -650,7 +652,6 @@ impl<'a> Validator<'a> {
         };
         match plan.kind {
             ImportKind::Touchpoints => {
-                let mut ids = Vec::new();
                 for ext in fields
                     .get("contact_external_ids")
                     .split(';')
@@ -659,7 +660,9 @@ impl<'a> Validator<'a> {
                 {
                     match self.lookups.contacts.get(ext) {
                         Some((id, acc)) if *acc == account_id || account_id == 0 => {
-                            ids.push(id.to_string())
+                            if !contact_ids.contains(id) {
+                                contact_ids.push(*id);
+                            }
                         }
                         Some(_) => err(
                             &mut errors,
@@ -673,7 +676,6 @@ impl<'a> Validator<'a> {
                         ),
                     }
                 }
-                fields.set("contact_ids", ids.join(";"));
             }
             ImportKind::Nps => {
                 let ext = fields.get("contact_external_id").trim().to_string();
@@ -760,7 +762,10 @@ impl<'a> Validator<'a> {
                 ContactData::from_fields(account_id, &fields).map(Record::Contact)
             }
             ImportKind::Touchpoints => {
-                TouchpointData::from_fields(account_id, &fields).map(Record::Touchpoint)
+                TouchpointData::from_fields(account_id, &fields).map(|mut d| {
+                    d.contact_ids = contact_ids;
+                    Record::Touchpoint(d)
+                })
             }
             ImportKind::Commitments => {
                 CommitmentData::from_fields(account_id, &fields).map(Record::Commitment)

@@ -96,12 +96,33 @@ fn bounded(t: &str, max: usize) -> Result<String, String> {
             t.chars().count()
         ));
     }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if has_control(t) {
         return Err("contains control characters".into());
     }
     Ok(t.to_string())
+}
+
+/// Whether `t` holds a control character (Unicode category Cc) other than tab and line
+/// breaks, read from the UTF-8 bytes (imports check every cell of millions of rows): C0 and
+/// DEL are single bytes, C1 (U+0080–U+009F) is `0xC2` followed by `0x80`–`0x9F`.
+fn has_control(t: &str) -> bool {
+    let b = t.as_bytes();
+    // Most text has none of the bytes that may start one: checked 32 at a time without
+    // branches (the compiler turns the inner fold into vector instructions).
+    let suspect = |c: &[u8]| {
+        c.iter().fold(false, |acc, &x| {
+            acc | (x < 0x20) | (x == 0x7f) | (x == 0xc2)
+        })
+    };
+    if !b.chunks(32).any(suspect) {
+        return false;
+    }
+    b.iter().enumerate().any(|(i, &x)| match x {
+        b'\t' | b'\n' | b'\r' => false,
+        0..=0x1f | 0x7f => true,
+        0xc2 => matches!(b.get(i + 1), Some(0x80..=0x9f)),
+        _ => false,
+    })
 }
 
 /// A whole number; thousands separators (`,` or `_`) are accepted.
@@ -278,6 +299,26 @@ mod tests {
             .contains("YYYY-MM-DD"));
         assert!(optional_date("03/01/2024").is_err());
         assert!(optional_date("2024-03-01x").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_found_from_bytes_as_unicode_defines_them() {
+        let by_chars = |t: &str| {
+            t.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        };
+        let mut samples: Vec<String> = vec![
+            "plain".into(),
+            "tab\there\nand\r\nlines".into(),
+            "ünïcödé, 日本, emoji 🎉, nbsp\u{a0}".into(),
+            "Ā and ¡ and ¿".into(),
+        ];
+        for c in (0u32..0x250).filter_map(char::from_u32) {
+            samples.push(format!("a{c}b"));
+        }
+        for t in &samples {
+            assert_eq!(has_control(t), by_chars(t), "{t:?}");
+        }
     }
 
     #[test]
