@@ -175,6 +175,32 @@ crate::text_enum!(
     }
 );
 
+crate::text_enum!(
+    /// The operations queue's lists of requests, each of which may be opened on its own to
+    /// sort and page.
+    OpsList {
+        Due => "due", "Due in the next 72 hours";
+        NoCandidate => "gaps", "Requests with no candidate";
+        Waiting => "waiting", "Waiting on an advocate's answer";
+        Unconfirmed => "unconfirmed", "Completed but unconfirmed";
+    }
+);
+
+crate::text_enum!(
+    /// The sortable columns of an operations list of requests; without one each list keeps
+    /// its own order (due: soonest first; no candidate: oldest first; waiting and
+    /// unconfirmed: longest first).
+    OpsSort {
+        Request => "request", "Request";
+        Activity => "activity", "Activity";
+        Status => "status", "Status";
+        Advocate => "advocate", "Advocate";
+        Needed => "needed", "Needed by";
+        Days => "days", "Days";
+        AskedBy => "asked_by", "Asked by";
+    }
+);
+
 impl NominationStatus {
     /// nominated → contacted → recruited → active; any open nomination may be declined.
     pub fn can_move_to(self, next: NominationStatus) -> bool {

@@ -10,8 +10,8 @@ use peerstage_core::account::{Page, Paging};
 use peerstage_core::reference::RequestStatus;
 use peerstage_core::refops::{
     effective_consent, is_stale, ConsentActivity, ConsentData, ExpiringSort, FeedbackData,
-    FeedbackSide, NewNomination, NominationSort, NominationSource, NominationStatus,
-    FEEDBACK_LINK_DAYS,
+    FeedbackSide, NewNomination, NominationSort, NominationSource, NominationStatus, OpsList,
+    OpsSort, FEEDBACK_LINK_DAYS,
 };
 use peerstage_core::{FieldErrors, ReferenceConsent};
 use serde::Serialize;
@@ -337,6 +337,10 @@ fn expiring_from(r: &Row, today: NaiveDate) -> Option<ExpiringConsent> {
         recorded_by: r.text(7),
     })
 }
+
+/// When a request was last asked of its advocate.
+const ASKED_AT: &str =
+    "(SELECT max(s.at) FROM reference_steps s WHERE s.request_id = r.id AND s.status = 'asked')";
 
 const OPS_COLUMNS: &str = "r.id, r.prospect_name, r.activity, r.status, r.needed_by, r.advocate_contact_id, c.name, r.requested_by";
 
@@ -868,6 +872,113 @@ impl Store {
                 None,
             )?;
             Ok(())
+        })
+    }
+
+    /// One page of one of the operations queue's lists of requests, sorted by `p` (without
+    /// a sort, in the order the queue shows it), with how many requests are on the list.
+    pub fn ops_requests_page(
+        &self,
+        list: OpsList,
+        today: NaiveDate,
+        p: &Paging<OpsSort>,
+    ) -> Result<Page<OpsRequest>> {
+        let wait = self.program_settings()?.ask_wait_days;
+        // The condition, its parameters, and the column the days are counted from (8).
+        let (cond, params, since): (String, Vec<Value>, &str) = match list {
+            OpsList::Due => (
+                format!("r.status IN {OPEN} AND r.needed_by IS NOT NULL AND r.needed_by <= ?"),
+                vec![Value::Date(
+                    today + Duration::days(peerstage_core::refops::DUE_HOURS / 24),
+                )],
+                "r.needed_by",
+            ),
+            OpsList::NoCandidate => (
+                "r.status IN ('requested', 'proposed', 'declined') AND r.last_match_count = 0"
+                    .into(),
+                vec![],
+                "r.needed_by",
+            ),
+            // Asked more than `wait` whole days before today.
+            OpsList::Waiting => (
+                format!("r.status = 'asked' AND {ASKED_AT} < ?"),
+                vec![Value::Time(
+                    (today - Duration::days(wait as i64))
+                        .and_hms_opt(0, 0, 0)
+                        .expect("midnight")
+                        .and_utc(),
+                )],
+                ASKED_AT,
+            ),
+            OpsList::Unconfirmed => (
+                "r.status = 'completed' AND r.confirmed_at IS NULL AND NOT EXISTS (SELECT 1 FROM reference_feedback f WHERE f.request_id = r.id)".into(),
+                vec![],
+                "r.updated_at",
+            ),
+        };
+        let status_rank = format!(
+            "CASE r.status {} ELSE {} END",
+            RequestStatus::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("WHEN '{}' THEN {i}", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(" "),
+            RequestStatus::ALL.len()
+        );
+        // Column expressions only: the sort key is an enum, never text from the request.
+        // Days count up to the need (due) or up from the ask or completion (the others).
+        let days_forward = list == OpsList::Due;
+        let (order, descending) = match p.sort {
+            None => match list {
+                OpsList::Due => ("r.needed_by".to_string(), false),
+                OpsList::NoCandidate => ("r.id".to_string(), false),
+                OpsList::Waiting | OpsList::Unconfirmed => (since.to_string(), false),
+            },
+            Some(OpsSort::Request) => ("r.id".to_string(), p.descending),
+            Some(OpsSort::Activity) => ("r.activity".to_string(), p.descending),
+            Some(OpsSort::Status) => (status_rank, p.descending),
+            Some(OpsSort::Advocate) => ("lower(c.name)".to_string(), p.descending),
+            Some(OpsSort::Needed) => ("r.needed_by".to_string(), p.descending),
+            Some(OpsSort::Days) if list == OpsList::NoCandidate => {
+                ("r.id".to_string(), p.descending)
+            }
+            Some(OpsSort::Days) => (
+                since.to_string(),
+                if days_forward {
+                    p.descending
+                } else {
+                    !p.descending
+                },
+            ),
+            Some(OpsSort::AskedBy) => ("lower(r.requested_by)".to_string(), p.descending),
+        };
+        let dir = if descending { "DESC" } else { "ASC" };
+        let from = "FROM reference_requests r LEFT JOIN contacts c ON c.id = r.advocate_contact_id";
+        // NULLs last in both directions, on both engines.
+        let sql = format!(
+            "SELECT {OPS_COLUMNS}, {since} {from} WHERE {cond} ORDER BY ({order} IS NULL), {order} {dir}, r.id {dir} LIMIT {} OFFSET {}",
+            p.per_page(),
+            p.offset()
+        );
+        self.with_conn(|c| {
+            let total =
+                c.query_int(&format!("SELECT count(*) {from} WHERE {cond}"), &params)? as u64;
+            let items = c
+                .query(&sql, &params)?
+                .iter()
+                .map(|r| {
+                    let days = match list {
+                        OpsList::Due => (r.date(8) - today).num_days(),
+                        OpsList::NoCandidate => 0,
+                        OpsList::Waiting | OpsList::Unconfirmed => {
+                            (today - r.time(8).date_naive()).num_days()
+                        }
+                    };
+                    ops_request(r, days)
+                })
+                .collect();
+            Ok(p.page_of(items, total))
         })
     }
 

@@ -858,3 +858,143 @@ fn nominations_sort_and_page_in_the_database_and_count_the_stale() {
         assert_eq!(list(None, None, false, 1, 1, t + Duration::days(14)).2, 0);
     });
 }
+
+#[test]
+fn ops_lists_of_requests_sort_and_page_in_the_database() {
+    use peerstage_core::account::Paging;
+    use peerstage_core::refops::{OpsList, OpsSort};
+    each(|s| {
+        let a = account(s, "Clinic", &[]);
+        let adv = contact(s, a, "Advocate", "yes");
+        let mut due = Vec::new();
+        for (days, activity) in [
+            (Some(2), Opportunity::ReferenceCall),
+            (Some(-1), Opportunity::SiteVisit),
+            (Some(20), Opportunity::ReferenceCall),
+            (Some(3), Opportunity::CaseStudy),
+            (None, Opportunity::ReferenceCall),
+            (Some(1), Opportunity::Review),
+        ] {
+            let id = s
+                .create_request(&NewRequest {
+                    prospect_account_id: None,
+                    prospect_name: format!("Prospect {days:?}"),
+                    deal_value: 0,
+                    needed_by: days.map(|d| today() + Duration::days(d)),
+                    activity,
+                    criteria: Criteria::default(),
+                    notes: None,
+                })
+                .unwrap()
+                .id;
+            due.push((days, id));
+        }
+        let id_of = |d: i64| due.iter().find(|(x, _)| *x == Some(d)).unwrap().1;
+        let list = |l: OpsList,
+                    sort: Option<OpsSort>,
+                    desc: bool,
+                    page: u32,
+                    per_page: u32,
+                    on: NaiveDate| {
+            let p = s
+                .ops_requests_page(
+                    l,
+                    on,
+                    &Paging {
+                        sort,
+                        descending: desc,
+                        page,
+                        per_page,
+                    },
+                )
+                .unwrap();
+            let ids: Vec<i64> = p.items.iter().map(|r| r.id).collect();
+            (ids, p.total)
+        };
+        let t = today();
+        // Soonest first without a sort, the overdue one first of all, as the queue shows it.
+        let (first, total) = list(OpsList::Due, None, false, 1, 25, t);
+        assert_eq!(first, [id_of(-1), id_of(1), id_of(2), id_of(3)]);
+        assert_eq!(total, 4);
+        let q = s.ops_queue(t).unwrap();
+        assert_eq!(q.due_soon.iter().map(|r| r.id).collect::<Vec<_>>(), first);
+        // Pages of two with the total on each.
+        assert_eq!(
+            list(OpsList::Due, None, false, 2, 2, t),
+            (vec![id_of(2), id_of(3)], 4)
+        );
+        assert_eq!(list(OpsList::Due, None, false, 3, 2, t), (vec![], 4));
+        // Most days left first; the days are counted as the queue counts them.
+        let p = s
+            .ops_requests_page(
+                OpsList::Due,
+                t,
+                &Paging {
+                    sort: Some(OpsSort::Days),
+                    descending: true,
+                    page: 1,
+                    per_page: 2,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            p.items.iter().map(|r| (r.id, r.days)).collect::<Vec<_>>(),
+            [(id_of(3), 3), (id_of(2), 2)]
+        );
+        assert_eq!(
+            list(OpsList::Due, Some(OpsSort::Request), true, 1, 1, t).0,
+            [id_of(1)]
+        );
+        // Activity by its stored name: case_study, reference_call, review, site_visit.
+        assert_eq!(
+            list(OpsList::Due, Some(OpsSort::Activity), false, 1, 25, t).0,
+            [id_of(3), id_of(2), id_of(1), id_of(-1)]
+        );
+
+        // Asked and not answered: waiting once more than the allowed days have passed.
+        let asked = id_of(20);
+        for to in [RequestStatus::Proposed, RequestStatus::Asked] {
+            s.advance_request(asked, to, Some(adv), None, t).unwrap();
+        }
+        let done = id_of(-1);
+        complete(s, done, adv);
+        assert_eq!(list(OpsList::Waiting, None, false, 1, 25, t), (vec![], 0));
+        let later = t + Duration::days(10);
+        assert_eq!(
+            list(OpsList::Waiting, None, false, 1, 25, later),
+            (vec![asked], 1)
+        );
+        let q = s.ops_queue(later).unwrap();
+        assert_eq!(
+            q.waiting.iter().map(|r| (r.id, r.days)).collect::<Vec<_>>(),
+            [(asked, 10)]
+        );
+        let p = s
+            .ops_requests_page(OpsList::Waiting, later, &Paging::default())
+            .unwrap();
+        assert_eq!(p.items[0].days, 10);
+        // Completed without feedback or confirmation.
+        assert_eq!(
+            list(OpsList::Unconfirmed, None, false, 1, 25, t),
+            (vec![done], 1)
+        );
+        assert_eq!(
+            list(OpsList::Unconfirmed, Some(OpsSort::Status), true, 2, 1, t),
+            (vec![], 1)
+        );
+        assert_eq!(
+            list(OpsList::Due, None, false, 1, 25, t).1,
+            3,
+            "completed is no longer open"
+        );
+        assert_eq!(
+            list(OpsList::NoCandidate, None, false, 1, 25, t).0,
+            s.ops_queue(t)
+                .unwrap()
+                .no_candidate
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        );
+    });
+}

@@ -754,3 +754,71 @@ fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
         assert_eq!(r.error_fields(), ["sort"]);
     });
 }
+
+#[test]
+fn each_ops_list_of_requests_opens_on_its_own_sorted_and_paged() {
+    each_db(|app| async move {
+        let day =
+            |n: i64| (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).to_string();
+        for (name, needed) in [("Ops Bee", 2), ("Ops Ant", 0), ("Ops Cat", 1)] {
+            ask(
+                &app,
+                &[
+                    ("prospect_name", name),
+                    ("activity", "reference_call"),
+                    ("needed_by", &day(needed)),
+                ],
+            )
+            .await;
+        }
+        let order = |body: &str| {
+            let mut found: Vec<(usize, &str)> = ["Ops Ant", "Ops Bee", "Ops Cat"]
+                .iter()
+                .filter_map(|n| body.find(&format!(" {n}</a>")).map(|i| (i, *n)))
+                .collect();
+            found.sort();
+            found.into_iter().map(|(_, n)| n).collect::<Vec<_>>()
+        };
+        let body = app.get("/references/ops").await.text();
+        assert!(body.contains("href=\"/references/ops?list=due\""), "{body}");
+        // Soonest first without a sort.
+        let body = app.get("/references/ops?list=due").await.text();
+        assert_eq!(order(&body), ["Ops Ant", "Ops Cat", "Ops Bee"]);
+        // Newest request first, two a page, the list kept in every link.
+        let body = app
+            .get("/references/ops?list=due&sort=request&dir=desc&per_page=2")
+            .await
+            .text();
+        assert_eq!(order(&body), ["Ops Cat", "Ops Ant"]);
+        assert!(body.contains("3 in all · page 1 of 2"), "{body}");
+        assert!(
+            body.contains("href=\"/references/ops?list=due&amp;sort=request&amp;dir=desc&amp;per_page=2&amp;page=2\""),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "href=\"/references/ops?list=due&amp;per_page=2&amp;sort=request&amp;dir=asc\""
+            ),
+            "{body}"
+        );
+        let body = app
+            .get("/references/ops?list=due&sort=request&dir=desc&per_page=2&page=2")
+            .await
+            .text();
+        assert_eq!(order(&body), ["Ops Bee"]);
+        let body = app
+            .get("/references/ops?list=due&sort=days&dir=desc")
+            .await
+            .text();
+        assert_eq!(order(&body), ["Ops Bee", "Ops Cat", "Ops Ant"]);
+        app.get("/references/ops?list=everything").await.expect(400);
+        app.get("/references/ops?list=due&sort=r.id")
+            .await
+            .expect(400);
+        let rep = app.identity("rep@test.example", Role::Sales).await;
+        app.as_user(&rep)
+            .get("/references/ops?list=due")
+            .await
+            .expect(403);
+    });
+}

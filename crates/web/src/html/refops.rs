@@ -18,7 +18,7 @@ use maud::{html, Markup};
 use peerstage_core::account::{Page, Paging};
 use peerstage_core::refops::{
     ConsentActivity, ConsentData, ExpiringSort, FeedbackData, NewNomination, NominationSort,
-    NominationStatus, EXPIRING_DAYS,
+    NominationStatus, OpsList, OpsSort, EXPIRING_DAYS,
 };
 use peerstage_core::{parse, FieldErrors, Fields, Permission, ReferenceConsent};
 use peerstage_store::{
@@ -60,10 +60,36 @@ fn message(text: &str) -> Markup {
 
 // ---- the operations queue ----
 
-fn request_rows(rows: &[OpsRequest], days_label: &str, empty: &str) -> Markup {
+/// `sorting`: the query, sort key and direction when the headers sort (one list on its own).
+fn request_rows(
+    rows: &[OpsRequest],
+    days_label: &str,
+    empty: &str,
+    sorting: Sorting<'_>,
+) -> Markup {
+    let head = |key: OpsSort, label: &str, numeric: bool| match sorting {
+        Some((q, current, desc)) => sort_header(
+            "/references/ops",
+            q,
+            key.as_str(),
+            label,
+            current,
+            desc,
+            numeric,
+        ),
+        None => html! { th.num[numeric] { (label) } },
+    };
     html! {
         div.table-wrap { table.small {
-            thead { tr { th { "Request" } th { "Activity" } th { "Status" } th { "Advocate" } th { "Needed by" } th.num { (days_label) } th.hide-narrow { "Asked by" } } }
+            thead { tr {
+                (head(OpsSort::Request, "Request", false))
+                (head(OpsSort::Activity, "Activity", false))
+                (head(OpsSort::Status, "Status", false))
+                (head(OpsSort::Advocate, "Advocate", false))
+                (head(OpsSort::Needed, "Needed by", false))
+                (head(OpsSort::Days, days_label, true))
+                th.hide-narrow { "Asked by" }
+            } }
             tbody {
                 @for r in rows { tr {
                     td { a href=(format!("/references/{}", r.id)) { "#" (r.id) " " (r.prospect_name) } }
@@ -80,6 +106,47 @@ fn request_rows(rows: &[OpsRequest], days_label: &str, empty: &str) -> Markup {
     }
 }
 
+/// What each list of requests is called and says, as (days column, when empty).
+fn ops_list_text(list: OpsList) -> (&'static str, &'static str) {
+    match list {
+        OpsList::Due => ("Days left", "Nothing is due in the next 72 hours."),
+        OpsList::NoCandidate => ("Days", "Every open request has candidates."),
+        OpsList::Waiting => ("Days waiting", "Nobody has kept a request waiting."),
+        OpsList::Unconfirmed => ("Days since", "Every completed activity is confirmed."),
+    }
+}
+
+/// A list's heading on the queue, linking to the list on its own to sort and page.
+fn ops_heading(list: OpsList, anchor: &str) -> Markup {
+    html! {
+        h2 id=(anchor) { (list.label()) " " a.small href=(format!("/references/ops?list={}", list.as_str())) { "sort and page all →" } }
+    }
+}
+
+/// `/references/ops?list=…`: one list of requests, sorted by its headers and paged.
+async fn ops_list(st: &AppState, list: OpsList, q: &Fields) -> Result<Markup, PageError> {
+    let mut errors = FieldErrors::new();
+    let paging = Paging::from_fields(q, &mut errors, OpsSort::parse);
+    if !errors.is_empty() {
+        return Err(PageError::bad_request(errors.to_string()));
+    }
+    let rows = st
+        .run(move |s| s.ops_requests_page(list, today(), &paging))
+        .await?;
+    let sort = paging.sort.map(|s| s.as_str()).unwrap_or("");
+    let (days_label, empty) = ops_list_text(list);
+    Ok(page(
+        list.label(),
+        "references",
+        html! {
+            p.subtitle { a href="/references/ops" { "← Operations" } }
+            div.page-head { div { h1 { (list.label()) } p.subtitle { (rows.total) " requests · " (today().format("%Y-%m-%d").to_string()) } } }
+            (request_rows(&rows.items, days_label, empty, Some((q, sort, paging.descending))))
+            (pager("/references/ops", q, "page", rows.page, rows.pages(), rows.total))
+        },
+    ))
+}
+
 fn people(rows: &[peerstage_store::OpsAdvocate], empty: &str) -> Markup {
     html! {
         @if rows.is_empty() { p.muted { (empty) } }
@@ -88,8 +155,13 @@ fn people(rows: &[peerstage_store::OpsAdvocate], empty: &str) -> Markup {
     }
 }
 
-async fn ops(State(st): State<AppState>) -> Result<Markup, PageError> {
+async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, PageError> {
     require_page(Permission::ManageAdvocates)?;
+    if !query.get("list").is_empty() {
+        let list = OpsList::parse(query.get("list"))
+            .map_err(|e| PageError::bad_request(format!("list: {e}")))?;
+        return ops_list(&st, list, &query).await;
+    }
     let q = st.run(|s| s.ops_queue(today())).await?;
     let d = &q.data;
     let stat = |label: &str, n: usize, note: &str, anchor: &str| {
@@ -116,16 +188,16 @@ async fn ops(State(st): State<AppState>) -> Result<Markup, PageError> {
                 (stat("Stale nominations", q.stale_nominations.len(), "untouched too long", "nominations"))
                 (stat("Consents expiring", q.expiring_consents.len(), "next 30 days or just expired", "consents"))
             }
-            h2 id="due" { "Due in the next 72 hours" }
-            (request_rows(&q.due_soon, "Days left", "Nothing is due in the next 72 hours."))
-            h2 id="gaps" { "Requests with no candidate" }
+            (ops_heading(OpsList::Due, "due"))
+            (request_rows(&q.due_soon, "Days left", "Nothing is due in the next 72 hours.", None))
+            (ops_heading(OpsList::NoCandidate, "gaps"))
             p.muted { "Open each to see which criterion blocked it and who would match if it were loosened." }
-            (request_rows(&q.no_candidate, "", "Every open request has candidates."))
-            h2 id="waiting" { "Waiting on an advocate's answer" }
-            (request_rows(&q.waiting, "Days waiting", "Nobody has kept a request waiting."))
-            h2 id="unconfirmed" { "Completed but unconfirmed" }
+            (request_rows(&q.no_candidate, "", "Every open request has candidates.", None))
+            (ops_heading(OpsList::Waiting, "waiting"))
+            (request_rows(&q.waiting, "Days waiting", "Nobody has kept a request waiting.", None))
+            (ops_heading(OpsList::Unconfirmed, "unconfirmed"))
             p.muted { "A completed activity counts as confirmed with feedback from the rep or the advocate, or your confirmation." }
-            (request_rows(&q.unconfirmed, "Days since", "Every completed activity is confirmed."))
+            (request_rows(&q.unconfirmed, "Days since", "Every completed activity is confirmed.", None))
             div.grid.two {
                 div.card {
                     h3 { "Busy on another request" }
