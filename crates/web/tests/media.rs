@@ -412,6 +412,10 @@ fn the_library_sorts_by_its_headers_and_pages_keeping_its_filters() {
         );
         // The filter form keeps the sort.
         assert!(body.contains("name=\"sort\" value=\"recorded\""));
+        // Filters that match nothing say so, rather than that the library is empty.
+        let body = app.get("/media?kind=audio").await.text();
+        assert!(body.contains("No recordings match these filters"), "{body}");
+        assert!(!body.contains("No recordings yet"));
         // A sort that is no column is reported, not run.
         let body = app.get("/media?sort=file_name;drop").await;
         body.expect(200);

@@ -147,7 +147,11 @@ fn library_page(
         }
         div.card {
             @if items.items.is_empty() && items.total == 0 {
-                p.muted { "No recordings yet." }
+                @if q.get("consent").is_empty() && q.get("kind").is_empty() {
+                    p.muted { "No recordings yet." }
+                } @else {
+                    p.muted { "No recordings match these filters. " a href="/media" { "Show all" } }
+                }
             } @else {
                 div.table-wrap { table {
                     thead { tr {
