@@ -791,6 +791,7 @@ fn each_ops_list_of_requests_opens_on_its_own_sorted_and_paged() {
             .text();
         assert_eq!(order(&body), ["Ops Cat", "Ops Ant"]);
         assert!(body.contains("3 in all · page 1 of 2"), "{body}");
+        assert!(body.contains("3 requests ·"), "{body}");
         assert!(
             body.contains("href=\"/references/ops?list=due&amp;sort=request&amp;dir=desc&amp;per_page=2&amp;page=2\""),
             "{body}"

@@ -140,7 +140,7 @@ async fn ops_list(st: &AppState, list: OpsList, q: &Fields) -> Result<Markup, Pa
         "references",
         html! {
             p.subtitle { a href="/references/ops" { "← Operations" } }
-            div.page-head { div { h1 { (list.label()) } p.subtitle { (rows.total) " requests · " (today().format("%Y-%m-%d").to_string()) } } }
+            div.page-head { div { h1 { (list.label()) } p.subtitle { (rows.total) @if rows.total == 1 { " request · " } @else { " requests · " } (today().format("%Y-%m-%d").to_string()) } } }
             (request_rows(&rows.items, days_label, empty, Some((q, sort, paging.descending))))
             (pager("/references/ops", q, "page", rows.page, rows.pages(), rows.total))
         },
@@ -512,7 +512,7 @@ fn nominations_page(
         html! {
             p.subtitle { a href="/advocates" { "← Advocates" } }
             div.page-head {
-                div { h1 { "Nominations" } p.subtitle { (rows.total) " nominations · " (list.stale) " untouched too long" } }
+                div { h1 { "Nominations" } p.subtitle { (rows.total) @if rows.total == 1 { " nomination · " } @else { " nominations · " } (list.stale) " untouched too long" } }
             }
             @if !notice.is_empty() { (message(notice)) }
             (error_summary(e))
