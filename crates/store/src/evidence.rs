@@ -755,8 +755,9 @@ impl Store {
                     &[],
                 )? as u64;
             }
+            // Unique keys stay: every page looks evidence up by its source's id.
             let rebuild = if crate::import::empty_and_locked(c, ImportKind::Evidence, "evidence")? {
-                crate::import::defer_indexes(c, ImportKind::Evidence, "evidence")?
+                crate::import::defer_indexes(c, ImportKind::Evidence, "evidence", false)?
             } else {
                 Vec::new()
             };

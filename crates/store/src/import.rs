@@ -503,17 +503,39 @@ fn first_free_id(c: &mut dyn Conn, table: &str) -> Result<i64> {
 /// Inside the import's transaction, for a load into an empty table: drops the secondary indexes of the
 /// tables the import writes (unique ones stay: they find existing rows), and on PostgreSQL
 /// their foreign keys, and returns the statements that build them again. A rolled-back
-/// import brings them back.
+/// import brings them back. `keys_too` (PostgreSQL, for a load that appends without looking
+/// rows up): unique constraints and primary keys that no foreign key depends on go as well,
+/// each built once by a sort when added back, which also checks them.
 pub(crate) fn defer_indexes(
     c: &mut dyn Conn,
     kind: ImportKind,
     table: &'static str,
+    keys_too: bool,
 ) -> Result<Vec<String>> {
     let mut rebuild = Vec::new();
     if c.dialect() == Dialect::Postgres {
         // Foreign keys too: checked once for the whole table when added back, instead of a
         // trigger and an index probe per row. The empty table is locked until the commit.
         for t in written_tables(kind, table) {
+            if keys_too {
+                let unique = c.query(
+                    "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c \
+                     WHERE c.conrelid = to_regclass(?) AND c.contype IN ('u', 'p') \
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
+                    &[Value::from(t)],
+                )?;
+                for r in &unique {
+                    c.batch(&format!(
+                        "ALTER TABLE {t} DROP CONSTRAINT \"{}\"",
+                        r.text(0)
+                    ))?;
+                    rebuild.push(format!(
+                        "ALTER TABLE {t} ADD CONSTRAINT \"{}\" {}",
+                        r.text(0),
+                        r.text(1)
+                    ));
+                }
+            }
             let keys = c.query(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'f'",
                 &[Value::from(t)],
@@ -595,7 +617,7 @@ impl Writer {
         );
         let empty = empty_and_locked(c, kind, t.table)?;
         let deferred_indexes = if empty {
-            defer_indexes(c, kind, t.table)?
+            defer_indexes(c, kind, t.table, from_file)?
         } else {
             Vec::new()
         };
