@@ -74,7 +74,7 @@ enum Command {
     },
     /// Import a CSV file; all or nothing unless --skip-invalid
     Import {
-        /// accounts, contacts, touchpoints, commitments, nps, reviews or sources
+        /// accounts, contacts, touchpoints, commitments, nps, reviews, sources or evidence
         kind: String,
         /// The CSV file (UTF-8, comma or semicolon separated)
         file: PathBuf,
@@ -93,7 +93,7 @@ enum Command {
     },
     /// Export a kind as CSV, in the layout import reads
     Export {
-        /// accounts, contacts, touchpoints, commitments, nps, reviews or sources
+        /// accounts, contacts, touchpoints, commitments, nps, reviews, sources or evidence
         kind: String,
         /// Output file (default: standard output)
         #[arg(long)]

@@ -1195,3 +1195,18 @@ fn a_new_sqlite_file_is_announced_so_a_mistyped_path_is_noticed() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn import_and_export_help_name_every_kind() {
+    for command in ["import", "export"] {
+        let help = run(&[command, "--help"]).ok();
+        for kind in peerstage_core::ImportKind::ALL {
+            assert!(
+                help.stdout.contains(kind.as_str()),
+                "`{command} --help` does not name {}: {}",
+                kind.as_str(),
+                help.stdout
+            );
+        }
+    }
+}
