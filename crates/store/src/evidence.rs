@@ -170,6 +170,27 @@ fn insert_row(
     Ok(id)
 }
 
+/// An item's own values, in the order of the first ten of [`INSERT_COLUMNS`] (also the
+/// columns an evidence import writes and an edit updates).
+pub(crate) fn data_args<'a>(
+    d: &'a EvidenceData,
+    external_id: Option<&'a str>,
+    sentiment: f64,
+) -> [Arg<'a>; 10] {
+    [
+        Arg::from(external_id),
+        Arg::Text(&d.body),
+        Arg::Text(d.source.as_str()),
+        Arg::from(d.account_id),
+        Arg::from(d.contact_id),
+        Arg::Date(d.occurred_on),
+        Arg::Text(d.kind.as_str()),
+        Arg::Int(d.level as i64),
+        Arg::Bool(d.suggested),
+        Arg::Float(sentiment),
+    ]
+}
+
 /// The columns a new item is written with, in the order of [`row_values`].
 const INSERT_COLUMNS: &str = "external_id, body, source, account_id, contact_id, occurred_on, kind, level, suggested, sentiment, touchpoint_id, nps_response_id, review_id, media_id, media_start_ms, media_end_ms, created_by, created_at, updated_at";
 
@@ -181,19 +202,12 @@ fn row_values(
     by: &str,
     stamp: chrono::DateTime<chrono::Utc>,
     sentiment: f64,
-) -> (Option<String>, [Value; 19]) {
+) -> (Option<String>, Vec<Value>) {
     let external_id = d.external_id.clone().or_else(|| source_name(sources));
-    let values = [
-        Value::from(&external_id),
-        Value::from(d.body.as_str()),
-        Value::from(d.source.as_str()),
-        Value::from(d.account_id),
-        Value::from(d.contact_id),
-        Value::Date(d.occurred_on),
-        Value::from(d.kind.as_str()),
-        Value::Int(d.level as i64),
-        Value::Bool(d.suggested),
-        Value::Float(sentiment),
+    let mut values: Vec<Value> = data_args(d, external_id.as_deref(), sentiment)
+        .map(Value::from)
+        .to_vec();
+    values.extend([
         Value::from(sources[0]),
         Value::from(sources[1]),
         Value::from(sources[2]),
@@ -203,7 +217,7 @@ fn row_values(
         Value::from(by),
         Value::Time(stamp),
         Value::Time(stamp),
-    ];
+    ]);
     (external_id, values)
 }
 
@@ -583,20 +597,13 @@ impl Store {
             resolve_links(c, &mut d)?;
             c.execute(
                 "UPDATE evidence SET external_id = ?, body = ?, source = ?, account_id = ?, contact_id = ?, occurred_on = ?, kind = ?, level = ?, suggested = ?, sentiment = ?, updated_at = ? WHERE id = ?",
-                &[
-                    Value::from(&d.external_id),
-                    Value::from(d.body.as_str()),
-                    Value::from(d.source.as_str()),
-                    Value::from(d.account_id),
-                    Value::from(d.contact_id),
-                    Value::Date(d.occurred_on),
-                    Value::from(d.kind.as_str()),
-                    Value::Int(d.level as i64),
-                    Value::Bool(d.suggested),
-                    Value::Float(d.sentiment()),
-                    Value::Time(now()),
-                    Value::Int(id),
-                ],
+                &{
+                    let mut v: Vec<Value> = data_args(&d, d.external_id.as_deref(), d.sentiment())
+                        .map(Value::from)
+                        .to_vec();
+                    v.extend([Value::Time(now()), Value::Int(id)]);
+                    v
+                },
             )?;
             crate::ensure_external_id(c, "evidence", "ev", id)?;
             set_tags(c, id, &d.tags)?;

@@ -222,18 +222,11 @@ fn with_args<T, F: FnOnce(&[Arg<'_>]) -> T>(r: &Record, f: F) -> T {
             Arg::from(d.other_source.map(|o| o.as_str())),
             Arg::Date(d.responded_on),
         ]),
-        Record::Evidence(d) => call(&[
-            Arg::from(&d.external_id),
-            Arg::Text(d.body.as_str()),
-            Arg::Text(d.source.as_str()),
-            Arg::from(d.account_id),
-            Arg::from(d.contact_id),
-            Arg::Date(d.occurred_on),
-            Arg::Text(d.kind.as_str()),
-            Arg::Int(d.level as i64),
-            Arg::Bool(d.suggested),
-            Arg::Float(d.sentiment()),
-        ]),
+        Record::Evidence(d) => call(&crate::evidence::data_args(
+            d,
+            d.external_id.as_deref(),
+            d.sentiment(),
+        )),
     }
 }
 
@@ -516,40 +509,9 @@ pub(crate) fn defer_indexes(
     if c.dialect() == Dialect::Postgres {
         // Foreign keys too: checked once for the whole table when added back, instead of a
         // trigger and an index probe per row. The empty table is locked until the commit.
-        for t in written_tables(kind, table) {
-            if keys_too {
-                let unique = c.query(
-                    "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c \
-                     WHERE c.conrelid = to_regclass(?) AND c.contype IN ('u', 'p') \
-                     AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
-                    &[Value::from(t)],
-                )?;
-                for r in &unique {
-                    c.batch(&format!(
-                        "ALTER TABLE {t} DROP CONSTRAINT \"{}\"",
-                        r.text(0)
-                    ))?;
-                    rebuild.push(format!(
-                        "ALTER TABLE {t} ADD CONSTRAINT \"{}\" {}",
-                        r.text(0),
-                        r.text(1)
-                    ));
-                }
-            }
-            let keys = c.query(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'f'",
-                &[Value::from(t)],
-            )?;
-            let indexes = c.query(
-                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
-                 WHERE x.indrelid = to_regclass(?) AND NOT x.indisunique AND NOT x.indisprimary",
-                &[Value::from(t)],
-            )?;
-            for r in &indexes {
-                c.batch(&format!("DROP INDEX \"{}\"", r.text(0)))?;
-                rebuild.push(r.text(1));
-            }
-            for r in &keys {
+        // Drops each constraint of `t` that `sql` lists, remembering how to add it back.
+        fn defer(c: &mut dyn Conn, rebuild: &mut Vec<String>, t: &str, sql: &str) -> Result<()> {
+            for r in c.query(sql, &[Value::from(t)])? {
                 c.batch(&format!(
                     "ALTER TABLE {t} DROP CONSTRAINT \"{}\"",
                     r.text(0)
@@ -560,6 +522,34 @@ pub(crate) fn defer_indexes(
                     r.text(1)
                 ));
             }
+            Ok(())
+        }
+        for t in written_tables(kind, table) {
+            if keys_too {
+                defer(
+                    c,
+                    &mut rebuild,
+                    t,
+                    "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c \
+                     WHERE c.conrelid = to_regclass(?) AND c.contype IN ('u', 'p') \
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)",
+                )?;
+            }
+            let indexes = c.query(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                 WHERE x.indrelid = to_regclass(?) AND NOT x.indisunique AND NOT x.indisprimary",
+                &[Value::from(t)],
+            )?;
+            for r in &indexes {
+                c.batch(&format!("DROP INDEX \"{}\"", r.text(0)))?;
+                rebuild.push(r.text(1));
+            }
+            defer(
+                c,
+                &mut rebuild,
+                t,
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(?) AND contype = 'f'",
+            )?;
         }
         return Ok(rebuild);
     }
