@@ -51,6 +51,15 @@ pub enum BenchCommand {
         #[arg(long)]
         end_to_end: bool,
     },
+    /// Time reading a CSV file the way `import` does (parse, validate, resolve references
+    /// against this database) without writing anything: the reader's share of an import
+    Read {
+        /// What the file holds: accounts, contacts, touchpoints, …
+        kind: String,
+        file: std::path::PathBuf,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Time the dashboard and scorecard figures computed from scratch (a fresh cache per run)
     Insights {
         /// Runs per measurement
@@ -71,6 +80,7 @@ pub fn run(url: &str, cmd: BenchCommand) -> Result<()> {
     let store = open(url)?;
     match cmd {
         BenchCommand::Insights { runs } => crate::insights::bench(url, runs),
+        BenchCommand::Read { kind, file, runs } => read(&store, &kind, &file, runs),
         BenchCommand::Search {
             items,
             queries,
@@ -168,4 +178,46 @@ pub fn run(url: &str, cmd: BenchCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `bench read`: the import's reader alone, `runs` times over the same file.
+fn read(
+    store: &peerstage_store::Store,
+    kind: &str,
+    file: &std::path::Path,
+    runs: usize,
+) -> Result<()> {
+    use peerstage_core::import::{read_csv_with, ImportOptions};
+    let kind = crate::parse_kind(kind)?;
+    let options = ImportOptions {
+        kind,
+        preset: None,
+        overrides: Vec::new(),
+    };
+    let lookups = store.lookups(kind)?;
+    for run in 1..=runs.max(1) {
+        let input = std::fs::File::open(file)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+        let started = Instant::now();
+        let mut records = 0usize;
+        let parsed = read_csv_with(
+            input,
+            &options,
+            &lookups,
+            |_| {},
+            |chunk, _| {
+                records += chunk.len();
+                true
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "run {run}: {} rows read, {records} valid, {} rejected in {secs:.2}s ({:.0} rows/s)",
+            parsed.rows,
+            parsed.rejected_rows.len(),
+            parsed.rows as f64 / secs
+        );
+    }
+    Ok(())
 }
