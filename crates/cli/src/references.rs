@@ -442,7 +442,7 @@ pub fn ops(url: &str, json: bool) -> Result<()> {
         return Ok(());
     }
     print_requests("Due in the next 72 hours", &q.due_soon, "days left");
-    print_requests("No candidate", &q.no_candidate, "");
+    print_requests("No candidate", &q.no_candidate, "days open");
     print_requests(
         &format!(
             "Waiting on an advocate for more than {} days",

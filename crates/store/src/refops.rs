@@ -897,7 +897,7 @@ impl Store {
                 "r.status IN ('requested', 'proposed', 'declined') AND r.last_match_count = 0"
                     .into(),
                 vec![],
-                "r.needed_by",
+                "r.created_at",
             ),
             // Asked more than `wait` whole days before today.
             OpsList::Waiting => (
@@ -927,7 +927,7 @@ impl Store {
             RequestStatus::ALL.len()
         );
         // Column expressions only: the sort key is an enum, never text from the request.
-        // Days count up to the need (due) or up from the ask or completion (the others).
+        // Days count up to the need (due) or up from the request, the ask or the completion (the others).
         let days_forward = list == OpsList::Due;
         let (order, descending) = match p.sort {
             None => match list {
@@ -940,9 +940,6 @@ impl Store {
             Some(OpsSort::Status) => (status_rank, p.descending),
             Some(OpsSort::Advocate) => ("lower(c.name)".to_string(), p.descending),
             Some(OpsSort::Needed) => ("r.needed_by".to_string(), p.descending),
-            Some(OpsSort::Days) if list == OpsList::NoCandidate => {
-                ("r.id".to_string(), p.descending)
-            }
             Some(OpsSort::Days) => (
                 since.to_string(),
                 if days_forward {
@@ -970,8 +967,7 @@ impl Store {
                 .map(|r| {
                     let days = match list {
                         OpsList::Due => (r.date(8) - today).num_days(),
-                        OpsList::NoCandidate => 0,
-                        OpsList::Waiting | OpsList::Unconfirmed => {
+                        OpsList::NoCandidate | OpsList::Waiting | OpsList::Unconfirmed => {
                             (today - r.time(8).date_naive()).num_days()
                         }
                     };
@@ -1004,12 +1000,12 @@ impl Store {
                 .collect();
             q.no_candidate = c
                 .query(
-                    &format!("SELECT {OPS_COLUMNS} FROM reference_requests r LEFT JOIN contacts c ON c.id = r.advocate_contact_id \
+                    &format!("SELECT {OPS_COLUMNS}, r.created_at FROM reference_requests r LEFT JOIN contacts c ON c.id = r.advocate_contact_id \
                               WHERE r.status IN ('requested', 'proposed', 'declined') AND r.last_match_count = 0 ORDER BY r.id LIMIT 200"),
                     &[],
                 )?
                 .iter()
-                .map(|r| ops_request(r, 0))
+                .map(|r| ops_request(r, (today - r.time(8).date_naive()).num_days()))
                 .collect();
             for r in c.query(
                 &format!("SELECT {OPS_COLUMNS}, (SELECT max(s.at) FROM reference_steps s WHERE s.request_id = r.id AND s.status = 'asked') \

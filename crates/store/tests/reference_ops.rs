@@ -508,6 +508,27 @@ fn requests_nobody_fits_say_what_blocked_them_and_what_loosening_finds() {
             q.no_candidate.iter().map(|x| x.id).collect::<Vec<_>>(),
             vec![r]
         );
+        // Its days count from when it was requested, on the queue and on the list alone.
+        let later = s.get_request(r).unwrap().created_at.date_naive() + Duration::days(4);
+        let q = s.ops_queue(later).unwrap();
+        assert_eq!(
+            q.no_candidate
+                .iter()
+                .map(|x| (x.id, x.days))
+                .collect::<Vec<_>>(),
+            vec![(r, 4)]
+        );
+        let p = s
+            .ops_requests_page(
+                peerstage_core::refops::OpsList::NoCandidate,
+                later,
+                &peerstage_core::account::Paging::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            p.items.iter().map(|x| (x.id, x.days)).collect::<Vec<_>>(),
+            vec![(r, 4)]
+        );
         // A request that finds someone says nothing about loosening.
         let ok = request(s, Opportunity::ReferenceCall, healthcare());
         let m = s.match_request(ok, today(), 10).unwrap();

@@ -110,10 +110,16 @@ fn request_rows(
 fn ops_list_text(list: OpsList) -> (&'static str, &'static str) {
     match list {
         OpsList::Due => ("Days left", "Nothing is due in the next 72 hours."),
-        OpsList::NoCandidate => ("Days", "Every open request has candidates."),
+        OpsList::NoCandidate => ("Days open", "Every open request has candidates."),
         OpsList::Waiting => ("Days waiting", "Nobody has kept a request waiting."),
         OpsList::Unconfirmed => ("Days since", "Every completed activity is confirmed."),
     }
+}
+
+/// A list on the queue's overview (unsorted; its heading links to the full list).
+fn overview_rows(rows: &[OpsRequest], list: OpsList) -> Markup {
+    let (days, empty) = ops_list_text(list);
+    request_rows(rows, days, empty, None)
 }
 
 /// A list's heading on the queue, linking to the list on its own to sort and page.
@@ -189,15 +195,15 @@ async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, 
                 (stat("Consents expiring", q.expiring_consents.len(), "next 30 days or just expired", "consents"))
             }
             (ops_heading(OpsList::Due, "due"))
-            (request_rows(&q.due_soon, "Days left", "Nothing is due in the next 72 hours.", None))
+            (overview_rows(&q.due_soon, OpsList::Due))
             (ops_heading(OpsList::NoCandidate, "gaps"))
             p.muted { "Open each to see which criterion blocked it and who would match if it were loosened." }
-            (request_rows(&q.no_candidate, "", "Every open request has candidates.", None))
+            (overview_rows(&q.no_candidate, OpsList::NoCandidate))
             (ops_heading(OpsList::Waiting, "waiting"))
-            (request_rows(&q.waiting, "Days waiting", "Nobody has kept a request waiting.", None))
+            (overview_rows(&q.waiting, OpsList::Waiting))
             (ops_heading(OpsList::Unconfirmed, "unconfirmed"))
             p.muted { "A completed activity counts as confirmed with feedback from the rep or the advocate, or your confirmation." }
-            (request_rows(&q.unconfirmed, "Days since", "Every completed activity is confirmed.", None))
+            (overview_rows(&q.unconfirmed, OpsList::Unconfirmed))
             div.grid.two {
                 div.card {
                     h3 { "Busy on another request" }
