@@ -7,6 +7,7 @@ pub mod auth;
 mod error;
 mod extract;
 mod html;
+mod jobs;
 mod media;
 mod throttle;
 mod transfer;
@@ -25,6 +26,9 @@ pub use html::events::{briefing_document, ICS_HOST};
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Largest CSV upload accepted.
 pub const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+/// Uploads up to this size import within the request (a second or two); larger ones run in
+/// the background with a progress page.
+pub const INLINE_IMPORT_LIMIT: usize = 2 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +38,10 @@ pub struct AppState {
     pub setup_token: Option<String>,
     /// Mark the session cookie Secure (set when served over TLS, or behind an HTTPS proxy).
     pub secure_cookies: bool,
+    /// Uploads larger than this import in the background, with a page that shows their
+    /// progress; smaller ones answer with their result at once.
+    pub inline_import_limit: usize,
+    pub(crate) imports: std::sync::Arc<jobs::ImportJobs>,
 }
 
 impl AppState {
@@ -43,6 +51,8 @@ impl AppState {
             throttle: Default::default(),
             setup_token: None,
             secure_cookies: false,
+            inline_import_limit: INLINE_IMPORT_LIMIT,
+            imports: Default::default(),
         }
     }
 

@@ -4,6 +4,7 @@ mod common;
 
 use axum::http::Method;
 use common::{each_db, multipart, today, Resp, TestApp};
+use peerstage_core::Role;
 use serde_json::json;
 
 /// Ids of one account with one of everything hanging off it.
@@ -667,6 +668,89 @@ B-4,,smb,many\n";
         r.expect(422);
         assert!(r.text().contains("Choose a CSV file"));
         assert_eq!(app.account_total().await, 2);
+    });
+}
+
+/// Follows a background import's page until it stops reloading itself; returns the last one.
+async fn finished_job(app: &TestApp, job: &str) -> Resp {
+    for _ in 0..500 {
+        let r = app.get(job).await;
+        if !r.text().contains("http-equiv=\"refresh\"") {
+            return r;
+        }
+        r.expect(200);
+        assert!(
+            r.text().contains("<h1>Importing upload.csv</h1>"),
+            "{}",
+            r.text()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the import at {job} did not finish");
+}
+
+#[test]
+fn a_large_upload_imports_in_the_background_and_its_page_shows_the_result() {
+    each_db(|app| async move {
+        let app = app.with_state(|s| s.inline_import_limit = 0);
+        let csv = "external_id,name,segment\nU-1,Uploaded One,smb\nU-2,Uploaded Two,enterprise\n";
+        let r = upload(&app, "accounts", csv, false).await;
+        r.expect(303);
+        let job = r.location().to_string();
+        assert!(job.starts_with("/transfer/jobs/"), "{job}");
+        let r = finished_job(&app, &job).await;
+        r.expect(200);
+        let body = r.text();
+        assert!(body.contains("<h1>Import of upload.csv</h1>"), "{body}");
+        assert!(body.contains("2 new, 0 updated, 0 unchanged"), "{body}");
+        assert_eq!(app.account_total().await, 2);
+        // The page stays readable, listed on the import page, and only to whoever started it.
+        finished_job(&app, &job).await.expect(200);
+        let listed = app.get("/transfer").await.text();
+        assert!(listed.contains("Your recent imports"), "{listed}");
+        assert!(
+            listed.contains(&format!(r#"<a href="{job}">upload.csv</a>"#)),
+            "{listed}"
+        );
+        let other = app.identity("other@test.example", Role::Admin).await;
+        app.as_user(&other).get(&job).await.expect(404);
+        assert!(!app
+            .as_user(&other)
+            .get("/transfer")
+            .await
+            .text()
+            .contains("Your recent imports"));
+        app.get("/transfer/jobs/nosuchjob").await.expect(404);
+        let viewer = app.identity("viewer@test.example", Role::Viewer).await;
+        app.as_user(&viewer).get(&job).await.expect(403);
+
+        // A file with bad rows: nothing imported, the rows listed, 422 as in the request.
+        let bad = "external_id,name,segment\nB-1,Good,smb\nB-2,Bad,huge\n";
+        let r = upload(&app, "accounts", bad, false).await;
+        r.expect(303);
+        let r = finished_job(&app, r.location()).await;
+        r.expect(422);
+        assert!(
+            r.text().contains("<td>3</td><td>segment</td>"),
+            "{}",
+            r.text()
+        );
+        assert_eq!(app.account_total().await, 2);
+
+        // Touchpoints go on to become evidence before the job ends.
+        let tp = "external_id,account_external_id,kind,occurred_on,notes\nT-1,U-1,call,2026-01-05,They want faster onboarding for new staff\n";
+        let r = upload(&app, "touchpoints", tp, false).await;
+        r.expect(303);
+        let r = finished_job(&app, r.location()).await;
+        r.expect(200);
+        assert!(r.text().contains("1 new"), "{}", r.text());
+        let found = app.get("/api/v1/evidence?q=onboarding").await;
+        found.expect(200);
+        assert!(
+            found.text().contains("faster onboarding"),
+            "{}",
+            found.text()
+        );
     });
 }
 

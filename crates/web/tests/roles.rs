@@ -584,6 +584,9 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     ("POST", "/setup"),
     ("GET", "/feedback/{token}"),
     ("POST", "/feedback/{token}"),
+    // A background import's page exists only for the user who started it: pages.rs
+    // (`a_large_upload_imports_in_the_background…`) checks who may read it.
+    ("GET", "/transfer/jobs/{id}"),
 ];
 
 impl Route {

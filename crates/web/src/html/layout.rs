@@ -53,11 +53,12 @@ const NAV: &[(&str, &str, &str, Permission)] = &[
     ("admin", "/admin/users", "Admin", Permission::Administer),
 ];
 
-fn head(title: &str) -> Markup {
+fn head(title: &str, refresh: Option<u32>) -> Markup {
     html! {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
+            @if let Some(secs) = refresh { meta http-equiv="refresh" content=(secs); }
             title { (title) " · peerstage" }
             link rel="stylesheet" href="/static/style.css";
         }
@@ -65,11 +66,20 @@ fn head(title: &str) -> Markup {
 }
 
 pub fn page(title: &str, active: &str, content: Markup) -> Markup {
+    page_with(title, active, None, content)
+}
+
+/// A page that reloads itself every `secs` seconds (progress of work running on the server).
+pub fn refreshing_page(title: &str, active: &str, secs: u32, content: Markup) -> Markup {
+    page_with(title, active, Some(secs), content)
+}
+
+fn page_with(title: &str, active: &str, refresh: Option<u32>, content: Markup) -> Markup {
     let user = auth::current();
     html! {
         (DOCTYPE)
         html lang="en" {
-            (head(title))
+            (head(title, refresh))
             body {
                 header.topbar {
                     div.inner {
@@ -104,7 +114,7 @@ pub fn bare_page(title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            (head(title))
+            (head(title, None))
             body {
                 header.topbar { div.inner { a.brand href="/" { "peer" span { "stage" } } } }
                 main { (content) }

@@ -1,11 +1,12 @@
-use super::layout::page;
+use super::layout::{page, refreshing_page};
 use super::widgets::enum_options;
 use crate::error::PageError;
+use crate::jobs::{ImportJob, Phase};
 use crate::transfer::{export_response, import_options, run_import};
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup};
@@ -20,10 +21,14 @@ pub fn router() -> Router<AppState> {
                 .post(upload)
                 .layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
+        .route("/transfer/jobs/{id}", get(job_page))
         .route("/export/{file}", get(download))
 }
 
-fn form_page(message: Option<(&str, Markup)>) -> Markup {
+fn form_page(st: &AppState, message: Option<(&str, Markup)>) -> Markup {
+    let mine = crate::auth::current()
+        .map(|u| st.imports.for_user(u.user.id))
+        .unwrap_or_default();
     let kinds = enum_options(ImportKind::ALL, ImportKind::as_str, ImportKind::label);
     let presets = enum_options(Preset::ALL, Preset::as_str, Preset::label);
     page(
@@ -32,6 +37,20 @@ fn form_page(message: Option<(&str, Markup)>) -> Markup {
         html! {
             h1 { "Import & export" }
             @if let Some((class, m)) = message { div class=(format!("notice {class}")) { (m) } }
+            @if !mine.is_empty() {
+                div.card {
+                    h2 { "Your recent imports" }
+                    div.table-wrap { table.small {
+                        thead { tr { th { "File" } th { "What" } th.num { "Size" } th { "Status" } } }
+                        tbody { @for j in &mine { tr {
+                            td { a href=(format!("/transfer/jobs/{}", j.id)) { (j.file_name) } }
+                            td { (j.kind.label()) }
+                            td.num { (megabytes(j.bytes)) }
+                            td { (job_status(j)) }
+                        } } }
+                    } }
+                }
+            }
             div.grid.two {
                 div.card {
                     h2 { "Import a CSV file" }
@@ -39,7 +58,7 @@ fn form_page(message: Option<(&str, Markup)>) -> Markup {
                     form.stacked method="post" action=(format!("/transfer?csrf={}", crate::auth::csrf_token())) enctype="multipart/form-data" {
                         div.field { label for="kind" { "What the file holds" }
                             select id="kind" name="kind" { @for (v, l) in &kinds { option value=(v) { (l) } } } }
-                        div.field { label for="file" { "CSV file" } input id="file" type="file" name="file" accept=".csv,text/csv" required; span.hint { "UTF-8, comma or semicolon separated, up to 64 MB" } }
+                        div.field { label for="file" { "CSV file" } input id="file" type="file" name="file" accept=".csv,text/csv" required; span.hint { "UTF-8, comma or semicolon separated, up to 64 MB; large files import in the background with their progress shown" } }
                         div.field { label for="preset" { "Column layout" }
                             select id="preset" name="preset" { option value="" { "peerstage columns" } @for (v, l) in &presets { option value=(v) { (l) } } } }
                         div.field { label { input type="checkbox" name="skip_invalid" value="true"; " Skip invalid rows and import the rest" } }
@@ -65,9 +84,9 @@ fn form_page(message: Option<(&str, Markup)>) -> Markup {
     )
 }
 
-async fn form() -> Result<Markup, PageError> {
+async fn form(State(st): State<AppState>) -> Result<Markup, PageError> {
     crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
-    Ok(form_page(None))
+    Ok(form_page(&st, None))
 }
 
 pub(crate) fn report(outcome: &ImportOutcome) -> Markup {
@@ -98,12 +117,13 @@ async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
     crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
-    let (mut kind, mut preset, mut map, mut skip, mut file) = (
+    let (mut kind, mut preset, mut map, mut skip, mut file, mut file_name) = (
         String::new(),
         String::new(),
         String::new(),
         false,
         None::<Vec<u8>>,
+        String::new(),
     );
     loop {
         let field = match multipart.next_field().await {
@@ -117,6 +137,9 @@ async fn upload(
             }
         };
         let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            file_name = field.file_name().unwrap_or("").to_string();
+        }
         let bytes = field.bytes().await.map_err(|e| {
             PageError::new(
                 e.status(),
@@ -135,7 +158,7 @@ async fn upload(
     let fail = |m: String| {
         Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(Some(("error", html! { (m) }))),
+            form_page(&st, Some(("error", html! { (m) }))),
         )
             .into_response())
     };
@@ -150,6 +173,20 @@ async fn upload(
         Ok(o) => o,
         Err(e) => return fail(e),
     };
+    if bytes.len() > st.inline_import_limit {
+        let user = crate::auth::current()
+            .ok_or_else(|| PageError::new(StatusCode::UNAUTHORIZED, "Sign in first."))?;
+        let store = st.store.acting_as(user.actor());
+        let name = if file_name.trim().is_empty() {
+            "the uploaded file".to_string()
+        } else {
+            file_name
+        };
+        let job = st
+            .imports
+            .start(store, user.user.id, name, bytes, options, skip);
+        return Ok(Redirect::to(&format!("/transfer/jobs/{}", job.id)).into_response());
+    }
     let outcome = run_import(&st, bytes, options, skip).await?;
     let class = if outcome.committed { "ok" } else { "error" };
     let status = if outcome.committed {
@@ -157,7 +194,142 @@ async fn upload(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok((status, form_page(Some((class, report(&outcome))))).into_response())
+    Ok((status, form_page(&st, Some((class, report(&outcome))))).into_response())
+}
+
+/// `/transfer/jobs/{id}`: a background import's progress, reloading itself each second until
+/// it ends, then its result (422 when nothing was imported, as for an import in the request).
+async fn job_page(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
+    let me = crate::auth::current().map(|u| u.user.id);
+    let job = st
+        .imports
+        .get(&id)
+        .filter(|j| Some(j.user_id) == me)
+        .ok_or_else(|| {
+            PageError::not_found(
+                "There is no such import: it belongs to someone else, or the server restarted since (an import cut short by a restart saved nothing).".to_string(),
+            )
+        })?;
+    Ok(job_view(&job))
+}
+
+/// A background import as a page: its progress (reloading itself) or its result.
+fn job_view(job: &ImportJob) -> Response {
+    let elapsed = job.elapsed();
+    let secs = elapsed.as_secs();
+    let took = if secs < 10 {
+        format!("{:.1} s", elapsed.as_secs_f64())
+    } else if secs < 60 {
+        format!("{secs} s")
+    } else {
+        format!("{} min {} s", secs / 60, secs % 60)
+    };
+    let heading = html! {
+        p.subtitle { (job.kind.label()) " · " (megabytes(job.bytes)) " · " (took) }
+    };
+    let bar = |percent: u64, text: String| {
+        html! {
+            div.progress role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=(percent) aria-label="Progress" {
+                div.fill style=(format!("width: {percent}%")) {}
+            }
+            p { (text) }
+            p.muted.small { "You can leave this page: the import goes on without it. Nothing is saved until every row is written, so an import cut short saves nothing." }
+        }
+    };
+    let title = format!("Importing {}", job.file_name);
+    let running = |body: Markup| {
+        refreshing_page(
+            &title,
+            "transfer",
+            1,
+            html! { div.card { h1 { (title) } (heading) (body) } },
+        )
+        .into_response()
+    };
+    match job.phase() {
+        Phase::Rows { read } => {
+            let percent = (read * 100).checked_div(job.bytes).unwrap_or(0).min(99);
+            let text = if read >= job.bytes {
+                "Every row read and checked; saving them all at once…".to_string()
+            } else {
+                format!(
+                    "Reading and checking rows: {percent}% ({} of {})",
+                    megabytes(read),
+                    megabytes(job.bytes)
+                )
+            };
+            running(bar(percent, text))
+        }
+        Phase::Evidence { done, of } => {
+            let percent = (done * 100).checked_div(of).unwrap_or(0).min(99);
+            running(bar(
+                percent,
+                format!("Rows saved. Turning notes and comments into evidence for search and themes: {done} of {of}"),
+            ))
+        }
+        Phase::Failed(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            page(
+                &format!("Import of {}", job.file_name),
+                "transfer",
+                html! {
+                    h1 { "Import of " (job.file_name) }
+                    (heading)
+                    div.notice.error { strong { "Nothing was imported: " } (e) }
+                    p { a href="/transfer" { "Back to import & export" } }
+                },
+            ),
+        )
+            .into_response(),
+        Phase::Done {
+            outcome,
+            evidence_error,
+        } => {
+            let (class, status) = if outcome.committed {
+                ("ok", StatusCode::OK)
+            } else {
+                ("error", StatusCode::UNPROCESSABLE_ENTITY)
+            };
+            (
+                status,
+                page(
+                    &format!("Import of {}", job.file_name),
+                    "transfer",
+                    html! {
+                        h1 { "Import of " (job.file_name) }
+                        (heading)
+                        div class=(format!("notice {class}")) { (report(&outcome)) }
+                        @if let Some(e) = evidence_error {
+                            div.notice.warn { "The rows are saved, but turning their text into evidence failed (" (e) "). It is tried again when the server next starts or at the next import." }
+                        }
+                        p { a href="/transfer" { "Import another file" } }
+                    },
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A job's state in a word or two, for the list of recent imports.
+fn job_status(job: &ImportJob) -> Markup {
+    match job.phase() {
+        Phase::Rows { .. } => html! { span.badge { "reading rows" } },
+        Phase::Evidence { .. } => html! { span.badge { "making evidence" } },
+        Phase::Failed(_) => html! { span.badge.bad { "failed" } },
+        Phase::Done { outcome, .. } if outcome.committed => html! {
+            span.badge.good { "imported" } " " (outcome.counts.inserted) " new, " (outcome.counts.updated) " updated"
+        },
+        Phase::Done { .. } => html! { span.badge.bad { "nothing imported" } },
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }
 
 async fn download(
@@ -170,4 +342,80 @@ async fn download(
         .and_then(|k| ImportKind::parse(k).ok())
         .ok_or_else(|| PageError::not_found(format!("There is no export called '{file}'.")))?;
     Ok(export_response(&st, kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(phase: Phase) -> (StatusCode, String) {
+        let job = ImportJob::for_test(ImportKind::Touchpoints, "big.csv", 2_000_000, phase);
+        let r = job_view(&job);
+        let status = r.status();
+        let body = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(axum::body::to_bytes(r.into_body(), 1 << 20))
+            .expect("page body");
+        (status, String::from_utf8(body.to_vec()).expect("utf-8"))
+    }
+
+    #[test]
+    fn a_running_import_shows_its_progress_and_reloads_itself() {
+        let (status, body) = view(Phase::Rows { read: 500_000 });
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains(r#"<meta http-equiv="refresh" content="1">"#),
+            "{body}"
+        );
+        assert!(body.contains("<h1>Importing big.csv</h1>"), "{body}");
+        assert!(body.contains(r#"aria-valuenow="25""#), "{body}");
+        assert!(body.contains("width: 25%"), "{body}");
+        assert!(
+            body.contains("Reading and checking rows: 25% (0.5 MB of 2.0 MB)"),
+            "{body}"
+        );
+
+        let (_, body) = view(Phase::Rows { read: 2_000_000 });
+        assert!(
+            body.contains("Every row read and checked; saving them"),
+            "{body}"
+        );
+        let (_, body) = view(Phase::Evidence { done: 30, of: 40 });
+        assert!(body.contains("width: 75%"), "{body}");
+        assert!(
+            body.contains("into evidence for search and themes: 30 of 40"),
+            "{body}"
+        );
+        assert!(body.contains("http-equiv=\"refresh\""), "{body}");
+    }
+
+    #[test]
+    fn a_finished_import_shows_its_result_and_stops_reloading() {
+        let outcome = ImportOutcome {
+            kind: "touchpoints".into(),
+            rows: 3,
+            committed: true,
+            ..Default::default()
+        };
+        let (status, body) = view(Phase::Done {
+            outcome: Box::new(outcome),
+            evidence_error: Some("disk full".into()),
+        });
+        assert_eq!(status, StatusCode::OK);
+        assert!(!body.contains("http-equiv"), "{body}");
+        assert!(body.contains("Imported touchpoints"), "{body}");
+        assert!(
+            body.contains("turning their text into evidence failed (disk full)"),
+            "{body}"
+        );
+
+        let (status, body) = view(Phase::Failed("the database went away".into()));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            body.contains("Nothing was imported: </strong>the database went away"),
+            "{body}"
+        );
+        assert!(!body.contains("http-equiv"), "{body}");
+    }
 }

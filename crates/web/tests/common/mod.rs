@@ -223,6 +223,17 @@ impl TestApp {
         }
     }
 
+    /// The application served again with `change` made to its state. A new router: what
+    /// the server keeps in memory (background imports, sign-in throttling) starts afresh.
+    pub fn with_state(&self, change: impl FnOnce(&mut AppState)) -> TestApp {
+        let mut state = AppState::new(self.store.clone());
+        change(&mut state);
+        TestApp {
+            router: app(state),
+            ..self.clone()
+        }
+    }
+
     /// The same application, with requests sent without credentials.
     pub fn anonymous(&self) -> TestApp {
         TestApp {
