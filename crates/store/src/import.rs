@@ -31,6 +31,10 @@ pub struct ImportOutcome {
     /// A problem with the file as a whole (nothing imported).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_error: Option<String>,
+    /// The rows are committed but turning their text into evidence afterwards failed (it is
+    /// tried again at the next start or import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_error: Option<String>,
     #[serde(skip)]
     pub header: Vec<String>,
     #[serde(skip)]

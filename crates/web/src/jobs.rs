@@ -20,12 +20,9 @@ pub enum Phase {
     Rows { read: u64 },
     /// Turning imported notes, comments and reviews into evidence (C1): source rows done of all.
     Evidence { done: u64, of: u64 },
-    /// The import's result; `evidence_error` when it committed but its evidence sync failed
-    /// (the sync runs again at the next start or import).
-    Done {
-        outcome: Box<ImportOutcome>,
-        evidence_error: Option<String>,
-    },
+    /// The import's result (with `evidence_error` when it committed but its evidence sync
+    /// failed).
+    Done(Box<ImportOutcome>),
     /// The import stopped on a database problem; nothing was imported.
     Failed(String),
 }
@@ -62,7 +59,7 @@ impl ImportJob {
     }
 
     fn set(&self, phase: Phase) {
-        if matches!(phase, Phase::Done { .. } | Phase::Failed(_)) {
+        if matches!(phase, Phase::Done(_) | Phase::Failed(_)) {
             *self.finished.lock().expect("job lock") = Some(self.started.elapsed());
         }
         *self.phase.lock().expect("job lock") = phase;
@@ -116,8 +113,7 @@ impl ImportJobs {
                 j.read.store(read, Ordering::Relaxed)
             });
             let phase = match outcome {
-                Ok(outcome) => {
-                    let mut evidence_error = None;
+                Ok(mut outcome) => {
                     if outcome.committed && peerstage_store::evidence::feeds_evidence(options.kind)
                     {
                         j.set(Phase::Evidence { done: 0, of: 0 });
@@ -125,13 +121,10 @@ impl ImportJobs {
                             store.sync_evidence_with(|done, of| j.set(Phase::Evidence { done, of }))
                         {
                             tracing::error!(error = %e, job = %j.id, "evidence sync after an import failed");
-                            evidence_error = Some(e.to_string());
+                            outcome.evidence_error = Some(e.to_string());
                         }
                     }
-                    Phase::Done {
-                        outcome: Box::new(outcome),
-                        evidence_error,
-                    }
+                    Phase::Done(Box::new(outcome))
                 }
                 Err(e) => {
                     tracing::error!(error = %e, job = %j.id, "background import failed");

@@ -41,10 +41,13 @@ pub async fn run_import(
     skip_invalid: bool,
 ) -> Result<ImportOutcome, StoreError> {
     st.run(move |s| {
-        let outcome = s.import_csv(&bytes[..], &options, skip_invalid, |_| {})?;
+        let mut outcome = s.import_csv(&bytes[..], &options, skip_invalid, |_| {})?;
         if outcome.committed {
             // Imported notes, comments and reviews become evidence (C1) right away.
-            s.sync_evidence_after(options.kind)?;
+            if let Err(e) = s.sync_evidence_after(options.kind) {
+                tracing::error!(error = %e, "evidence sync after an import failed");
+                outcome.evidence_error = Some(e.to_string());
+            }
         }
         Ok(outcome)
     })

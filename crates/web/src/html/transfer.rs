@@ -101,6 +101,9 @@ pub(crate) fn report(outcome: &ImportOutcome) -> Markup {
             strong { "Nothing was imported: " (outcome.rejected) " of " (outcome.rows) " rows are invalid. " }
             "Fix them and import again, or choose to skip invalid rows."
         }
+        @if let Some(e) = &outcome.evidence_error {
+            p { "The rows are saved, but turning their text into evidence failed (" (e) "). It is tried again when the server next starts or at the next import." }
+        }
         @if !outcome.ignored_columns.is_empty() { p.small { "Columns not used: " (outcome.ignored_columns.join(", ")) } }
         @if !outcome.errors.is_empty() {
             table.small {
@@ -285,10 +288,7 @@ fn job_view(job: &ImportJob) -> Response {
             ),
         )
             .into_response(),
-        Phase::Done {
-            outcome,
-            evidence_error,
-        } => {
+        Phase::Done(outcome) => {
             let (class, status) = if outcome.committed {
                 ("ok", StatusCode::OK)
             } else {
@@ -303,9 +303,6 @@ fn job_view(job: &ImportJob) -> Response {
                         h1 { "Import of " (job.file_name) }
                         (heading)
                         div class=(format!("notice {class}")) { (report(&outcome)) }
-                        @if let Some(e) = evidence_error {
-                            div.notice.warn { "The rows are saved, but turning their text into evidence failed (" (e) "). It is tried again when the server next starts or at the next import." }
-                        }
                         p { a href="/transfer" { "Import another file" } }
                     },
                 ),
@@ -321,10 +318,10 @@ fn job_status(job: &ImportJob) -> Markup {
         Phase::Rows { .. } => html! { span.badge { "reading rows" } },
         Phase::Evidence { .. } => html! { span.badge { "making evidence" } },
         Phase::Failed(_) => html! { span.badge.bad { "failed" } },
-        Phase::Done { outcome, .. } if outcome.committed => html! {
+        Phase::Done(outcome) if outcome.committed => html! {
             span.badge.good { "imported" } " " (outcome.counts.inserted) " new, " (outcome.counts.updated) " updated"
         },
-        Phase::Done { .. } => html! { span.badge.bad { "nothing imported" } },
+        Phase::Done(_) => html! { span.badge.bad { "nothing imported" } },
     }
 }
 
@@ -398,10 +395,10 @@ mod tests {
             committed: true,
             ..Default::default()
         };
-        let (status, body) = view(Phase::Done {
-            outcome: Box::new(outcome),
+        let (status, body) = view(Phase::Done(Box::new(ImportOutcome {
             evidence_error: Some("disk full".into()),
-        });
+            ..outcome
+        })));
         assert_eq!(status, StatusCode::OK);
         assert!(!body.contains("http-equiv"), "{body}");
         assert!(body.contains("Imported touchpoints"), "{body}");
