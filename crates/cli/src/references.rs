@@ -408,8 +408,12 @@ pub fn reference(url: &str, cmd: ReferenceCommand) -> Result<()> {
     }
 }
 
-fn print_requests(title: &str, rows: &[peerstage_store::OpsRequest], days: &str) {
-    println!("{title} ({})", rows.len());
+fn print_requests(title: &str, rows: &[peerstage_store::OpsRequest], total: u64, days: &str) {
+    if total > rows.len() as u64 {
+        println!("{title} ({total}; the first {} below)", rows.len());
+    } else {
+        println!("{title} ({total})");
+    }
     for r in rows {
         println!(
             "  #{:<5} {:<24} {:<20} {:<10} {:<12} {days} {:>4}  {}",
@@ -441,17 +445,33 @@ pub fn ops(url: &str, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&q)?);
         return Ok(());
     }
-    print_requests("Due in the next 72 hours", &q.due_soon, "days left");
-    print_requests("No candidate", &q.no_candidate, "days open");
+    print_requests(
+        "Due in the next 72 hours",
+        &q.due_soon,
+        q.due_soon_total,
+        "days left",
+    );
+    print_requests(
+        "No candidate",
+        &q.no_candidate,
+        q.no_candidate_total,
+        "days open",
+    );
     print_requests(
         &format!(
             "Waiting on an advocate for more than {} days",
             q.ask_wait_days
         ),
         &q.waiting,
+        q.waiting_total,
         "days waiting",
     );
-    print_requests("Completed but unconfirmed", &q.unconfirmed, "days since");
+    print_requests(
+        "Completed but unconfirmed",
+        &q.unconfirmed,
+        q.unconfirmed_total,
+        "days since",
+    );
     print_people("Busy on another request", &q.busy);
     print_people("Near the fatigue limit", &q.near_fatigue);
     println!(

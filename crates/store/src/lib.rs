@@ -57,7 +57,7 @@ pub use references::{
 };
 pub use refops::{
     ActivityConsent, DataQuality, ExpiringConsent, Feedback, LinkState, NewLink, Nomination,
-    NominationPage, OpsAccount, OpsAdvocate, OpsQueue, OpsRequest, StaleContact,
+    NominationPage, OpsAccount, OpsAdvocate, OpsQueue, OpsRequest, StaleContact, OVERVIEW_ROWS,
 };
 pub use scorecard::{
     CommitmentRow, CoverageRow, DashboardData, MonthCoverage, MonthRequests, NpsRow,

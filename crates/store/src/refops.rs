@@ -165,11 +165,17 @@ pub struct DataQuality {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OpsQueue {
     pub today: Option<NaiveDate>,
+    /// Each list of requests holds its first [`OVERVIEW_ROWS`] in its own order; its total
+    /// counts them all (`/references/ops?list=…` sorts and pages the rest).
     pub due_soon: Vec<OpsRequest>,
+    pub due_soon_total: u64,
     pub no_candidate: Vec<OpsRequest>,
+    pub no_candidate_total: u64,
     pub waiting: Vec<OpsRequest>,
+    pub waiting_total: u64,
     pub ask_wait_days: u32,
     pub unconfirmed: Vec<OpsRequest>,
+    pub unconfirmed_total: u64,
     pub busy: Vec<OpsAdvocate>,
     pub near_fatigue: Vec<OpsAdvocate>,
     pub stale_nominations: Vec<Nomination>,
@@ -178,6 +184,9 @@ pub struct OpsQueue {
 }
 
 const OPEN: &str = "('requested', 'proposed', 'asked', 'accepted', 'declined')";
+
+/// Requests each list shows on the operations overview.
+pub const OVERVIEW_ROWS: u32 = 50;
 
 pub(crate) fn consent_rows(
     c: &mut dyn Conn,
@@ -986,49 +995,34 @@ impl Store {
         let noms = self.list_nominations(None, today)?;
         let expiring = self.expiring_consents(today, peerstage_core::refops::EXPIRING_DAYS)?;
         let wait = settings.ask_wait_days;
+        // Each list of requests as its own page shows it first, with its full count.
+        let first = |list| {
+            let paging = Paging {
+                per_page: OVERVIEW_ROWS,
+                ..Default::default()
+            };
+            self.ops_requests_page(list, today, &paging)
+        };
+        let (due, gaps, waiting, unconfirmed) = (
+            first(OpsList::Due)?,
+            first(OpsList::NoCandidate)?,
+            first(OpsList::Waiting)?,
+            first(OpsList::Unconfirmed)?,
+        );
         let mut q = self.with_conn(|c| {
-            let mut q = OpsQueue { today: Some(today), ask_wait_days: wait, ..Default::default() };
-            let due_until = today + Duration::days(peerstage_core::refops::DUE_HOURS / 24);
-            q.due_soon = c
-                .query(
-                    &format!("SELECT {OPS_COLUMNS} FROM reference_requests r LEFT JOIN contacts c ON c.id = r.advocate_contact_id \
-                              WHERE r.status IN {OPEN} AND r.needed_by IS NOT NULL AND r.needed_by <= ? ORDER BY r.needed_by, r.id LIMIT 200"),
-                    &[Value::Date(due_until)],
-                )?
-                .iter()
-                .map(|r| ops_request(r, (r.date(4) - today).num_days()))
-                .collect();
-            q.no_candidate = c
-                .query(
-                    &format!("SELECT {OPS_COLUMNS}, r.created_at FROM reference_requests r LEFT JOIN contacts c ON c.id = r.advocate_contact_id \
-                              WHERE r.status IN ('requested', 'proposed', 'declined') AND r.last_match_count = 0 ORDER BY r.id LIMIT 200"),
-                    &[],
-                )?
-                .iter()
-                .map(|r| ops_request(r, (today - r.time(8).date_naive()).num_days()))
-                .collect();
-            for r in c.query(
-                &format!("SELECT {OPS_COLUMNS}, (SELECT max(s.at) FROM reference_steps s WHERE s.request_id = r.id AND s.status = 'asked') \
-                          FROM reference_requests r LEFT JOIN contacts c ON c.id = r.advocate_contact_id WHERE r.status = 'asked' ORDER BY r.id LIMIT 500"),
-                &[],
-            )? {
-                let Some(asked) = r.opt_time(8) else { continue };
-                let days = (today - asked.date_naive()).num_days();
-                if days > wait as i64 {
-                    q.waiting.push(ops_request(&r, days));
-                }
-            }
-            q.waiting.sort_by_key(|r| std::cmp::Reverse(r.days));
-            q.unconfirmed = c
-                .query(
-                    &format!("SELECT {OPS_COLUMNS}, r.updated_at FROM reference_requests r LEFT JOIN contacts c ON c.id = r.advocate_contact_id \
-                              WHERE r.status = 'completed' AND r.confirmed_at IS NULL AND NOT EXISTS (SELECT 1 FROM reference_feedback f WHERE f.request_id = r.id) \
-                              ORDER BY r.updated_at LIMIT 200"),
-                    &[],
-                )?
-                .iter()
-                .map(|r| ops_request(r, (today - r.time(8).date_naive()).num_days()))
-                .collect();
+            let mut q = OpsQueue {
+                today: Some(today),
+                ask_wait_days: wait,
+                due_soon: due.items,
+                due_soon_total: due.total,
+                no_candidate: gaps.items,
+                no_candidate_total: gaps.total,
+                waiting: waiting.items,
+                waiting_total: waiting.total,
+                unconfirmed: unconfirmed.items,
+                unconfirmed_total: unconfirmed.total,
+                ..Default::default()
+            };
             // Data quality.
             let advocates: std::collections::HashSet<i64> = c
                 .query(

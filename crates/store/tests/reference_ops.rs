@@ -1019,3 +1019,30 @@ fn ops_lists_of_requests_sort_and_page_in_the_database() {
         );
     });
 }
+
+/// The operations overview shows the first requests of each list and counts all of them.
+#[test]
+fn the_ops_overview_counts_every_request_beyond_the_ones_it_shows() {
+    each(|s| {
+        let rows = peerstage_store::OVERVIEW_ROWS as usize;
+        for i in 0..rows + 3 {
+            s.create_request(&NewRequest {
+                prospect_account_id: None,
+                prospect_name: format!("Prospect {i}"),
+                deal_value: 0,
+                needed_by: Some(today() + Duration::days(1 + (i % 2) as i64)),
+                activity: Opportunity::ReferenceCall,
+                criteria: Criteria::default(),
+                notes: None,
+            })
+            .unwrap();
+        }
+        let q = s.ops_queue(today()).unwrap();
+        assert_eq!(q.due_soon.len(), rows);
+        assert_eq!(q.due_soon_total, rows as u64 + 3);
+        // Soonest first, as on the list's own page.
+        assert!(q.due_soon.iter().take(rows / 2).all(|r| r.days == 1));
+        assert_eq!(q.waiting_total, 0);
+        assert!(q.waiting.is_empty());
+    });
+}

@@ -117,9 +117,17 @@ fn ops_list_text(list: OpsList) -> (&'static str, &'static str) {
 }
 
 /// A list on the queue's overview (unsorted; its heading links to the full list).
-fn overview_rows(rows: &[OpsRequest], list: OpsList) -> Markup {
+fn overview_rows(rows: &[OpsRequest], total: u64, list: OpsList) -> Markup {
     let (days, empty) = ops_list_text(list);
-    request_rows(rows, days, empty, None)
+    html! {
+        (request_rows(rows, days, empty, None))
+        @if total > rows.len() as u64 {
+            p.small.muted {
+                "The first " (rows.len()) " of " (total) ". "
+                a href=(format!("/references/ops?list={}", list.as_str())) { "Sort and page all " (total) " →" }
+            }
+        }
+    }
 }
 
 /// A list's heading on the queue, linking to the list on its own to sort and page.
@@ -170,7 +178,7 @@ async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, 
     }
     let q = st.run(|s| s.ops_queue(today())).await?;
     let d = &q.data;
-    let stat = |label: &str, n: usize, note: &str, anchor: &str| {
+    let stat = |label: &str, n: u64, note: &str, anchor: &str| {
         html! { a.card.stat href=(format!("#{anchor}")) { div.label { (label) } div.value { (n) } div.note { (note) } } }
     };
     Ok(page(
@@ -187,23 +195,23 @@ async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, 
                 }
             }
             div.grid {
-                (stat("Due in 72 hours", q.due_soon.len(), "or overdue", "due"))
-                (stat("No candidate", q.no_candidate.len(), "matching found nobody", "gaps"))
-                (stat("Waiting on an advocate", q.waiting.len(), &format!("asked more than {} days ago", q.ask_wait_days), "waiting"))
-                (stat("Unconfirmed", q.unconfirmed.len(), "completed, no feedback", "unconfirmed"))
-                (stat("Stale nominations", q.stale_nominations.len(), "untouched too long", "nominations"))
-                (stat("Consents expiring", q.expiring_consents.len(), "next 30 days or just expired", "consents"))
+                (stat("Due in 72 hours", q.due_soon_total, "or overdue", "due"))
+                (stat("No candidate", q.no_candidate_total, "matching found nobody", "gaps"))
+                (stat("Waiting on an advocate", q.waiting_total, &format!("asked more than {} days ago", q.ask_wait_days), "waiting"))
+                (stat("Unconfirmed", q.unconfirmed_total, "completed, no feedback", "unconfirmed"))
+                (stat("Stale nominations", q.stale_nominations.len() as u64, "untouched too long", "nominations"))
+                (stat("Consents expiring", q.expiring_consents.len() as u64, "next 30 days or just expired", "consents"))
             }
             (ops_heading(OpsList::Due, "due"))
-            (overview_rows(&q.due_soon, OpsList::Due))
+            (overview_rows(&q.due_soon, q.due_soon_total, OpsList::Due))
             (ops_heading(OpsList::NoCandidate, "gaps"))
             p.muted { "Open each to see which criterion blocked it and who would match if it were loosened." }
-            (overview_rows(&q.no_candidate, OpsList::NoCandidate))
+            (overview_rows(&q.no_candidate, q.no_candidate_total, OpsList::NoCandidate))
             (ops_heading(OpsList::Waiting, "waiting"))
-            (overview_rows(&q.waiting, OpsList::Waiting))
+            (overview_rows(&q.waiting, q.waiting_total, OpsList::Waiting))
             (ops_heading(OpsList::Unconfirmed, "unconfirmed"))
             p.muted { "A completed activity counts as confirmed with feedback from the rep or the advocate, or your confirmation." }
-            (overview_rows(&q.unconfirmed, OpsList::Unconfirmed))
+            (overview_rows(&q.unconfirmed, q.unconfirmed_total, OpsList::Unconfirmed))
             div.grid.two {
                 div.card {
                     h3 { "Busy on another request" }
