@@ -253,6 +253,16 @@ fn job_view(job: &ImportJob) -> Response {
         )
         .into_response()
     };
+    let finished = |status: StatusCode, result: Markup| {
+        let title = format!("Import of {}", job.file_name);
+        let body = html! {
+            h1 { (title) }
+            (heading)
+            (result)
+            p { a href="/transfer" { "Import another file" } }
+        };
+        (status, page(&title, "transfer", body)).into_response()
+    };
     match job.phase() {
         Phase::Rows { read } => {
             let percent = (read * 100).checked_div(job.bytes).unwrap_or(0).min(99);
@@ -274,40 +284,20 @@ fn job_view(job: &ImportJob) -> Response {
                 format!("Rows saved. Turning notes and comments into evidence for search and themes: {done} of {of}"),
             ))
         }
-        Phase::Failed(e) => (
+        Phase::Failed(e) => finished(
             StatusCode::INTERNAL_SERVER_ERROR,
-            page(
-                &format!("Import of {}", job.file_name),
-                "transfer",
-                html! {
-                    h1 { "Import of " (job.file_name) }
-                    (heading)
-                    div.notice.error { strong { "Nothing was imported: " } (e) }
-                    p { a href="/transfer" { "Back to import & export" } }
-                },
-            ),
-        )
-            .into_response(),
+            html! { div.notice.error { strong { "Nothing was imported: " } (e) } },
+        ),
         Phase::Done(outcome) => {
             let (class, status) = if outcome.committed {
                 ("ok", StatusCode::OK)
             } else {
                 ("error", StatusCode::UNPROCESSABLE_ENTITY)
             };
-            (
+            finished(
                 status,
-                page(
-                    &format!("Import of {}", job.file_name),
-                    "transfer",
-                    html! {
-                        h1 { "Import of " (job.file_name) }
-                        (heading)
-                        div class=(format!("notice {class}")) { (report(&outcome)) }
-                        p { a href="/transfer" { "Import another file" } }
-                    },
-                ),
+                html! { div class=(format!("notice {class}")) { (report(&outcome)) } },
             )
-                .into_response()
         }
     }
 }
