@@ -762,12 +762,17 @@ impl Store {
                     &[],
                 )? as u64;
             }
-            // Unique keys stay: every page looks evidence up by its source's id.
-            let rebuild = if crate::import::empty_and_locked(c, ImportKind::Evidence, "evidence")? {
-                crate::import::defer_indexes(c, ImportKind::Evidence, "evidence", false)?
-            } else {
-                Vec::new()
-            };
+            // Unique keys stay: every page looks evidence up by its source's id. On SQLite
+            // the search index is built once at the end too.
+            let (rebuild, search_triggers) =
+                if crate::import::empty_and_locked(c, ImportKind::Evidence, "evidence")? {
+                    (
+                        crate::import::defer_indexes(c, ImportKind::Evidence, "evidence", false)?,
+                        crate::search::defer_search_triggers(c)?,
+                    )
+                } else {
+                    (Vec::new(), Vec::new())
+                };
             let mut total = EvidenceSync::default();
             let mut before = 0;
             for s in SOURCES {
@@ -783,6 +788,12 @@ impl Store {
             }
             for create in &rebuild {
                 c.batch(create)?;
+            }
+            if !search_triggers.is_empty() {
+                crate::search::rebuild(c)?;
+                for create in &search_triggers {
+                    c.batch(create)?;
+                }
             }
             if total != EvidenceSync::default() {
                 self.audit(

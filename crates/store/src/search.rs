@@ -21,13 +21,31 @@ pub enum IndexCheck {
 }
 
 /// Rebuilds the SQLite index from the evidence (inside the caller's transaction).
-fn rebuild(c: &mut dyn Conn) -> Result<()> {
+pub(crate) fn rebuild(c: &mut dyn Conn) -> Result<()> {
     c.batch(
         "DELETE FROM evidence_search; \
          INSERT INTO evidence_search (evidence_id, facets) SELECT id, facets FROM evidence_facets; \
          INSERT INTO evidence_fts (evidence_fts) VALUES ('rebuild');",
     )?;
     Ok(())
+}
+
+/// SQLite, inside a transaction that fills the empty evidence table: drops the triggers that
+/// keep the search index in step row by row (each computes the row's facets through a view
+/// and makes one FTS insert) and returns what puts them back. [`rebuild`] then indexes every
+/// row at once before they are added back.
+pub(crate) fn defer_search_triggers(c: &mut dyn Conn) -> Result<Vec<String>> {
+    let mut back = Vec::new();
+    if c.dialect() == Dialect::Sqlite {
+        for r in c.query(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'evidence' AND name LIKE 'evidence\\_search\\_%' ESCAPE '\\'",
+            &[],
+        )? {
+            c.batch(&format!("DROP TRIGGER \"{}\"", r.text(0)))?;
+            back.push(r.text(1));
+        }
+    }
+    Ok(back)
 }
 
 /// Compares counts and highest ids of the evidence, the indexed facets and the FTS rows, and

@@ -8,10 +8,11 @@ use peerstage_core::contact::ContactData;
 use peerstage_core::evidence::{EvidenceData, EvidenceKind, EvidenceQuery, EvidenceSource};
 use peerstage_core::import::{ImportKind, ImportOptions};
 use peerstage_core::nps::NpsData;
+use peerstage_core::search::SearchQuery;
 use peerstage_core::touchpoint::TouchpointData;
 use peerstage_core::Fields;
 use peerstage_store::testing::TestDb;
-use peerstage_store::{export_csv, Store, StoreError};
+use peerstage_store::{export_csv, IndexCheck, Store, StoreError};
 
 fn each(test: impl Fn(&Store)) {
     for db in TestDb::all() {
@@ -377,7 +378,8 @@ fn privacy_covers_evidence() {
     });
 }
 
-/// The names of the indexes on `evidence`, read straight from the engine's catalogue.
+/// The names of the indexes on `evidence` (and, on SQLite, its triggers that keep the search
+/// index in step), read straight from the engine's catalogue.
 fn evidence_indexes(db: &TestDb) -> Vec<String> {
     let mut names: Vec<String> = if db.url.starts_with("postgres") {
         let mut client = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
@@ -395,7 +397,7 @@ fn evidence_indexes(db: &TestDb) -> Vec<String> {
         let conn = rusqlite::Connection::open(db.url.trim_start_matches("sqlite://")).unwrap();
         let mut st = conn
             .prepare(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'evidence'",
+                "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = 'evidence'",
             )
             .unwrap();
         st.query_map([], |r| r.get::<_, String>(0))
@@ -457,6 +459,20 @@ fn a_first_sync_over_many_pages_follows_every_note_and_restores_the_indexes() {
             before,
             "deferred indexes are rebuilt"
         );
+        // The search index holds every item (SQLite builds it once at the end of a first
+        // sync), and follows items written after it.
+        assert_eq!(
+            s.verify_search_index(true).unwrap(),
+            if db.url.starts_with("postgres") {
+                IndexCheck::NotNeeded
+            } else {
+                IndexCheck::Consistent
+            }
+        );
+        for i in [1, 2_345, 4_499] {
+            let found = s.search(&SearchQuery::new(&i.to_string())).unwrap();
+            assert_eq!(found.total, 1, "note {i}");
+        }
         let page = s
             .list_evidence(&query(&[
                 ("account_id", &acme.to_string()),
@@ -484,5 +500,15 @@ fn a_first_sync_over_many_pages_follows_every_note_and_restores_the_indexes() {
             0,
             "a second sync finds nothing"
         );
+        let mut later = SearchQuery::new("spreadsheet");
+        later.account_id = Some(acme);
+        assert_eq!(s.search(&later).unwrap().total, 0);
+        s.create_evidence(&evidence(&[
+            ("text", "They still keep the forecast in a spreadsheet"),
+            ("date", "2026-03-02"),
+            ("account_id", &acme.to_string()),
+        ]))
+        .unwrap();
+        assert_eq!(s.search(&later).unwrap().total, 1);
     }
 }
