@@ -516,6 +516,20 @@ fn nps_report_is_cached_until_the_data_changes() {
     });
 }
 
+/// A new SQLite file gets 8 KiB pages (faster bulk imports); WAL as before.
+#[test]
+fn a_new_sqlite_database_uses_8_kib_pages_and_wal() {
+    let db = TestDb::sqlite();
+    let conn = rusqlite::Connection::open(db.url.trim_start_matches("sqlite://")).unwrap();
+    let page: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    let journal: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((page, journal.as_str()), (8192, "wal"));
+}
+
 /// A load into an empty table drops its secondary indexes and builds them again before
 /// committing; an import that is rolled back leaves them as they were.
 #[test]
