@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{header, Method, Request};
-use common::{each_db, multipart, TestApp};
+use common::{each_db, multipart, texts_in, TestApp};
 use peerstage_core::Role;
 use peerstage_store::MediaConfig;
 use serde_json::json;
@@ -340,16 +340,6 @@ fn consent_is_set_by_insight_managers_and_files_need_a_folder() {
     });
 }
 
-/// The titles in `body` among `titles`, in the order they appear.
-fn titles_in(body: &str, titles: &[&str]) -> Vec<String> {
-    let mut found: Vec<(usize, String)> = titles
-        .iter()
-        .filter_map(|t| body.find(&format!(">{t}<")).map(|i| (i, t.to_string())))
-        .collect();
-    found.sort();
-    found.into_iter().map(|(_, t)| t).collect()
-}
-
 #[test]
 fn the_library_sorts_by_its_headers_and_pages_keeping_its_filters() {
     each_db(|app| async move {
@@ -370,7 +360,7 @@ fn the_library_sorts_by_its_headers_and_pages_keeping_its_filters() {
         // Latest recording first without a sort, and its header shows it.
         let body = app.get("/media").await.text();
         assert_eq!(
-            titles_in(&body, &all),
+            texts_in(&body, &all),
             ["Rec Delta", "rec bravo", "Rec Charlie", "Rec Alpha"]
         );
         assert!(body.contains("aria-sort=\"descending\""), "{body}");
@@ -380,7 +370,7 @@ fn the_library_sorts_by_its_headers_and_pages_keeping_its_filters() {
             .get("/media?consent=internal&sort=title&per_page=2")
             .await
             .text();
-        assert_eq!(titles_in(&body, &all), ["Rec Alpha", "rec bravo"]);
+        assert_eq!(texts_in(&body, &all), ["Rec Alpha", "rec bravo"]);
         assert!(body.contains("3 in all · page 1 of 2"), "{body}");
         assert!(
             body.contains(
@@ -399,15 +389,15 @@ fn the_library_sorts_by_its_headers_and_pages_keeping_its_filters() {
             .get("/media?consent=internal&sort=title&per_page=2&page=2")
             .await
             .text();
-        assert_eq!(titles_in(&body, &all), ["Rec Charlie"]);
+        assert_eq!(texts_in(&body, &all), ["Rec Charlie"]);
         let body = app
             .get("/media?consent=internal&per_page=2&sort=title&dir=desc")
             .await
             .text();
-        assert_eq!(titles_in(&body, &all), ["Rec Charlie", "rec bravo"]);
+        assert_eq!(texts_in(&body, &all), ["Rec Charlie", "rec bravo"]);
         let body = app.get("/media?sort=recorded&dir=asc").await.text();
         assert_eq!(
-            titles_in(&body, &all),
+            texts_in(&body, &all),
             ["Rec Alpha", "Rec Charlie", "rec bravo", "Rec Delta"]
         );
         // The filter form keeps the sort.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{each_db, today, TestApp};
+use common::{each_db, texts_in, today, TestApp};
 use peerstage_core::reference::RequestStatus;
 use peerstage_core::Role;
 use serde_json::json;
@@ -616,16 +616,6 @@ fn the_ops_view_busy_flags_and_loosened_suggestions() {
     });
 }
 
-/// The names in `body` among `names`, in the order they appear.
-fn names_in(body: &str, names: &[&str]) -> Vec<String> {
-    let mut found: Vec<(usize, String)> = names
-        .iter()
-        .filter_map(|t| body.find(&format!(">{t}<")).map(|i| (i, t.to_string())))
-        .collect();
-    found.sort();
-    found.into_iter().map(|(_, t)| t).collect()
-}
-
 #[test]
 fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
     each_db(|app| async move {
@@ -661,7 +651,7 @@ fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
             .await
             .text();
         assert_eq!(
-            names_in(&body, &people),
+            texts_in(&body, &people),
             ["alpha Champion", "bravo Champion"]
         );
         assert!(body.contains("4 in all · page 1 of 2"), "{body}");
@@ -681,14 +671,14 @@ fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
             .await
             .text();
         assert_eq!(
-            names_in(&body, &people),
+            texts_in(&body, &people),
             ["Charlie Champion", "Delta Champion"]
         );
         let body = app
             .get("/nominations?sort=account&dir=desc&per_page=1")
             .await
             .text();
-        assert_eq!(names_in(&body, &people), ["Delta Champion"]);
+        assert_eq!(texts_in(&body, &people), ["Delta Champion"]);
         app.get("/nominations?sort=reason").await.expect(400);
         let v = app
             .get("/api/v1/nominations?sort=contact&dir=desc&per_page=3&page=2")
@@ -712,7 +702,7 @@ fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
         // Expiring consents: soonest first without a sort (the expired one first of all).
         let body = app.get("/consents").await.text();
         assert_eq!(
-            names_in(&body, &people),
+            texts_in(&body, &people),
             [
                 "Charlie Champion",
                 "alpha Champion",
@@ -725,7 +715,7 @@ fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
             .await
             .text();
         assert_eq!(
-            names_in(&body, &people),
+            texts_in(&body, &people),
             ["Delta Champion", "Charlie Champion"]
         );
         assert!(body.contains("3 in all · page 1 of 2"), "{body}");
@@ -738,7 +728,7 @@ fn nominations_and_expiring_consents_sort_by_their_headers_and_page() {
             .get("/consents?days=10&sort=contact&dir=desc&per_page=2&page=2")
             .await
             .text();
-        assert_eq!(names_in(&body, &people), ["alpha Champion"]);
+        assert_eq!(texts_in(&body, &people), ["alpha Champion"]);
         app.get("/consents?sort=recorded_by").await.expect(400);
         let v = app
             .get("/api/v1/consents/expiring?sort=expires&dir=desc&per_page=1&page=2")

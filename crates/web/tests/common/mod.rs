@@ -397,6 +397,17 @@ impl TestApp {
 }
 
 /// A `multipart/form-data` body built by hand: (name, filename, content).
+/// Which of `texts` stand in `body` as an element's whole text, in the order they appear
+/// (to check a table's order after sorting or paging).
+pub fn texts_in(body: &str, texts: &[&str]) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = texts
+        .iter()
+        .filter_map(|t| body.find(&format!(">{t}<")).map(|i| (i, t.to_string())))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, t)| t).collect()
+}
+
 pub fn multipart(boundary: &str, parts: &[(&str, Option<&str>, &str)]) -> String {
     let mut out = String::new();
     for (name, filename, content) in parts {
