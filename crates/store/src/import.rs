@@ -630,7 +630,7 @@ impl Writer {
                 ))?;
                 if kind == ImportKind::Evidence {
                     c.batch("DROP TABLE IF EXISTS import_tags")?;
-                    c.batch("CREATE TEMP TABLE import_tags (external_id TEXT NOT NULL, tag TEXT NOT NULL)")?;
+                    c.batch("CREATE TEMP TABLE import_tags (external_id TEXT COLLATE \"C\" NOT NULL, tag TEXT NOT NULL)")?;
                 }
                 if kind == ImportKind::Touchpoints {
                     c.batch("DROP TABLE IF EXISTS import_links")?;

@@ -34,6 +34,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (9, include_str!("../migrations/postgres/0009_themes.sql")),
     (10, include_str!("../migrations/postgres/0010_strategy.sql")),
     (11, include_str!("../migrations/postgres/0011_lookups.sql")),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_external_id_collation.sql"),
+    ),
 ];
 
 pub fn run(c: &mut dyn Conn) -> Result<()> {

@@ -474,6 +474,40 @@ fn migrations_are_idempotent() {
     }
 }
 
+/// External ids compare byte by byte on both engines (SQLite's BINARY; "C" on PostgreSQL),
+/// which also keeps their unique indexes cheap to build and probe. A table added later with
+/// an `external_id` column in the database's default collation fails this.
+#[test]
+fn external_ids_compare_bytewise_on_postgresql() {
+    let Some(pg) = TestDb::postgres() else {
+        return;
+    };
+    let mut client = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+    let columns: Vec<(String, Option<String>)> = client
+        .query(
+            "SELECT table_name::text, collation_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND column_name = 'external_id' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(columns.len() >= 8, "{columns:?}");
+    for (table, collation) in &columns {
+        assert_eq!(collation.as_deref(), Some("C"), "{table}.external_id");
+    }
+    // Upserts still find their unique index, and ids differing only in case stay apart.
+    for id in ["acc-a", "ACC-A", "acc-a"] {
+        import(
+            &pg.store,
+            ImportKind::Accounts,
+            &format!("external_id,name\n{id},Named {id}\n"),
+        );
+    }
+    assert_eq!(pg.store.counts().unwrap().accounts, 2);
+}
+
 #[test]
 fn nps_report_is_cached_until_the_data_changes() {
     each(|s| {
