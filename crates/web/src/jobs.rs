@@ -157,6 +157,42 @@ impl ImportJobs {
 }
 
 impl ImportJob {
+    /// Where the API reports this job.
+    pub fn api_url(&self) -> String {
+        format!("/api/v1/import-jobs/{}", self.id)
+    }
+
+    /// The job for the API: what it imports, where it is, and once done the same result an
+    /// import in the request returns (`outcome`), or what stopped it (`error`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "id": self.id,
+            "url": self.api_url(),
+            "kind": self.kind.as_str(),
+            "file_name": self.file_name,
+            "bytes": self.bytes,
+            "elapsed_seconds": (self.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        });
+        let extra = match self.phase() {
+            Phase::Rows { read } => serde_json::json!({"state": "reading", "bytes_read": read}),
+            Phase::Evidence { done, of } => serde_json::json!({
+                "state": "evidence", "bytes_read": self.bytes, "evidence_done": done, "evidence_of": of,
+            }),
+            Phase::Done(outcome) => serde_json::json!({
+                "state": "done", "bytes_read": self.bytes, "committed": outcome.committed, "outcome": outcome,
+            }),
+            Phase::Failed(error) => {
+                serde_json::json!({"state": "failed", "committed": false, "error": error})
+            }
+        };
+        if let (Some(v), serde_json::Value::Object(extra)) = (v.as_object_mut(), extra) {
+            v.extend(extra);
+        }
+        v
+    }
+}
+
+impl ImportJob {
     fn finished(&self) -> Option<Duration> {
         *self.finished.lock().expect("job lock")
     }

@@ -926,6 +926,92 @@ fn importing_an_accounts_csv_inserts_rows_and_importing_it_again_changes_nothing
     });
 }
 
+/// Follows a background import over the API until it ends.
+async fn finished_api_job(app: &TestApp, url: &str) -> Value {
+    for _ in 0..500 {
+        let r = app.get(url).await;
+        r.expect(200);
+        let job = r.json();
+        match job["state"].as_str() {
+            Some("done" | "failed") => return job,
+            Some("reading" | "evidence") => {}
+            _ => panic!("a job in no known state: {job}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the import at {url} did not finish");
+}
+
+#[test]
+fn an_import_can_run_in_the_background_and_be_followed_until_it_ends() {
+    each_db(|app| async move {
+        let r = app
+            .post_csv(
+                "/api/v1/import/accounts?background=yes&file_name=crm.csv",
+                ACCOUNTS_CSV,
+            )
+            .await;
+        r.expect(202);
+        let url = r.location().to_string();
+        assert!(url.starts_with("/api/v1/import-jobs/"), "{url}");
+        let job = r.json();
+        assert_eq!(job["url"], url);
+        assert_eq!(job["kind"], "accounts");
+        assert_eq!(job["file_name"], "crm.csv");
+        assert_eq!(job["bytes"], ACCOUNTS_CSV.len());
+        let done = finished_api_job(&app, &url).await;
+        assert_eq!(done["state"], "done", "{done}");
+        assert_eq!(done["committed"], true);
+        assert_eq!(done["outcome"]["inserted"], 3);
+        assert_eq!(app.account_total().await, 3);
+
+        // A file with a bad row ends with nothing imported and the row's line and column.
+        let bad = ACCOUNTS_CSV.replace("Finance,smb", "Finance,huge");
+        let r = app
+            .post_csv("/api/v1/import/accounts?background=true", &bad)
+            .await;
+        r.expect(202);
+        let failed = finished_api_job(&app, r.location()).await;
+        assert_eq!(failed["state"], "done");
+        assert_eq!(failed["committed"], false);
+        assert_eq!(failed["file_name"], "request body");
+        assert_eq!(failed["outcome"]["errors"][0]["line"], 3);
+        assert_eq!(failed["outcome"]["errors"][0]["column"], "segment");
+        assert_eq!(app.account_total().await, 3);
+
+        let mine = app.get("/api/v1/import-jobs").await.json();
+        let ids: Vec<&Value> = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| &j["id"])
+            .collect();
+        assert_eq!(ids, [&failed["id"], &job["id"]], "newest first");
+
+        // Only the user who started a job sees it; roles without import not even that.
+        app.get("/api/v1/import-jobs/nosuchjob").await.expect(404);
+        let other = app
+            .identity("other.importer@example.com", peerstage_core::Role::Admin)
+            .await;
+        app.as_user(&other).get(&url).await.expect(404);
+        assert_eq!(
+            app.as_user(&other).get("/api/v1/import-jobs").await.json()["items"],
+            json!([])
+        );
+        let viewer = app
+            .identity("viewer@example.com", peerstage_core::Role::Viewer)
+            .await;
+        app.as_user(&viewer).get(&url).await.expect(403);
+
+        let r = app
+            .post_csv("/api/v1/import/accounts?background=perhaps", ACCOUNTS_CSV)
+            .await;
+        r.expect(422);
+        assert_eq!(r.error_fields(), ["background"]);
+        assert_eq!(app.account_total().await, 3);
+    });
+}
+
 #[test]
 fn an_import_with_one_bad_row_returns_422_with_line_and_column_and_writes_nothing() {
     each_db(|app| async move {

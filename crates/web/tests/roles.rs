@@ -225,6 +225,7 @@ const ROUTES: &[Route] = &[
     r("GET", "/api/v1/nps", Nothing, RC),
     r("GET", "/api/v1/value", Nothing, RF),
     r("POST", "/api/v1/import/{accounts}", Csv(IMPORT_CSV), IE),
+    r("GET", "/api/v1/import-jobs", Nothing, IE),
     r("GET", "/api/v1/export/{accounts}", Nothing, IE),
     r("GET", "/api/v1/export/{contacts.csv}", Nothing, IE),
     r("GET", "/api/v1/users", Nothing, AD),
@@ -587,6 +588,8 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     // A background import's page exists only for the user who started it: pages.rs
     // (`a_large_upload_imports_in_the_background…`) checks who may read it.
     ("GET", "/transfer/jobs/{id}"),
+    // The same for the API's form of it: api.rs (`an_import_can_run_in_the_background…`).
+    ("GET", "/api/v1/import-jobs/{id}"),
 ];
 
 impl Route {

@@ -91,6 +91,8 @@ pub fn router() -> Router<AppState> {
             "/import/{kind}",
             post(import).layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
+        .route("/import-jobs", get(import_jobs))
+        .route("/import-jobs/{id}", get(import_job))
         .route("/export/{kind}", get(export))
         .merge(access::router())
         .fallback(not_found)
@@ -515,8 +517,29 @@ async fn import(
     let kind = kind_of(&kind)?;
     let skip = peerstage_core::parse::bool_or(q.get("skip_invalid"), false)
         .map_err(|e| ApiError::invalid(peerstage_core::FieldErrors::single("skip_invalid", e)))?;
+    let background = peerstage_core::parse::bool_or(q.get("background"), false)
+        .map_err(|e| ApiError::invalid(peerstage_core::FieldErrors::single("background", e)))?;
     let options =
         import_options(kind, q.get("preset"), &q.all("map")).map_err(ApiError::bad_request)?;
+    if background {
+        // Answers at once; the import (and its evidence sync) goes on after the request.
+        let user = crate::auth::current()
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "sign in first"))?;
+        let name = match q.get("file_name").trim() {
+            "" => "request body".to_string(),
+            n => n.to_string(),
+        };
+        let store = st.store.acting_as(user.actor());
+        let job = st
+            .imports
+            .start(store, user.user.id, name, body.to_vec(), options, skip);
+        return Ok((
+            StatusCode::ACCEPTED,
+            [(axum::http::header::LOCATION, job.api_url())],
+            Json(job.to_json()),
+        )
+            .into_response());
+    }
     let outcome = run_import(&st, body.to_vec(), options, skip).await?;
     let status = if outcome.committed {
         StatusCode::OK
@@ -524,6 +547,36 @@ async fn import(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, Json(outcome)).into_response())
+}
+
+/// The background imports the caller started that the server still holds, newest first.
+async fn import_jobs(State(st): State<AppState>) -> ApiResult<Response> {
+    require_api(Permission::ImportExport)?;
+    let me = crate::auth::current().map(|u| u.user.id).unwrap_or(-1);
+    let jobs: Vec<serde_json::Value> = st
+        .imports
+        .for_user(me)
+        .iter()
+        .map(|j| j.to_json())
+        .collect();
+    Ok(Json(json!({ "items": jobs })).into_response())
+}
+
+/// One background import of the caller's; 404 for anybody else's.
+async fn import_job(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    require_api(Permission::ImportExport)?;
+    let me = crate::auth::current().map(|u| u.user.id);
+    let job = st
+        .imports
+        .get(&id)
+        .filter(|j| Some(j.user_id) == me)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no such import: it belongs to someone else, or the server restarted since (an import cut short by a restart saved nothing)",
+            )
+        })?;
+    Ok(Json(job.to_json()).into_response())
 }
 
 async fn export(State(st): State<AppState>, Path(kind): Path<String>) -> ApiResult<Response> {

@@ -447,6 +447,11 @@ pub fn spec() -> Value {
             ),
             ("preset", "salesforce"),
             ("map", "FIELD=COLUMN, repeatable"),
+            (
+                "background",
+                "yes to answer 202 at once with a job (Location: its URL) and import after the request",
+            ),
+            ("file_name", "with background: the name the job shows"),
         ]),
     );
     import.insert(
@@ -456,6 +461,17 @@ pub fn spec() -> Value {
     paths.insert(
         "/api/v1/import/{kind}".into(),
         json!({"parameters": kind_param, "post": import}),
+    );
+    paths.insert(
+        "/api/v1/import-jobs".into(),
+        json!({"get": op("Your background imports the server holds, newest first", "csv")}),
+    );
+    paths.insert(
+        "/api/v1/import-jobs/{id}".into(),
+        json!({
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": op("A background import: state reading, evidence, done (with outcome) or failed (with error)", "csv"),
+        }),
     );
     let mut export = op("Export as CSV in the import layout", "csv");
     export.insert(
