@@ -307,7 +307,9 @@ pub trait Conn {
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
     /// Appends rows to a table as fast as the engine allows — one prepared INSERT bound
     /// value by value on SQLite, COPY on PostgreSQL: `fill` hands each row to the sink.
-    /// Returns the number of rows.
+    /// Returns the number of rows. Values should have their column's kind (an `Arg::Date`
+    /// for a date): PostgreSQL's binary COPY converts text into a date, timestamp, number or
+    /// flag only in the plain forms peerstage writes (ISO dates, RFC 3339 times).
     fn append(
         &mut self,
         table: &str,

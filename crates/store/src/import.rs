@@ -807,7 +807,11 @@ impl Writer {
         if t.has_updated_at {
             columns.push("updated_at");
         }
-        let stamp = Arg::Text(&self.stamp_text);
+        // PostgreSQL's binary COPY takes the timestamp as such; SQLite stores the text, formatted once.
+        let stamp = match c.dialect() {
+            Dialect::Postgres => Arg::Time(self.stamp),
+            Dialect::Sqlite => Arg::Text(&self.stamp_text),
+        };
         let mut id = first;
         c.append(t.table, &columns, &mut |sink| {
             for r in records.clone() {

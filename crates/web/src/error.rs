@@ -69,6 +69,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A store error as a user may read it where it is kept rather than answered (a background
+/// import's result, an import's failed evidence sync). A database error's cause is for the
+/// log (the caller logs it), never for the user, as in every other response.
+pub fn shown(e: &StoreError) -> String {
+    match e {
+        StoreError::Database(_) => {
+            "a database error stopped it; the server log has the details".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
 impl From<FieldErrors> for ApiError {
     fn from(e: FieldErrors) -> Self {
         ApiError::invalid(e)
@@ -139,5 +151,24 @@ impl IntoResponse for PageError {
         };
         let body = crate::html::layout::error_page(title, &self.message);
         (self.status, body).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_error_shows_what_the_user_can_act_on_but_never_a_database_cause() {
+        let db = shown(&StoreError::Database(
+            "23514: new row for relation \"accounts\" violates check constraint".into(),
+        ));
+        assert!(!db.contains("relation"), "{db}");
+        assert!(db.contains("server log"), "{db}");
+        let missing = shown(&StoreError::NotFound {
+            what: "account",
+            id: 7,
+        });
+        assert!(missing.contains("account"), "{missing}");
     }
 }

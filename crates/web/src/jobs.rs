@@ -10,8 +10,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Finished jobs kept for their result pages.
+/// Finished jobs kept for their result pages: per user, so one user's many imports never
+/// push out another's result before it is read, and in all.
 const KEPT: usize = 20;
+const KEPT_ALL: usize = 200;
+
+/// Background imports one user may have running at once (each holds its file in memory, a
+/// thread and a database connection); another waits until one ends.
+pub const RUNNING_PER_USER: usize = 3;
 
 /// Where a job is.
 #[derive(Debug, Clone)]
@@ -82,7 +88,7 @@ impl ImportJobs {
         bytes: Vec<u8>,
         options: ImportOptions,
         skip_invalid: bool,
-    ) -> Arc<ImportJob> {
+    ) -> Result<Arc<ImportJob>, String> {
         let job = Arc::new(ImportJob {
             id: peerstage_store::random_token("")[..16].to_string(),
             user_id,
@@ -94,18 +100,7 @@ impl ImportJobs {
             read: AtomicU64::new(0),
             phase: Mutex::new(Phase::Rows { read: 0 }),
         });
-        {
-            let mut jobs = self.jobs.lock().expect("jobs lock");
-            jobs.push_back(job.clone());
-            // Forget the oldest finished jobs beyond the few kept; running ones stay.
-            while jobs.iter().filter(|j| j.finished().is_some()).count() > KEPT {
-                let oldest = jobs
-                    .iter()
-                    .position(|j| j.finished().is_some())
-                    .expect("a finished job");
-                jobs.remove(oldest);
-            }
-        }
+        self.admit(job.clone())?;
         let running = job.clone();
         tokio::task::spawn_blocking(move || {
             let j = &running;
@@ -121,19 +116,48 @@ impl ImportJobs {
                             store.sync_evidence_with(|done, of| j.set(Phase::Evidence { done, of }))
                         {
                             tracing::error!(error = %e, job = %j.id, "evidence sync after an import failed");
-                            outcome.evidence_error = Some(e.to_string());
+                            outcome.evidence_error = Some(crate::error::shown(&e));
                         }
                     }
                     Phase::Done(Box::new(outcome))
                 }
                 Err(e) => {
                     tracing::error!(error = %e, job = %j.id, "background import failed");
-                    Phase::Failed(e.to_string())
+                    Phase::Failed(crate::error::shown(&e))
                 }
             };
             j.set(phase);
         });
-        job
+        Ok(job)
+    }
+
+    /// Adds a job unless its user already has `RUNNING_PER_USER` running, then forgets the
+    /// oldest finished jobs beyond those kept (running ones always stay).
+    fn admit(&self, job: Arc<ImportJob>) -> Result<(), String> {
+        let mut jobs = self.jobs.lock().expect("jobs lock");
+        let mine_running = jobs
+            .iter()
+            .filter(|j| j.user_id == job.user_id && j.finished().is_none())
+            .count();
+        if mine_running >= RUNNING_PER_USER {
+            return Err(format!(
+                "You already have {mine_running} imports running; start this one when one of them has finished."
+            ));
+        }
+        let user = job.user_id;
+        jobs.push_back(job);
+        let forget = |jobs: &mut VecDeque<Arc<ImportJob>>, of_user: Option<i64>, keep: usize| {
+            let counted = |j: &Arc<ImportJob>| {
+                j.finished().is_some() && of_user.is_none_or(|u| j.user_id == u)
+            };
+            while jobs.iter().filter(|j| counted(j)).count() > keep {
+                let oldest = jobs.iter().position(counted).expect("a finished job");
+                jobs.remove(oldest);
+            }
+        };
+        forget(&mut jobs, Some(user), KEPT);
+        forget(&mut jobs, None, KEPT_ALL);
+        Ok(())
     }
 
     /// The jobs `user_id` started that the server still holds, newest first.
@@ -200,9 +224,20 @@ impl ImportJob {
     /// A job in a given phase, for tests of how jobs are shown.
     #[cfg(test)]
     pub fn for_test(kind: ImportKind, file_name: &str, bytes: u64, phase: Phase) -> ImportJob {
+        Self::for_user_test(1, kind, file_name, bytes, phase)
+    }
+
+    #[cfg(test)]
+    fn for_user_test(
+        user_id: i64,
+        kind: ImportKind,
+        file_name: &str,
+        bytes: u64,
+        phase: Phase,
+    ) -> ImportJob {
         let job = ImportJob {
-            id: "test".into(),
-            user_id: 1,
+            id: format!("test-{user_id}-{file_name}"),
+            user_id,
             kind,
             file_name: file_name.into(),
             bytes,
@@ -217,5 +252,65 @@ impl ImportJob {
             job.set(phase);
         }
         job
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(user: i64, name: &str, done: bool) -> Arc<ImportJob> {
+        let phase = if done {
+            Phase::Failed("ended".into())
+        } else {
+            Phase::Rows { read: 0 }
+        };
+        Arc::new(ImportJob::for_user_test(
+            user,
+            ImportKind::Accounts,
+            name,
+            10,
+            phase,
+        ))
+    }
+
+    #[test]
+    fn a_user_has_at_most_a_few_imports_running_and_others_are_not_held_back() {
+        let jobs = ImportJobs::default();
+        for n in 0..RUNNING_PER_USER {
+            jobs.admit(job(1, &format!("run{n}"), false)).unwrap();
+        }
+        let err = jobs.admit(job(1, "one more", false)).unwrap_err();
+        assert!(err.contains("already have 3 imports running"), "{err}");
+        jobs.admit(job(2, "someone else's", false)).unwrap();
+        // Finished ones do not count.
+        jobs.admit(job(2, "done", true)).unwrap();
+        assert_eq!(jobs.for_user(1).len(), RUNNING_PER_USER);
+        assert_eq!(jobs.for_user(2).len(), 2);
+    }
+
+    #[test]
+    fn finished_jobs_are_kept_per_user_so_one_user_cannot_push_out_anothers_result() {
+        let jobs = ImportJobs::default();
+        jobs.admit(job(1, "mine", true)).unwrap();
+        for n in 0..KEPT + 5 {
+            jobs.admit(job(2, &format!("theirs{n}"), true)).unwrap();
+        }
+        assert_eq!(jobs.for_user(1).len(), 1, "user 1's result stays");
+        let theirs = jobs.for_user(2);
+        assert_eq!(theirs.len(), KEPT);
+        assert_eq!(
+            theirs[0].file_name,
+            format!("theirs{}", KEPT + 4),
+            "newest first"
+        );
+        assert_eq!(theirs[KEPT - 1].file_name, "theirs5", "the oldest went");
+        // A running job is never forgotten.
+        jobs.admit(job(3, "running", false)).unwrap();
+        for n in 0..KEPT_ALL {
+            jobs.admit(job(100 + n as i64, "done", true)).unwrap();
+        }
+        assert_eq!(jobs.for_user(3).len(), 1);
+        assert_eq!(jobs.jobs.lock().unwrap().len(), KEPT_ALL + 1);
     }
 }

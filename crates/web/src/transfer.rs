@@ -46,7 +46,7 @@ pub async fn run_import(
             // Imported notes, comments and reviews become evidence (C1) right away.
             if let Err(e) = s.sync_evidence_after(options.kind) {
                 tracing::error!(error = %e, "evidence sync after an import failed");
-                outcome.evidence_error = Some(e.to_string());
+                outcome.evidence_error = Some(crate::error::shown(&e));
             }
         }
         Ok(outcome)

@@ -532,7 +532,8 @@ async fn import(
         let store = st.store.acting_as(user.actor());
         let job = st
             .imports
-            .start(store, user.user.id, name, body.to_vec(), options, skip);
+            .start(store, user.user.id, name, body.to_vec(), options, skip)
+            .map_err(|busy| ApiError::new(StatusCode::TOO_MANY_REQUESTS, busy))?;
         return Ok((
             StatusCode::ACCEPTED,
             [(axum::http::header::LOCATION, job.api_url())],

@@ -458,6 +458,18 @@ pub fn spec() -> Value {
         "requestBody".into(),
         json!({"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}}),
     );
+    if let Some(Value::Object(responses)) = import.get_mut("responses") {
+        responses.insert(
+            "202".into(),
+            json!({"description": "with background: the job, whose URL is in Location",
+                   "headers": {"Location": {"schema": {"type": "string"}}},
+                   "content": {"application/json": {}}}),
+        );
+        responses.insert(
+            "429".into(),
+            json!({"$ref": "#/components/responses/Error"}),
+        );
+    }
     paths.insert(
         "/api/v1/import/{kind}".into(),
         json!({"parameters": kind_param, "post": import}),

@@ -185,10 +185,19 @@ async fn upload(
         } else {
             file_name
         };
-        let job = st
-            .imports
-            .start(store, user.user.id, name, bytes, options, skip);
-        return Ok(Redirect::to(&format!("/transfer/jobs/{}", job.id)).into_response());
+        return Ok(
+            match st
+                .imports
+                .start(store, user.user.id, name, bytes, options, skip)
+            {
+                Ok(job) => Redirect::to(&format!("/transfer/jobs/{}", job.id)).into_response(),
+                Err(busy) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    form_page(&st, Some(("error", html! { (busy) }))),
+                )
+                    .into_response(),
+            },
+        );
     }
     let outcome = run_import(&st, bytes, options, skip).await?;
     let class = if outcome.committed { "ok" } else { "error" };
