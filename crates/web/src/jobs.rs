@@ -170,13 +170,17 @@ impl ImportJobs {
             .collect()
     }
 
-    pub fn get(&self, id: &str) -> Option<Arc<ImportJob>> {
+    /// The signed-in user's job `id`; `Err` (the same for anybody else's job as for none, so
+    /// ids cannot be probed) says why it may be missing.
+    pub fn mine(&self, id: &str) -> Result<Arc<ImportJob>, &'static str> {
+        let me = crate::auth::current().map(|u| u.user.id);
         self.jobs
             .lock()
             .expect("jobs lock")
             .iter()
-            .find(|j| j.id == id)
+            .find(|j| j.id == id && Some(j.user_id) == me)
             .cloned()
+            .ok_or("There is no such import: it belongs to someone else, or the server restarted since (an import cut short by a restart saved nothing).")
     }
 }
 

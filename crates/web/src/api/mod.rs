@@ -566,17 +566,10 @@ async fn import_jobs(State(st): State<AppState>) -> ApiResult<Response> {
 /// One background import of the caller's; 404 for anybody else's.
 async fn import_job(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     require_api(Permission::ImportExport)?;
-    let me = crate::auth::current().map(|u| u.user.id);
     let job = st
         .imports
-        .get(&id)
-        .filter(|j| Some(j.user_id) == me)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no such import: it belongs to someone else, or the server restarted since (an import cut short by a restart saved nothing)",
-            )
-        })?;
+        .mine(&id)
+        .map_err(|why| ApiError::new(StatusCode::NOT_FOUND, why))?;
     Ok(Json(job.to_json()).into_response())
 }
 

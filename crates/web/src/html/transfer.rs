@@ -216,16 +216,10 @@ async fn job_page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
-    let me = crate::auth::current().map(|u| u.user.id);
     let job = st
         .imports
-        .get(&id)
-        .filter(|j| Some(j.user_id) == me)
-        .ok_or_else(|| {
-            PageError::not_found(
-                "There is no such import: it belongs to someone else, or the server restarted since (an import cut short by a restart saved nothing).".to_string(),
-            )
-        })?;
+        .mine(&id)
+        .map_err(|why| PageError::not_found(why.to_string()))?;
     Ok(job_view(&job))
 }
 
