@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 const KEPT: usize = 20;
 const KEPT_ALL: usize = 200;
 
-/// Background imports one user may have running at once (each holds its file in memory, a
-/// thread and a database connection); another waits until one ends.
+/// Background imports one user may have running at once by default (each holds its file in
+/// memory, a thread and a database connection); another waits until one ends.
 pub const RUNNING_PER_USER: usize = 3;
 
 /// Where a job is.
@@ -77,18 +77,30 @@ pub struct ImportJobs {
     jobs: Mutex<VecDeque<Arc<ImportJob>>>,
 }
 
+/// A file to import in the background, and how.
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub options: ImportOptions,
+    pub skip_invalid: bool,
+}
+
 impl ImportJobs {
-    /// Starts importing `bytes` on a blocking thread with `store` (acting as the user who
-    /// uploaded), then syncing evidence; returns the job at once.
+    /// Starts importing the upload on a blocking thread with `store` (acting as the user who
+    /// uploaded), then syncing evidence; returns the job at once, or why it may not start.
     pub fn start(
         &self,
         store: Store,
         user_id: i64,
-        file_name: String,
-        bytes: Vec<u8>,
-        options: ImportOptions,
-        skip_invalid: bool,
+        upload: Upload,
+        running_limit: usize,
     ) -> Result<Arc<ImportJob>, String> {
+        let Upload {
+            file_name,
+            bytes,
+            options,
+            skip_invalid,
+        } = upload;
         let job = Arc::new(ImportJob {
             id: peerstage_store::random_token("")[..16].to_string(),
             user_id,
@@ -100,7 +112,7 @@ impl ImportJobs {
             read: AtomicU64::new(0),
             phase: Mutex::new(Phase::Rows { read: 0 }),
         });
-        self.admit(job.clone())?;
+        self.admit(job.clone(), running_limit)?;
         let running = job.clone();
         tokio::task::spawn_blocking(move || {
             let j = &running;
@@ -131,18 +143,19 @@ impl ImportJobs {
         Ok(job)
     }
 
-    /// Adds a job unless its user already has `RUNNING_PER_USER` running, then forgets the
+    /// Adds a job unless its user already has `running_limit` running, then forgets the
     /// oldest finished jobs beyond those kept (running ones always stay).
-    fn admit(&self, job: Arc<ImportJob>) -> Result<(), String> {
+    fn admit(&self, job: Arc<ImportJob>, running_limit: usize) -> Result<(), String> {
         let mut jobs = self.jobs.lock().expect("jobs lock");
         let mine_running = jobs
             .iter()
             .filter(|j| j.user_id == job.user_id && j.finished().is_none())
             .count();
-        if mine_running >= RUNNING_PER_USER {
-            return Err(format!(
-                "You already have {mine_running} imports running; start this one when one of them has finished."
-            ));
+        if mine_running >= running_limit {
+            return Err(match mine_running {
+                0 => "Large imports run in the background, and none may run now; import a smaller file.".to_string(),
+                n => format!("You already have {n} imports running; start this one when one of them has finished."),
+            });
         }
         let user = job.user_id;
         jobs.push_back(job);
@@ -282,13 +295,17 @@ mod tests {
     fn a_user_has_at_most_a_few_imports_running_and_others_are_not_held_back() {
         let jobs = ImportJobs::default();
         for n in 0..RUNNING_PER_USER {
-            jobs.admit(job(1, &format!("run{n}"), false)).unwrap();
+            jobs.admit(job(1, &format!("run{n}"), false), RUNNING_PER_USER)
+                .unwrap();
         }
-        let err = jobs.admit(job(1, "one more", false)).unwrap_err();
+        let err = jobs
+            .admit(job(1, "one more", false), RUNNING_PER_USER)
+            .unwrap_err();
         assert!(err.contains("already have 3 imports running"), "{err}");
-        jobs.admit(job(2, "someone else's", false)).unwrap();
+        jobs.admit(job(2, "someone else's", false), RUNNING_PER_USER)
+            .unwrap();
         // Finished ones do not count.
-        jobs.admit(job(2, "done", true)).unwrap();
+        jobs.admit(job(2, "done", true), RUNNING_PER_USER).unwrap();
         assert_eq!(jobs.for_user(1).len(), RUNNING_PER_USER);
         assert_eq!(jobs.for_user(2).len(), 2);
     }
@@ -296,9 +313,10 @@ mod tests {
     #[test]
     fn finished_jobs_are_kept_per_user_so_one_user_cannot_push_out_anothers_result() {
         let jobs = ImportJobs::default();
-        jobs.admit(job(1, "mine", true)).unwrap();
+        jobs.admit(job(1, "mine", true), RUNNING_PER_USER).unwrap();
         for n in 0..KEPT + 5 {
-            jobs.admit(job(2, &format!("theirs{n}"), true)).unwrap();
+            jobs.admit(job(2, &format!("theirs{n}"), true), RUNNING_PER_USER)
+                .unwrap();
         }
         assert_eq!(jobs.for_user(1).len(), 1, "user 1's result stays");
         let theirs = jobs.for_user(2);
@@ -310,9 +328,11 @@ mod tests {
         );
         assert_eq!(theirs[KEPT - 1].file_name, "theirs5", "the oldest went");
         // A running job is never forgotten.
-        jobs.admit(job(3, "running", false)).unwrap();
+        jobs.admit(job(3, "running", false), RUNNING_PER_USER)
+            .unwrap();
         for n in 0..KEPT_ALL {
-            jobs.admit(job(100 + n as i64, "done", true)).unwrap();
+            jobs.admit(job(100 + n as i64, "done", true), RUNNING_PER_USER)
+                .unwrap();
         }
         assert_eq!(jobs.for_user(3).len(), 1);
         assert_eq!(jobs.jobs.lock().unwrap().len(), KEPT_ALL + 1);

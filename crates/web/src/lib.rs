@@ -41,6 +41,8 @@ pub struct AppState {
     /// Uploads larger than this import in the background, with a page that shows their
     /// progress; smaller ones answer with their result at once.
     pub inline_import_limit: usize,
+    /// Background imports one user may have running at once; another is refused (429).
+    pub running_imports_per_user: usize,
     pub(crate) imports: std::sync::Arc<jobs::ImportJobs>,
 }
 
@@ -52,6 +54,7 @@ impl AppState {
             setup_token: None,
             secure_cookies: false,
             inline_import_limit: INLINE_IMPORT_LIMIT,
+            running_imports_per_user: jobs::RUNNING_PER_USER,
             imports: Default::default(),
         }
     }

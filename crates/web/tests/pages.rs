@@ -690,6 +690,28 @@ async fn finished_job(app: &TestApp, job: &str) -> Resp {
 }
 
 #[test]
+fn a_background_import_over_the_users_limit_is_refused_and_nothing_is_imported() {
+    each_db(|app| async move {
+        let app = app.with_state(|s| {
+            s.inline_import_limit = 0;
+            s.running_imports_per_user = 0;
+        });
+        let r = upload(&app, "accounts", "external_id,name\nL-1,Limited\n", false).await;
+        r.expect(429);
+        assert!(r.text().contains("none may run now"), "{}", r.text());
+        let r = app
+            .post_csv("/api/v1/import/accounts?background=yes", "name\nLimited\n")
+            .await;
+        r.expect(429);
+        assert!(r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("none may run now"));
+        assert_eq!(app.account_total().await, 0);
+    });
+}
+
+#[test]
 fn a_large_upload_imports_in_the_background_and_its_page_shows_the_result() {
     each_db(|app| async move {
         let app = app.with_state(|s| s.inline_import_limit = 0);

@@ -532,7 +532,17 @@ async fn import(
         let store = st.store.acting_as(user.actor());
         let job = st
             .imports
-            .start(store, user.user.id, name, body.to_vec(), options, skip)
+            .start(
+                store,
+                user.user.id,
+                crate::jobs::Upload {
+                    file_name: name,
+                    bytes: body.to_vec(),
+                    options,
+                    skip_invalid: skip,
+                },
+                st.running_imports_per_user,
+            )
             .map_err(|busy| ApiError::new(StatusCode::TOO_MANY_REQUESTS, busy))?;
         return Ok((
             StatusCode::ACCEPTED,

@@ -186,10 +186,17 @@ async fn upload(
             file_name
         };
         return Ok(
-            match st
-                .imports
-                .start(store, user.user.id, name, bytes, options, skip)
-            {
+            match st.imports.start(
+                store,
+                user.user.id,
+                crate::jobs::Upload {
+                    file_name: name,
+                    bytes,
+                    options,
+                    skip_invalid: skip,
+                },
+                st.running_imports_per_user,
+            ) {
                 Ok(job) => Redirect::to(&format!("/transfer/jobs/{}", job.id)).into_response(),
                 Err(busy) => (
                     StatusCode::TOO_MANY_REQUESTS,
