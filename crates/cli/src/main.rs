@@ -40,6 +40,10 @@ struct Cli {
     /// file. Needed with PostgreSQL to store files rather than links.
     #[arg(long, global = true, env = "PEERSTAGE_MEDIA_DIR")]
     media_dir: Option<PathBuf>,
+    /// Seconds a change waits for another one holding the database (a large import) before
+    /// it fails as busy, writing nothing; the server answers such a request with 503
+    #[arg(long, global = true, env = "PEERSTAGE_LOCK_WAIT", default_value = "15", value_name = "SECONDS", value_parser = parse_lock_wait)]
+    lock_wait: std::time::Duration,
     #[command(subcommand)]
     command: Command,
 }
@@ -322,17 +326,39 @@ fn main() {
         .with_target(false)
         .init();
     let cli = Cli::parse();
+    let _ = LOCK_WAIT.set(cli.lock_wait);
     if let Err(e) = run(cli) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
 }
 
+fn parse_lock_wait(s: &str) -> std::result::Result<std::time::Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if (0.0..=3600.0).contains(&secs) => Ok(std::time::Duration::from_secs_f64(secs)),
+        _ => Err(format!("'{s}' is not a number of seconds from 0 to 3600")),
+    }
+}
+
+/// `--lock-wait`, set once by `main` before any command opens the database.
+static LOCK_WAIT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
 pub(crate) fn open(url: &str) -> Result<Store> {
     let new_file = peerstage_store::sqlite_path(url)
         .filter(|p| !p.is_empty() && !std::path::Path::new(p).exists());
-    let store = Store::open(url)
-        .with_context(|| "cannot open the database (check --database-url / DATABASE_URL)")?;
+    let mut options = peerstage_store::OpenOptions::default();
+    if let Some(wait) = LOCK_WAIT.get() {
+        options.lock_wait = *wait;
+    }
+    let store = match Store::open_with(url, options) {
+        Ok(store) => store,
+        // Not a wrong URL: say only what happened.
+        Err(e @ peerstage_store::StoreError::Busy) => return Err(e.into()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context("cannot open the database (check --database-url / DATABASE_URL)"))
+        }
+    };
     if let Some(path) = new_file {
         // A mistyped path would otherwise go unnoticed: say that the database is new.
         eprintln!("note: created a new database at {path}");

@@ -1210,3 +1210,26 @@ fn import_and_export_help_name_every_kind() {
         }
     }
 }
+
+/// While another process holds the database (a large import), a command that changes it
+/// waits `--lock-wait` seconds, then fails as busy and writes nothing; reading (and opening
+/// the database) does not wait. A wrong `--lock-wait` is refused up front.
+#[test]
+fn an_import_while_the_database_is_held_fails_as_busy_and_writes_nothing() {
+    for db in Db::all() {
+        db.import_ok("accounts", "first.csv", "external_id,name\nA-1,Acme\n");
+        let file = db.file("second.csv", "external_id,name\nA-2,Bolt\n");
+        let holder = peerstage_store::testing::hold_database(&db.url);
+        db.run(&["--lock-wait", "0.3", "import", "accounts", s(&file)])
+            .fails()
+            .says(&["busy", "changed nothing", "try again"]);
+        assert_eq!(db.count("accounts"), 1, "{}: read while held", db.name());
+        drop(holder);
+        db.run(&["--lock-wait", "0.3", "import", "accounts", s(&file)])
+            .ok();
+        assert_eq!(db.count("accounts"), 2, "{}", db.name());
+        db.run(&["--lock-wait", "soon", "export", "accounts"])
+            .fails()
+            .says(&["'soon' is not a number of seconds"]);
+    }
+}

@@ -257,6 +257,12 @@ pub enum DbError {
     Unique { column: String },
     #[error("foreign key constraint")]
     ForeignKey,
+    /// Another transaction held a lock this statement needed for longer than the
+    /// connection waits (SQLite's busy timeout, PostgreSQL's `lock_timeout`), or PostgreSQL
+    /// broke a deadlock by failing this one. The statement changed nothing; trying again
+    /// later may succeed.
+    #[error("database busy: {0}")]
+    Busy(String),
     #[error("{0}")]
     Other(String),
 }
@@ -303,6 +309,17 @@ pub trait Conn {
     fn dialect(&self) -> Dialect;
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
+    /// `execute` for bookkeeping a read may skip (a session's renewal, a token's last use):
+    /// `None`, at once, where the statement would have to wait for another connection's
+    /// write (SQLite, while an import holds the database); on PostgreSQL, where such
+    /// a write takes row locks nobody else holds for long, `None` after the usual wait.
+    fn execute_unless_busy(&mut self, sql: &str, params: &[Value]) -> Result<Option<u64>, DbError> {
+        match self.execute(sql, params) {
+            Ok(n) => Ok(Some(n)),
+            Err(DbError::Busy(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
     /// Runs several statements without parameters.
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
     /// Appends rows to a table as fast as the engine allows — one prepared INSERT bound

@@ -265,12 +265,21 @@ impl Store {
             if sqlite {
                 // Every reference is resolved against lookups read under the write lock taken
                 // below, so SQLite's per-row foreign-key probes would only repeat that work.
-                c.batch("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE")?;
+                // The pragma has no effect inside a transaction, so it is set before BEGIN
+                // and set back after the transaction has ended, whichever way it ends.
+                c.batch("PRAGMA foreign_keys = OFF")?;
+                if let Err(e) = c.batch("BEGIN IMMEDIATE") {
+                    c.batch("PRAGMA foreign_keys = ON")?;
+                    return Err(e.into());
+                }
             } else {
                 c.batch("BEGIN")?;
             }
             let end = |c: &mut dyn Conn, commit: bool| -> Result<()> {
                 let done = c.batch(if commit { "COMMIT" } else { "ROLLBACK" });
+                if done.is_err() {
+                    let _ = c.batch("ROLLBACK");
+                }
                 if sqlite {
                     c.batch("PRAGMA foreign_keys = ON")?;
                 }

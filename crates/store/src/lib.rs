@@ -89,6 +89,10 @@ pub enum StoreError {
     Conflict { field: String, reason: String },
     #[error("{0}")]
     Invalid(FieldErrors),
+    /// Another change held the database (or the tables this one needs) for longer than
+    /// `OpenOptions::lock_wait` — a large import, usually. Nothing of this change was written.
+    #[error("the database is busy with another change (a large import, perhaps); this request changed nothing: try again in a moment")]
+    Busy,
     #[error("database error: {0}")]
     Database(String),
 }
@@ -107,6 +111,7 @@ impl From<DbError> for StoreError {
                 field: "id".into(),
                 reason: "refers to a record that does not exist".into(),
             },
+            DbError::Busy(_) => StoreError::Busy,
             DbError::Other(m) => StoreError::Database(m),
         }
     }
@@ -173,13 +178,36 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
     )
 }
 
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// How long a change waits for another one holding the database (SQLite's single
+    /// writer) or the rows and tables it needs (PostgreSQL's locks) before it fails with
+    /// `StoreError::Busy`.
+    pub lock_wait: std::time::Duration,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            lock_wait: std::time::Duration::from_secs(15),
+        }
+    }
+}
+
 impl Store {
     /// Opens `sqlite://PATH` (or a bare path) or `postgres://…`, creating the SQLite file
     /// if missing, and applies pending migrations.
     pub fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, OpenOptions::default())
+    }
+
+    /// `open`, with `options`.
+    pub fn open_with(url: &str, options: OpenOptions) -> Result<Store> {
+        let wait = options.lock_wait;
         let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let owned = url.to_string();
-            let pool = Pool::new(8, move || postgres::PgConn::connect(&owned));
+            let pool = Pool::new(8, move || postgres::PgConn::connect(&owned, wait));
             Engine::Postgres { pool }
         } else {
             let path = sqlite_path(url).unwrap_or(url).to_string();
@@ -187,7 +215,7 @@ impl Store {
                 return Err(StoreError::Database("empty SQLite path".into()));
             }
             let p = path.clone();
-            let pool = Pool::new(6, move || sqlite::SqliteConn::open(&p));
+            let pool = Pool::new(6, move || sqlite::SqliteConn::open(&p, wait));
             Engine::Sqlite { pool, path }
         };
         let store = Store {
@@ -233,12 +261,21 @@ impl Store {
         match &*self.engine {
             Engine::Sqlite { pool, .. } => {
                 let mut c = pool.get().map_err(StoreError::Database)?;
-                f(&mut *c)
+                let out = f(&mut *c);
+                if !c.0.is_autocommit() {
+                    // A failed COMMIT (or a path that returned early) left a transaction
+                    // open: end it, so the next user of this connection starts clean.
+                    tracing::warn!("rolling back a transaction left open");
+                    if c.batch("ROLLBACK").is_err() {
+                        c.mark_broken();
+                    }
+                }
+                out
             }
             Engine::Postgres { pool } => {
                 let mut c = pool.get().map_err(StoreError::Database)?;
                 let out = f(&mut *c);
-                if let Err(StoreError::Database(_)) = &out {
+                if let Err(StoreError::Database(_) | StoreError::Busy) = &out {
                     // The session may be mid-transaction or closed; do not reuse a broken one.
                     if c.batch("ROLLBACK").is_err() {
                         c.mark_broken();
@@ -251,15 +288,43 @@ impl Store {
 
     /// Runs `f` in one transaction: all of it is committed, or none of it.
     pub(crate) fn transaction<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.transaction_waiting(true, f)
+    }
+
+    /// `transaction` for a change a read makes on the side and may leave to a later one
+    /// (proposing automatic nominations): `None` when another change holds the database —
+    /// at once on SQLite, instead of making the reader wait for it.
+    pub(crate) fn transaction_unless_busy<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match self.transaction_waiting(false, f) {
+            Err(StoreError::Busy) => Ok(None),
+            other => other.map(Some),
+        }
+    }
+
+    fn transaction_waiting<T>(
+        &self,
+        wait: bool,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T>,
+    ) -> Result<T> {
         self.with_conn(|c| {
             let begin = match c.dialect() {
                 Dialect::Sqlite => "BEGIN IMMEDIATE",
                 Dialect::Postgres => "BEGIN",
             };
-            c.batch(begin)?;
+            if wait {
+                c.batch(begin)?;
+            } else if c.execute_unless_busy(begin, &[])?.is_none() {
+                return Err(StoreError::Busy);
+            }
             match f(c).and_then(|v| bump_revision(c).map(|_| v)) {
                 Ok(v) => {
-                    c.batch("COMMIT")?;
+                    if let Err(e) = c.batch("COMMIT") {
+                        let _ = c.batch("ROLLBACK");
+                        return Err(e.into());
+                    }
                     Ok(v)
                 }
                 Err(e) => {

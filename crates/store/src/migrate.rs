@@ -47,7 +47,18 @@ pub fn run(c: &mut dyn Conn) -> Result<()> {
         Dialect::Postgres => (POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(727274)"),
     };
     c.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")?;
+    // Read without a lock first: opening an up-to-date database (every command does) must
+    // not wait for an import another process is running. A pending step is checked again
+    // under the lock.
+    let applied: Vec<i64> = c
+        .query("SELECT version FROM schema_migrations", &[])?
+        .iter()
+        .map(|r| r.int(0))
+        .collect();
     for (version, sql) in migrations {
+        if applied.contains(version) {
+            continue;
+        }
         c.batch(lock)?;
         let done = c.query_int(
             "SELECT count(*) FROM schema_migrations WHERE version = ?",

@@ -10,9 +10,17 @@ pub struct PgConn {
 }
 
 impl PgConn {
-    pub fn connect(url: &str) -> Result<Self, String> {
-        let client = Client::connect(url, NoTls)
+    /// `lock_wait`: how long a statement waits for a lock another transaction holds
+    /// (`lock_timeout`) before failing with `DbError::Busy`, as SQLite's busy timeout does.
+    pub fn connect(url: &str, lock_wait: std::time::Duration) -> Result<Self, String> {
+        let mut client = Client::connect(url, NoTls)
             .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        client
+            .batch_execute(&format!(
+                "SET lock_timeout = {}",
+                lock_wait.as_millis().max(1)
+            ))
+            .map_err(|e| format!("cannot configure the PostgreSQL session: {e}"))?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
@@ -105,6 +113,15 @@ fn map_err(e: postgres::Error) -> DbError {
         }
         if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
             return DbError::ForeignKey;
+        }
+        if [
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+        ]
+        .contains(db.code())
+        {
+            return DbError::Busy(format!("{}: {}", db.code().code(), db.message()));
         }
         return DbError::Other(format!("{}: {}", db.code().code(), db.message()));
     }

@@ -536,7 +536,8 @@ impl Store {
     }
 
     /// Proposes NPS promoters (latest answer 9–10) and contacts whose evidence is praise,
-    /// when they have no advocate record yet. Returns how many were added.
+    /// when they have no advocate record yet. Returns how many were added: none while
+    /// another change holds the database (the next call proposes them).
     pub fn propose_nominations(&self) -> Result<usize> {
         // Cheap check first: most calls find nothing new and write nothing.
         let eligible =
@@ -586,7 +587,8 @@ impl Store {
             label: "automatic".into(),
             role: peerstage_core::Role::Admin,
         });
-        system.transaction(|c| {
+        // Left to a later view while another change (an import) holds the database.
+        let added = system.transaction_unless_busy(|c| {
             let mut added = 0;
             let t = now();
             for (cid, source, reason) in &found {
@@ -601,7 +603,8 @@ impl Store {
                 }
             }
             Ok(added)
-        })
+        })?;
+        Ok(added.unwrap_or(0))
     }
 
     /// Nominations, open ones first, after proposing any new automatic ones.

@@ -3,10 +3,13 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 use std::time::Duration;
 
-pub struct SqliteConn(pub Connection);
+/// A connection, and how long its statements wait for another connection's write lock.
+pub struct SqliteConn(pub Connection, Duration);
 
 impl SqliteConn {
-    pub fn open(path: &str) -> Result<Self, String> {
+    /// `lock_wait`: how long a statement waits for another connection's write lock
+    /// before failing with `DbError::Busy`.
+    pub fn open(path: &str, lock_wait: Duration) -> Result<Self, String> {
         // SQLite's allocation statistics take a global mutex on every malloc; we never read them.
         static CONFIGURE: std::sync::Once = std::sync::Once::new();
         CONFIGURE.call_once(|| unsafe {
@@ -20,8 +23,7 @@ impl SqliteConn {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)
             .map_err(|e| format!("cannot open SQLite database {path}: {e}"))?;
-        conn.busy_timeout(Duration::from_secs(15))
-            .map_err(|e| e.to_string())?;
+        conn.busy_timeout(lock_wait).map_err(|e| e.to_string())?;
         // `threads`: building an index (a first import defers them) sorts on both cores.
         // `page_size` applies to a new file only (an existing one keeps its own): 8 KiB pages
         // made a 1,000,000-touchpoint import 18 % faster than 4 KiB (docs/PERFORMANCE.md).
@@ -30,7 +32,7 @@ impl SqliteConn {
         )
         .map_err(|e| format!("cannot configure SQLite database {path}: {e}"))?;
         conn.set_prepared_statement_cache_capacity(128);
-        Ok(SqliteConn(conn))
+        Ok(SqliteConn(conn, lock_wait))
     }
 }
 
@@ -107,6 +109,14 @@ impl RowSink for Appender<'_> {
 }
 
 fn map_err(e: rusqlite::Error) -> DbError {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        if matches!(
+            f.code,
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+        ) {
+            return DbError::Busy(e.to_string());
+        }
+    }
     if let rusqlite::Error::SqliteFailure(f, Some(msg)) = &e {
         if f.code == rusqlite::ErrorCode::ConstraintViolation {
             if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
@@ -165,6 +175,17 @@ impl Conn for SqliteConn {
             .execute(rusqlite::params_from_iter(params.iter()))
             .map_err(map_err)?;
         Ok((n == 1).then(|| self.0.last_insert_rowid()))
+    }
+
+    fn execute_unless_busy(&mut self, sql: &str, params: &[Value]) -> Result<Option<u64>, DbError> {
+        self.0.busy_timeout(Duration::ZERO).map_err(map_err)?;
+        let done = self.execute(sql, params);
+        self.0.busy_timeout(self.1).map_err(map_err)?;
+        match done {
+            Ok(n) => Ok(Some(n)),
+            Err(DbError::Busy(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {

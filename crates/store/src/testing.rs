@@ -82,6 +82,28 @@ impl TestDb {
     }
 }
 
+/// Holds the database at `url` as a long import would — SQLite's write lock, or on
+/// PostgreSQL the accounts and touchpoints tables against writers — until the returned value
+/// is dropped. Blocking (PostgreSQL's client): call and drop it outside an async runtime.
+pub fn hold_database(url: &str) -> Box<dyn std::any::Any + Send> {
+    match crate::sqlite_path(url) {
+        Some(path) => {
+            let conn = rusqlite::Connection::open(path).expect("open the SQLite file");
+            conn.execute_batch("BEGIN IMMEDIATE")
+                .expect("take SQLite's write lock");
+            Box::new(conn)
+        }
+        None => {
+            let mut client =
+                postgres::Client::connect(url, postgres::NoTls).expect("connect to PostgreSQL");
+            client
+                .batch_execute("BEGIN; LOCK TABLE accounts, touchpoints IN EXCLUSIVE MODE")
+                .expect("lock the tables");
+            Box::new(client)
+        }
+    }
+}
+
 /// Replaces the database name in a PostgreSQL URL.
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -283,14 +283,17 @@ impl Store {
             };
             let user = user_from(&r);
             let expires = r.time(6);
+            // The writes below are bookkeeping: while an import holds the database they are
+            // skipped (done by a later request) rather than making the reader wait for it.
             if user.disabled || expires < now() {
-                c.execute("DELETE FROM sessions WHERE token_hash = ?", &[Value::Text(hash)])?;
+                c.execute_unless_busy("DELETE FROM sessions WHERE token_hash = ?", &[Value::Text(hash)])?;
                 return Ok(None);
             }
             let renewed = now() + SESSION_IDLE;
             // Renew at most every few minutes to keep reads cheap.
-            let expires_at = if renewed - expires > Duration::minutes(5) {
-                c.execute("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", &[Value::Time(renewed), Value::Text(hash)])?;
+            let expires_at = if renewed - expires > Duration::minutes(5)
+                && c.execute_unless_busy("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", &[Value::Time(renewed), Value::Text(hash)])?.is_some()
+            {
                 renewed
             } else {
                 expires
@@ -373,7 +376,8 @@ impl Store {
             }
             let stale = r.opt_time(6).is_none_or(|t| now() - t > Duration::minutes(1));
             if stale {
-                c.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Value::Time(now()), Value::Int(r.int(5))])?;
+                // Skipped while an import holds the database (a later request records it).
+                c.execute_unless_busy("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &[Value::Time(now()), Value::Int(r.int(5))])?;
             }
             if let Ok(mut cache) = self.shared.tokens.lock() {
                 if cache.len() >= 10_000 {

@@ -8,8 +8,8 @@ use peerstage_core::import::{read_csv, ImportKind, ImportOptions};
 use peerstage_core::nps::NpsData;
 use peerstage_core::touchpoint::TouchpointData;
 use peerstage_core::{Fields, Segment};
-use peerstage_store::testing::TestDb;
-use peerstage_store::{export_csv, Store, StoreError};
+use peerstage_store::testing::{hold_database, TestDb};
+use peerstage_store::{export_csv, OpenOptions, Store, StoreError};
 
 fn account(name: &str, extra: &[(&str, &str)]) -> AccountData {
     let mut f = Fields::from_pairs([("name", name)]);
@@ -650,6 +650,94 @@ fn postgres_indexes_and_keys_deferred_for_a_first_load_are_restored() {
     assert!(out.committed);
     assert_eq!(shape(), before, "restored after the first load");
     assert_eq!(s.list_touchpoints(1, 1, 10).unwrap().total, 1);
+}
+
+/// A change that cannot get the database within the wait fails as `Busy` (a 503 on the web)
+/// instead of a database error, writes nothing, and leaves its connection as it found it: on
+/// SQLite an import switches foreign keys off for its transaction, and one refused at BEGIN
+/// must switch them back on, or the next delete on that connection would not cascade.
+#[test]
+fn a_change_that_cannot_get_the_database_in_time_fails_as_busy_and_writes_nothing() {
+    for db in TestDb::all() {
+        let s = &db.store;
+        import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+        import(s, ImportKind::Contacts, CONTACTS_CSV);
+        import(s, ImportKind::Touchpoints, TOUCHPOINTS_CSV);
+        // A promoter: the next nomination list proposes them.
+        import(
+            s,
+            ImportKind::Nps,
+            "account_external_id,contact_external_id,score,responded_on\nA2,C2,10,2025-01-03\n",
+        );
+        let today = date("2025-02-01");
+        let impatient = Store::open_with(
+            &db.url,
+            OpenOptions {
+                lock_wait: std::time::Duration::from_millis(300),
+            },
+        )
+        .unwrap();
+        let holder = hold_database(&db.url);
+        // Opening the database (every command does) does not wait for the holder.
+        Store::open_with(
+            &db.url,
+            OpenOptions {
+                lock_wait: std::time::Duration::from_millis(300),
+            },
+        )
+        .unwrap();
+        let err = impatient
+            .create_account(&account("Waiting", &[]))
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Busy), "{}: {err:?}", s.describe());
+        assert!(err.to_string().contains("try again"), "{err}");
+        let options = ImportOptions {
+            kind: ImportKind::Touchpoints,
+            preset: None,
+            overrides: vec![],
+        };
+        let changed = TOUCHPOINTS_CSV.replace("wants SSO", "wants SAML");
+        let err = impatient
+            .import_csv(changed.as_bytes(), &options, false, |_| {})
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Busy), "{}: {err:?}", s.describe());
+        // A read that would propose nominations on the side still answers; on SQLite (the
+        // whole database held) without them, left to the next read.
+        let listed = impatient.list_nominations(None, today).unwrap();
+        if s.dialect() == peerstage_store::db::Dialect::Sqlite {
+            assert!(listed.is_empty(), "{listed:?}");
+        }
+        drop(holder);
+        let listed = impatient.list_nominations(None, today).unwrap();
+        assert_eq!(listed.len(), 1, "{}: {listed:?}", s.describe());
+        assert_eq!(listed[0].contact_name, "Bo");
+        let names: Vec<String> = impatient
+            .list_accounts(&AccountQuery::default())
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|a| a.data.name)
+            .collect();
+        assert_eq!(names, ["Acme", "Bolt"], "{}", s.describe());
+        let acme = impatient.list_touchpoints(1, 1, 10).unwrap();
+        assert_eq!(acme.total, 1);
+        assert!(
+            acme.items[0]
+                .data
+                .notes
+                .as_deref()
+                .unwrap_or("")
+                .contains("SSO"),
+            "nothing imported"
+        );
+        impatient.delete_account(1).unwrap();
+        assert_eq!(
+            impatient.list_touchpoints(1, 1, 10).unwrap().total,
+            0,
+            "{}: deleting the account deletes its touchpoints (foreign keys are on)",
+            s.describe()
+        );
+    }
 }
 
 /// A file loaded into an empty table takes the append path (ids assigned by the import, no

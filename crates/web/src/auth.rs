@@ -154,11 +154,13 @@ pub async fn middleware(State(st): State<AppState>, req: Request, next: Next) ->
         Ok(None) => return unauthenticated(&path, &method),
         Err(e) => {
             tracing::error!(error = %e, "authentication lookup failed");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "authentication is unavailable",
-            )
-                .into_response();
+            // Answered as any other failure of that path: JSON for the API, a page otherwise
+            // (a busy database is a 503 with Retry-After either way).
+            return if path.starts_with("/api") {
+                ApiError::from(e).into_response()
+            } else {
+                PageError::from(e).into_response()
+            };
         }
     };
     let expected = user

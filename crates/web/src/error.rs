@@ -58,6 +58,7 @@ impl From<StoreError> for ApiError {
                 }],
             },
             StoreError::Invalid(errors) => ApiError::invalid(errors),
+            StoreError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
             StoreError::Database(cause) => {
                 tracing::error!(%cause, "database error");
                 ApiError::new(
@@ -87,10 +88,24 @@ impl From<FieldErrors> for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait before sending again a change refused as busy.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+/// `Retry-After` on a 503 (the database was busy), nothing otherwise.
+fn retry_after(status: StatusCode) -> Option<[(axum::http::HeaderName, String); 1]> {
+    (status == StatusCode::SERVICE_UNAVAILABLE).then(|| {
+        [(
+            axum::http::header::RETRY_AFTER,
+            RETRY_AFTER_SECS.to_string(),
+        )]
+    })
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (
             self.status,
+            retry_after(self.status),
             Json(ApiErrorBody {
                 error: &self.message,
                 fields: &self.fields,
@@ -130,6 +145,11 @@ impl From<StoreError> for PageError {
             StoreError::Invalid(errors) => {
                 PageError::new(StatusCode::UNPROCESSABLE_ENTITY, errors.to_string())
             }
+            StoreError::Busy => PageError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The database is busy with another change — a large import, perhaps — and \
+                 nothing was saved. Go back and send it again in a moment.",
+            ),
             StoreError::Database(cause) => {
                 tracing::error!(%cause, "database error");
                 PageError::new(
@@ -146,11 +166,12 @@ impl IntoResponse for PageError {
         let title = match self.status {
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::SERVICE_UNAVAILABLE => "Busy — try again",
             s if s.is_server_error() => "Server error",
             _ => "Cannot do that",
         };
         let body = crate::html::layout::error_page(title, &self.message);
-        (self.status, body).into_response()
+        (self.status, retry_after(self.status), body).into_response()
     }
 }
 

@@ -921,3 +921,73 @@ fn the_dashboard_draws_the_nps_trend_with_a_title_series_and_the_numbers_table()
         assert!(body.contains("no champion"));
     });
 }
+
+/// While another change holds the database longer than the server waits (a large import),
+/// a change through the API or a form answers 503 with Retry-After and a message saying
+/// nothing was saved — not a 500 — and is saved once sent again after the import.
+#[test]
+fn a_change_while_the_database_is_held_answers_503_asking_to_retry_and_saves_nothing() {
+    each_db(|app| async move {
+        let url = app.url.clone();
+        let impatient = app
+            .db(move |_| {
+                peerstage_store::Store::open_with(
+                    &url,
+                    peerstage_store::OpenOptions {
+                        lock_wait: std::time::Duration::from_millis(300),
+                    },
+                )
+            })
+            .await;
+        let kept = impatient.clone();
+        let app = app.with_state(|s| s.store = impatient);
+        let url = app.url.clone();
+        let holder = app
+            .db(move |_| Ok(peerstage_store::testing::hold_database(&url)))
+            .await;
+        // Reading goes on: signing in records a token's use or renews a session only when
+        // that does not have to wait.
+        app.get("/api/v1/accounts").await.expect(200);
+        app.get("/accounts").await.expect(200);
+        let r = app
+            .post_json("/api/v1/accounts", &json!({"name": "Held"}))
+            .await;
+        r.expect(503);
+        assert_eq!(
+            r.header(axum::http::header::RETRY_AFTER),
+            "5",
+            "{}",
+            r.text()
+        );
+        assert!(
+            r.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("changed nothing"),
+            "{}",
+            r.text()
+        );
+        let r = app.post_form("/accounts", &[("name", "Held")]).await;
+        r.expect(503);
+        assert_eq!(r.header(axum::http::header::RETRY_AFTER), "5");
+        assert!(
+            r.text().contains("busy with another change"),
+            "{}",
+            r.text()
+        );
+        app.db(move |_| {
+            drop(holder);
+            Ok(())
+        })
+        .await;
+        assert_eq!(app.account_total().await, 0, "{}", app.engine);
+        app.post_form("/accounts", &[("name", "Held")])
+            .await
+            .expect(303);
+        assert_eq!(app.account_total().await, 1);
+        // Its PostgreSQL connections must close outside the runtime, as the test database's.
+        tokio::task::spawn_blocking(move || drop((app, kept)))
+            .await
+            .unwrap();
+    });
+}

@@ -536,7 +536,14 @@ pub fn spec() -> Value {
                     "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "reason": {"type": "string"}}}}
                 }}
             },
-            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "responses": {
+                "Error": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "Busy": {
+                    "description": "Another change held the database longer than the server waits (15 s by default; a large import, usually). Nothing was written: send the request again after the number of seconds in Retry-After.",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                }
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token (`peerstage token create`, or Admin → API tokens)"}}
         },
         "security": [{"bearer": []}]
@@ -545,6 +552,16 @@ pub fn spec() -> Value {
         schemas.extend(story_and_journey_schemas());
         schemas.extend(super::events::openapi_schemas());
         schemas.extend(super::evidence::openapi_schemas());
+    }
+    // Any operation can meet a database held by another change.
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for ops in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in ops.values_mut() {
+                if let Some(r) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                    r.insert("503".into(), json!({"$ref": "#/components/responses/Busy"}));
+                }
+            }
+        }
     }
     doc
 }

@@ -68,6 +68,8 @@ pub struct TestApp {
     router: Router,
     /// "SQLite …" or "PostgreSQL", for failure messages.
     pub engine: String,
+    /// The database's URL, to open it a second time.
+    pub url: String,
     pub store: Store,
     /// The administrator created with the database (`None` before any user exists).
     admin: Option<Identity>,
@@ -197,6 +199,7 @@ where
         let app = TestApp {
             router: app(state),
             engine,
+            url: db.url.clone(),
             store: db.store.clone(),
             who: admin.clone(),
             admin,
