@@ -991,3 +991,23 @@ fn a_change_while_the_database_is_held_answers_503_asking_to_retry_and_saves_not
             .unwrap();
     });
 }
+
+/// Counts read as amounts do (20,000 rather than 20000) in the lists' and dashboard's headings.
+#[test]
+fn large_counts_are_grouped_by_thousands_on_the_dashboard_and_lists() {
+    each_db(|app| async move {
+        let mut csv = String::from("external_id,name\n");
+        for i in 0..1200 {
+            csv.push_str(&format!("G-{i},Grouped {i:04}\n"));
+        }
+        app.post_csv("/api/v1/import/accounts", &csv)
+            .await
+            .expect(200);
+        let list = app.get("/accounts").await.text();
+        assert!(list.contains("1,200 accounts match"), "{list}");
+        let list = app.get("/accounts?q=Grouped%200007").await.text();
+        assert!(list.contains("1 account matches"), "{list}");
+        let home = app.get("/").await.text();
+        assert!(home.contains("1,200 accounts · 0 contacts"), "{home}");
+    });
+}

@@ -1,5 +1,5 @@
 use super::layout::{notice, page};
-use super::widgets::{self, enum_options, error_summary, input, money, pager, sort_header};
+use super::widgets::{self, count, enum_options, error_summary, input, money, pager, sort_header};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::error::PageError;
 use crate::extract::{Form, Query};
@@ -70,7 +70,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         "accounts",
         html! {
             div.page-head {
-                div { h1 { "Accounts" } p.subtitle { (accounts.total) " accounts match" } }
+                div { h1 { "Accounts" } p.subtitle { (count(accounts.total)) @if accounts.total == 1 { " account matches" } @else { " accounts match" } } }
                 div.actions {
                     @if crate::auth::can(Permission::WriteCustomers) { a.btn href="/accounts/new" { "New account" } }
                     @if crate::auth::can(Permission::ImportExport) { a.btn.secondary href="/export/accounts.csv" { "Export CSV" } }
@@ -338,7 +338,7 @@ async fn show(
                         div.note { "revenue − cost to serve " (format_amount(d.cost_to_serve)) " − discount " (format_amount(d.discount)) } }
                 }
                 div.card.stat { div.label { "NPS (" (nps_summary.responses) " responses)" } div.value { (widgets::nps_value(nps_summary.nps)) } }
-                div.card.stat { div.label { "Touchpoints" } div.value { (touchpoints.total) } }
+                div.card.stat { div.label { "Touchpoints" } div.value { (count(touchpoints.total)) } }
             }
             div.card {
                 dl.facts {
@@ -374,7 +374,7 @@ async fn show(
                     @if contacts.is_empty() { tr { td colspan="6" .muted { "No contacts yet." } } }
                 }
             } }
-            h2 id="touchpoints" { "Touchpoints (" (touchpoints.total) ")" }
+            h2 id="touchpoints" { "Touchpoints (" (count(touchpoints.total)) ")" }
             @if crate::auth::can(Permission::WriteTouchpoints) { div.actions { a.btn.secondary href=(format!("/accounts/{id}/touchpoints/new")) { "Add touchpoint" } } }
             div.table-wrap { table {
                 thead { tr { th { "Date" } th { "Kind" } th.hide-narrow { "Staff" } th { "Contacts" } th { "Notes" } th {} } }
@@ -443,7 +443,7 @@ async fn show(
             h2 id="evidence" { "What they said" }
             div.actions {
                 @if crate::auth::can(Permission::WriteEvidence) { a.btn.secondary href=(format!("/evidence/new?account_id={id}")) { "Add evidence" } }
-                @if evidence.total > 0 { " " a href=(format!("/evidence?account_id={id}")) { "All " (evidence.total) " items of evidence →" } }
+                @if evidence.total > 0 { " " a href=(format!("/evidence?account_id={id}")) { "All " (count(evidence.total)) " items of evidence →" } }
             }
             div.table-wrap { table {
                 thead { tr { th { "Date" } th { "What they said" } th { "Kind" } th.num { "Level" } } }

@@ -1,7 +1,7 @@
 //! Administration (F1, F2): users, API tokens and the audit log. Administrators only.
 
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, pager, with_params};
+use super::widgets::{count, enum_options, error_summary, input, pager, with_params};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{csrf_field, require_page};
 use crate::error::PageError;
@@ -609,7 +609,7 @@ fn audit_page(
                     p.subtitle {
                         @match entries {
                             Some(p) => {
-                                (p.total) (if p.total == 1 { " entry" } else { " entries" })
+                                (count(p.total)) (if p.total == 1 { " entry" } else { " entries" })
                                 @if filtered { (if p.total == 1 { " matches" } else { " match" }) }
                                 ", newest first"
                             }

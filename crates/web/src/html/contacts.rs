@@ -2,7 +2,7 @@
 //! person's data (F3).
 
 use super::layout::{notice, page};
-use super::widgets::pager;
+use super::widgets::{count, pager};
 use super::{id_of, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -55,7 +55,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         "contacts",
         html! {
             div.page-head {
-                div { h1 { "Contacts" } p.subtitle { (contacts.total) " contacts" } }
+                div { h1 { "Contacts" } p.subtitle { (count(contacts.total)) @if contacts.total == 1 { " contact" } @else { " contacts" } } }
                 @if crate::auth::can(peerstage_core::Permission::ImportExport) { div.actions { a.btn.secondary href="/export/contacts.csv" { "Export CSV" } } }
             }
             form.filters method="get" action="/contacts" role="search" {

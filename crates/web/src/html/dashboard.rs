@@ -11,7 +11,7 @@
 use super::charts::{column_chart, line_chart, stacked_bars, Series};
 use super::layout::page;
 use super::scorecard::{accounts_link, rows_link};
-use super::widgets::{money, nps_value};
+use super::widgets::{count, money, nps_value};
 use crate::auth::{can, current};
 use crate::error::PageError;
 use crate::AppState;
@@ -82,7 +82,7 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
         "dashboard",
         html! {
             div.page-head {
-                div { h1 { "Dashboard" } p.subtitle { (subtitle) " · " (counts.accounts) " accounts · " (counts.contacts) " contacts · " (counts.touchpoints) " touchpoints" } }
+                div { h1 { "Dashboard" } p.subtitle { (subtitle) " · " (count(counts.accounts)) " accounts · " (count(counts.contacts)) " contacts · " (count(counts.touchpoints)) " touchpoints" } }
                 div.actions { a.btn.secondary href="/scorecard" { "Scorecard" } }
             }
             @if counts.accounts == 0 {
@@ -93,24 +93,24 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
                 div.card.stat {
                     div.label { "NPS, last 12 months" }
                     div.value { a href="/nps" { (nps_value(data.nps.nps)) } }
-                    div.note { (format!("{:.0}%", data.nps.share(data.nps.promoters))) " promoters, " (format!("{:.0}%", data.nps.share(data.nps.detractors))) " detractors of " (data.nps.responses) }
+                    div.note { (format!("{:.0}%", data.nps.share(data.nps.promoters))) " promoters, " (format!("{:.0}%", data.nps.share(data.nps.detractors))) " detractors of " (count(data.nps.responses)) }
                 }
                 div.card.stat {
                     div.label { "Touched in the last 90 days" }
                     div.value { a href=(rows_link("coverage", quarter, None)) { (share_text(coverage_now)) } }
-                    div.note { (data.touched_recently) " of " (data.customers_today) " customer accounts" }
+                    div.note { (count(data.touched_recently)) " of " (count(data.customers_today)) " customer accounts" }
                 }
                 @if !product {
                     div.card.stat {
                         div.label { "At risk" }
-                        div.value { a href=(accounts_link("at_risk=yes&lifecycle=customer&sort=revenue&dir=desc", None)) { (data.now.at_risk) } }
+                        div.value { a href=(accounts_link("at_risk=yes&lifecycle=customer&sort=revenue&dir=desc", None)) { (count(data.now.at_risk)) } }
                         div.note { (money(data.now.at_risk_revenue)) " revenue" }
                     }
                 }
                 @if financial {
                     div.card.stat {
                         div.label { "Unprofitable" }
-                        div.value { a href="/value" { (data.now.unprofitable) } }
+                        div.value { a href="/value" { (count(data.now.unprofitable)) } }
                         div.note { (money(data.now.unprofitable_revenue)) " revenue" }
                     }
                 } @else if requesting {
@@ -120,7 +120,7 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
                         div.note { a href="/references/new" { "ask for a reference" } }
                     }
                 } @else {
-                    div.card.stat { div.label { "Contacts" } div.value { (counts.contacts) } div.note { a href="/contacts" { "search contacts" } } }
+                    div.card.stat { div.label { "Contacts" } div.value { (count(counts.contacts)) } div.note { a href="/contacts" { "search contacts" } } }
                 }
             }
             div.grid.two {
@@ -308,7 +308,7 @@ fn fatigue_card(p: &ProgramReport, limit: u32) -> Markup {
                         td { a href=(format!("/advocates/{}", a.id)) { (a.name) } }
                         td { (a.account_name) }
                         td.num { (a.recent) }
-                        td.num { (a.total) }
+                        td.num { (count(a.total)) }
                     } } }
                 } }
             }

@@ -3,7 +3,7 @@
 //! (the rep's form, one-time links for advocates that need no sign-in) and confirmation.
 
 use super::layout::{bare_page, page};
-use super::widgets::{date, enum_options, error_summary, input, pager, sort_header};
+use super::widgets::{count, date, enum_options, error_summary, input, pager, sort_header};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, current, require_page};
 use crate::error::PageError;
@@ -154,7 +154,7 @@ async fn ops_list(st: &AppState, list: OpsList, q: &Fields) -> Result<Markup, Pa
         "references",
         html! {
             p.subtitle { a href="/references/ops" { "← Operations" } }
-            div.page-head { div { h1 { (list.label()) } p.subtitle { (rows.total) @if rows.total == 1 { " request · " } @else { " requests · " } (today().format("%Y-%m-%d").to_string()) } } }
+            div.page-head { div { h1 { (list.label()) } p.subtitle { (count(rows.total)) @if rows.total == 1 { " request · " } @else { " requests · " } (today().format("%Y-%m-%d").to_string()) } } }
             (request_rows(&rows.items, days_label, empty, Some((q, sort, paging.descending))))
             (pager("/references/ops", q, "page", rows.page, rows.pages(), rows.total))
         },
@@ -526,7 +526,7 @@ fn nominations_page(
         html! {
             p.subtitle { a href="/advocates" { "← Advocates" } }
             div.page-head {
-                div { h1 { "Nominations" } p.subtitle { (rows.total) @if rows.total == 1 { " nomination · " } @else { " nominations · " } (list.stale) " untouched too long" } }
+                div { h1 { "Nominations" } p.subtitle { (count(rows.total)) @if rows.total == 1 { " nomination · " } @else { " nominations · " } (list.stale) " untouched too long" } }
             }
             @if !notice.is_empty() { (message(notice)) }
             (error_summary(e))

@@ -5,7 +5,7 @@
 use super::charts::{column_chart, sparkline, Series};
 use super::evidence::{kind_badge, level_badge, voc_subnav};
 use super::layout::page;
-use super::widgets::{enum_options, error_summary, input, money, pager, with_params};
+use super::widgets::{count, enum_options, error_summary, input, money, pager, with_params};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -159,7 +159,7 @@ fn results_list(r: &SearchResults, query: &SearchQuery, q: &Fields) -> Markup {
                 "."
             } @else {
                 @if r.more { "More than " }
-                (r.total) " item" @if r.total != 1 { "s" } " mention " (r.words.join(" and "))
+                (count(r.total)) " item" @if r.total != 1 { "s" } " mention " (r.words.join(" and "))
                 @if r.more { " — the newest " (RANK_WINDOW) " are ranked by relevance." }
             }
         }

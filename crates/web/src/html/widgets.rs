@@ -257,6 +257,13 @@ pub fn pager(path: &str, query: &Fields, param: &str, page: u32, pages: u32, tot
     }
 }
 
+/// A count for reading: `20000` → `"20,000"`, as amounts are shown.
+pub fn count(n: impl TryInto<i64>) -> String {
+    n.try_into()
+        .map(peerstage_core::money::format_amount)
+        .unwrap_or_else(|_| "many".into())
+}
+
 pub fn money(v: i64) -> Markup {
     html! { span.neg[v < 0] { (peerstage_core::money::format_amount(v)) } }
 }
