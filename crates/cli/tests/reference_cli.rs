@@ -77,6 +77,15 @@ fn check_candidates(store: &Store, result: &Value, industry: &str, what: &str) -
 fn reference_match_prints_ranked_consenting_candidates_as_json() {
     for db in Db::all() {
         let store = demo(&db);
+        // The demo's requests were asked by its sales reps, in turn, not by "cli".
+        let asked: std::collections::BTreeSet<String> = store
+            .list_requests(&Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.requested_by)
+            .collect();
+        assert_eq!(asked.len(), 4, "{asked:?}");
+        assert!(asked.iter().all(|a| a.ends_with("(sales)")), "{asked:?}");
         let run = db
             .run(&[
                 "reference",

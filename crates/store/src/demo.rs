@@ -241,7 +241,8 @@ impl Store {
             }
             let req = peerstage_core::reference::NewRequest::from_fields(&f)
                 .map_err(StoreError::Invalid)?;
-            created.push((i, self.create_request(&req)?.id, req.deal_value));
+            let id = self.as_demo_rep(i).create_request(&req)?.id;
+            created.push((i, id, req.deal_value));
         }
         let mut best = Vec::new();
         for (i, id, value) in &created {
@@ -340,5 +341,25 @@ impl Store {
     pub fn bench_count(&self, table: &str) -> Result<i64> {
         let table = table.to_string();
         self.with_conn(|c| Ok(c.query_int(&format!("SELECT count(*) FROM {table}"), &[])?))
+    }
+}
+
+/// The demo company's sales reps, who ask for its references (a label each, as a request
+/// made by a since-removed user keeps; they have no sign-in).
+const DEMO_REPS: [&str; 4] = [
+    "Dana Whitfield (sales)",
+    "Marco Bellini (sales)",
+    "Aisha Karimi (sales)",
+    "Tom Lindqvist (sales)",
+];
+
+impl Store {
+    /// This store, recording changes as the demo's `i`-th sales rep (in turn).
+    pub(crate) fn as_demo_rep(&self, i: usize) -> Store {
+        self.acting_as(peerstage_core::Actor {
+            user_id: None,
+            label: DEMO_REPS[i % DEMO_REPS.len()].into(),
+            role: peerstage_core::Role::Sales,
+        })
     }
 }

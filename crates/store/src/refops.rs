@@ -1399,7 +1399,7 @@ impl Store {
             let mut req = peerstage_core::reference::NewRequest::from_fields(&f)
                 .map_err(StoreError::Invalid)?;
             req.needed_by = Some(today + Duration::days(2));
-            let id = self.create_request(&req)?.id;
+            let id = self.as_demo_rep(0).create_request(&req)?.id;
             self.match_request(id, today, 3)?;
         }
         Ok(())

@@ -5,7 +5,7 @@ use super::journey::{
     advocate_reviews, advocate_reviews_section, review_from_form, AdvocateReviews,
 };
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, pager};
+use super::widgets::{count, enum_options, error_summary, input, pager};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -109,7 +109,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         "advocates",
         html! {
             div.page-head {
-                div { h1 { "Advocates" } p.subtitle { (snap.rows.len()) " customer contacts scored · " (rock_stars) " Rock Stars (score ≥ " (snap.settings.rock_star_score) ")" } }
+                div { h1 { "Advocates" } p.subtitle { (count(snap.rows.len())) " customer contacts scored · " (count(rock_stars)) " Rock Stars (score ≥ " (snap.settings.rock_star_score) ")" } }
                 div.actions {
                     a.btn.secondary href="/nominations" { "Nominations" }
                     a.btn.secondary href="/consents" { "Expiring consents" }

@@ -2,7 +2,7 @@
 //! that explains why authenticity beats spin, and the story form.
 
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, pager, sort_header};
+use super::widgets::{count, enum_options, error_summary, input, pager, sort_header};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -83,7 +83,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         html! {
             (super::journey::subnav("stories"))
             div.page-head {
-                div { h1 { "Stories" } p.subtitle { (total) " customer stories · " (spin_total) " flagged as spin" } }
+                div { h1 { "Stories" } p.subtitle { (count(total)) " customer stories · " (count(spin_total)) " flagged as spin" } }
                 @if can(Permission::ManageAdvocates) { div.actions { a.btn href="/stories/new" { "New story" } } }
             }
             (notice(q.get("notice")))
