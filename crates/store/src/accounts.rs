@@ -95,6 +95,8 @@ pub struct ValueSummary {
     pub revenue: i64,
     pub margin: i64,
     pub unprofitable_accounts: i64,
+    /// Of `unprofitable_accounts`, those that are customers today (the dashboard's figure).
+    pub unprofitable_customers: i64,
     pub unprofitable_revenue: i64,
     pub unprofitable_loss: i64,
     pub at_risk_accounts: i64,
@@ -297,7 +299,8 @@ impl Store {
                      CAST(coalesce(sum(CASE WHEN annual_revenue - cost_to_serve - discount < 0 THEN annual_revenue ELSE 0 END), 0) AS BIGINT), \
                      CAST(coalesce(sum(CASE WHEN annual_revenue - cost_to_serve - discount < 0 THEN annual_revenue - cost_to_serve - discount ELSE 0 END), 0) AS BIGINT), \
                      CAST(coalesce(sum(CASE WHEN at_risk THEN 1 ELSE 0 END), 0) AS BIGINT), \
-                     CAST(coalesce(sum(CASE WHEN at_risk THEN annual_revenue ELSE 0 END), 0) AS BIGINT) \
+                     CAST(coalesce(sum(CASE WHEN at_risk THEN annual_revenue ELSE 0 END), 0) AS BIGINT), \
+                     CAST(coalesce(sum(CASE WHEN annual_revenue - cost_to_serve - discount < 0 AND lifecycle = 'customer' THEN 1 ELSE 0 END), 0) AS BIGINT) \
                      FROM accounts",
                     &[],
                 )?
@@ -308,6 +311,7 @@ impl Store {
                 revenue: r.int(2),
                 margin: r.int(3),
                 unprofitable_accounts: r.int(4),
+                unprofitable_customers: r.int(9),
                 unprofitable_revenue: r.int(5),
                 unprofitable_loss: r.int(6),
                 at_risk_accounts: r.int(7),

@@ -181,6 +181,20 @@ fn accounts_filter_sort_search_and_page() {
             ),
             (4, 950, 550, 1, -200)
         );
+        assert_eq!(v.unprofitable_customers, 1);
+        // A former customer losing money counts among the unprofitable accounts, not among
+        // the customers the dashboard shows.
+        s.create_account(&account(
+            "Epsilon Former",
+            &[
+                ("lifecycle", "former"),
+                ("annual_revenue", "10"),
+                ("cost_to_serve", "60"),
+            ],
+        ))
+        .unwrap();
+        let v = s.value_summary().unwrap();
+        assert_eq!((v.unprofitable_accounts, v.unprofitable_customers), (2, 1));
     });
 }
 

@@ -1011,3 +1011,28 @@ fn large_counts_are_grouped_by_thousands_on_the_dashboard_and_lists() {
         assert!(home.contains("1,200 accounts · 0 contacts"), "{home}");
     });
 }
+
+/// The value page counts every account losing money and says how many of them are customers
+/// today — the figure the dashboard's card shows and links to.
+#[test]
+fn the_value_page_and_the_dashboard_agree_on_unprofitable_customers() {
+    each_db(|app| async move {
+        for (name, lifecycle) in [("Loss Customer", "customer"), ("Loss Former", "former")] {
+            app.create_account(json!({
+                "name": name, "lifecycle": lifecycle, "annual_revenue": 100, "cost_to_serve": 400
+            }))
+            .await;
+        }
+        app.create_account(json!({"name": "Fine", "annual_revenue": 500, "cost_to_serve": 100}))
+            .await;
+        let value = app.get("/value").await.text();
+        assert!(value.contains("3 accounts, 2 of them customers"), "{value}");
+        assert!(
+            value.contains("1 of them customers today · losing 600 on 200 revenue"),
+            "{value}"
+        );
+        let home = app.get("/").await.text();
+        assert!(home.contains("Unprofitable customers"), "{home}");
+        assert!(home.contains(r#"<a href="/value">1</a>"#), "{home}");
+    });
+}

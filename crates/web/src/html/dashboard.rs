@@ -109,7 +109,7 @@ async fn home(State(st): State<AppState>) -> Result<Markup, PageError> {
                 }
                 @if financial {
                     div.card.stat {
-                        div.label { "Unprofitable" }
+                        div.label { "Unprofitable customers" }
                         div.value { a href="/value" { (count(data.now.unprofitable)) } }
                         div.note { (money(data.now.unprofitable_revenue)) " revenue" }
                     }

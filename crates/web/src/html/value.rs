@@ -1,5 +1,5 @@
 use super::layout::page;
-use super::widgets::{money, pager};
+use super::widgets::{count, money, pager};
 use crate::error::PageError;
 use crate::extract::Query;
 use crate::AppState;
@@ -36,10 +36,10 @@ async fn overview(State(st): State<AppState>, Query(q): Query) -> Result<Markup,
         html! {
             div.page-head { div { h1 { "Value" } p.subtitle { "Margin = revenue − cost to serve − discount, per account." } } }
             div.grid {
-                div.card.stat { div.label { "Revenue" } div.value { (money(summary.revenue)) } div.note { (summary.accounts) " accounts" } }
+                div.card.stat { div.label { "Revenue" } div.value { (money(summary.revenue)) } div.note { (count(summary.accounts)) " accounts, " (count(summary.customers)) " of them customers" } }
                 div.card.stat { div.label { "Margin" } div.value { (money(summary.margin)) } div.note { (ratio) " of revenue" } }
-                div.card.stat { div.label { "Unprofitable accounts" } div.value { (summary.unprofitable_accounts) } div.note { "losing " (money(-summary.unprofitable_loss)) " on " (money(summary.unprofitable_revenue)) " revenue" } }
-                div.card.stat { div.label { "At risk" } div.value { (summary.at_risk_accounts) } div.note { (money(summary.at_risk_revenue)) " revenue" } }
+                div.card.stat { div.label { "Unprofitable accounts" } div.value { (count(summary.unprofitable_accounts)) } div.note { (count(summary.unprofitable_customers)) " of them customers today · losing " (money(-summary.unprofitable_loss)) " on " (money(summary.unprofitable_revenue)) " revenue" } }
+                div.card.stat { div.label { "At risk" } div.value { (count(summary.at_risk_accounts)) } div.note { (money(summary.at_risk_revenue)) " revenue" } }
             }
             h2 { "Unprofitable accounts" }
             p.muted { "For each: make it profitable (cost to serve, discount) or decide to let it go." }

@@ -265,7 +265,8 @@ pub fn count(n: impl TryInto<i64>) -> String {
 }
 
 pub fn money(v: i64) -> Markup {
-    html! { span.neg[v < 0] { (peerstage_core::money::format_amount(v)) } }
+    let text = peerstage_core::money::format_amount(v);
+    html! { @if v < 0 { span.neg { (text) } } @else { (text) } }
 }
 
 pub fn date(d: Option<chrono::NaiveDate>) -> String {
