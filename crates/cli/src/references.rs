@@ -487,7 +487,15 @@ pub fn ops(url: &str, json: bool) -> Result<()> {
             n.days_untouched
         );
     }
-    println!("Consents expiring ({})", q.expiring_consents.len());
+    if q.expiring_consents_total > q.expiring_consents.len() as u64 {
+        println!(
+            "Consents expiring ({}; the {} soonest below, all with `peerstage advocate expiring`)",
+            q.expiring_consents_total,
+            q.expiring_consents.len()
+        );
+    } else {
+        println!("Consents expiring ({})", q.expiring_consents_total);
+    }
     for c in &q.expiring_consents {
         println!(
             "  {:<28} {:<16} {} ({} days)",

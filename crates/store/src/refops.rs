@@ -179,7 +179,10 @@ pub struct OpsQueue {
     pub busy: Vec<OpsAdvocate>,
     pub near_fatigue: Vec<OpsAdvocate>,
     pub stale_nominations: Vec<Nomination>,
+    /// The first [`OVERVIEW_ROWS`] consents expiring soonest; the total counts them all
+    /// (`/consents` sorts and pages the rest).
     pub expiring_consents: Vec<ExpiringConsent>,
+    pub expiring_consents_total: u64,
     pub data: DataQuality,
 }
 
@@ -996,7 +999,14 @@ impl Store {
         let settings = self.program_settings()?;
         let snap = self.advocate_snapshot(today)?;
         let noms = self.list_nominations(None, today)?;
-        let expiring = self.expiring_consents(today, peerstage_core::refops::EXPIRING_DAYS)?;
+        let expiring = self.expiring_consents_page(
+            today,
+            peerstage_core::refops::EXPIRING_DAYS,
+            &Paging {
+                per_page: OVERVIEW_ROWS,
+                ..Default::default()
+            },
+        )?;
         let wait = settings.ask_wait_days;
         // Each list of requests as its own page shows it first, with its full count.
         let first = |list| {
@@ -1103,7 +1113,8 @@ impl Store {
         q.near_fatigue
             .sort_by(|a, b| b.detail.cmp(&a.detail).then(a.name.cmp(&b.name)));
         q.stale_nominations = noms.into_iter().filter(|n| n.stale).collect();
-        q.expiring_consents = expiring;
+        q.expiring_consents = expiring.items;
+        q.expiring_consents_total = expiring.total;
         Ok(q)
     }
 }

@@ -764,7 +764,7 @@ fn expiring_consents_sort_and_page_in_the_database() {
             [cy, ann, bob]
         );
         assert_eq!(list(Some(ExpiringSort::Consent), false, 1, 1).0, [bob]);
-        // The unpaged list the operations queue reads agrees.
+        // The unpaged list `peerstage advocate expiring` prints agrees.
         let all: Vec<i64> = s
             .expiring_consents(today(), 30)
             .unwrap()
@@ -772,6 +772,33 @@ fn expiring_consents_sort_and_page_in_the_database() {
             .map(|c| c.contact_id)
             .collect();
         assert_eq!(all, [cy, bob, ann]);
+    });
+}
+
+/// The operations queue shows the consents expiring soonest, as many as its other lists,
+/// and counts them all (it used to show the first thousand and call that the count).
+#[test]
+fn the_ops_queue_shows_the_soonest_expiring_consents_and_counts_them_all() {
+    use peerstage_store::OVERVIEW_ROWS;
+    each(|s| {
+        let a = account(s, "Many Consents", &[]);
+        let n = OVERVIEW_ROWS as i64 + 5;
+        for i in 0..n {
+            let c = contact(s, a, &format!("Person {i:03}"), "no");
+            consent(
+                s,
+                c,
+                "logo",
+                "yes",
+                Some(today() + Duration::days(1 + i % 25)),
+            );
+        }
+        let q = s.ops_queue(today()).unwrap();
+        assert_eq!(q.expiring_consents_total, n as u64);
+        assert_eq!(q.expiring_consents.len(), OVERVIEW_ROWS as usize);
+        let days: Vec<i64> = q.expiring_consents.iter().map(|c| c.days_left).collect();
+        assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
+        assert_eq!(days[0], 1);
     });
 }
 

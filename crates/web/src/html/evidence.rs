@@ -2,7 +2,7 @@
 //! level were suggested, and the forms to add and edit items.
 
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, pager, sort_header, with_params};
+use super::widgets::{count, enum_options, error_summary, input, pager, sort_header, with_params};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -134,7 +134,7 @@ fn list_page(
                     @let n = counts.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n);
                     a.card.stat href=(with_params(path, q, &[("kind", k.as_str().to_string()), ("page", String::new())])) {
                         div.label { (k.label()) }
-                        div.value { (n) }
+                        div.value { (count(n)) }
                         div.note { @if total > 0 { (format!("{:.0}%", n as f64 * 100.0 / total as f64)) " of all" } }
                     }
                 }

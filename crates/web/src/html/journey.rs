@@ -3,7 +3,7 @@
 
 use super::charts::bar_chart;
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, money};
+use super::widgets::{count, enum_options, error_summary, input, money};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -572,7 +572,7 @@ fn sources_page(
                 a href="/sources" { "All time" }
             }
             div.grid {
-                div.card.stat { div.label { "New customers who answered" } div.value { (r.respondents) } div.note { (r.responses) " sources named" } }
+                div.card.stat { div.label { "New customers who answered" } div.value { (count(r.respondents)) } div.note { (count(r.responses)) " sources named" } }
                 div.card.stat { div.label { "Named a review site or analyst" } div.value { (percent(via)) } div.note { (r.via_third_parties) " customers" } }
                 div.card.stat { div.label { "Revenue through third parties" } div.value { (amount(r.third_party_revenue)) } div.note { "of " (money(r.total_revenue)) " from those who answered" } }
             }

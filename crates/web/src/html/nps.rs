@@ -1,6 +1,6 @@
 use super::charts::{bar_chart, line_chart, Series};
 use super::layout::page;
-use super::widgets::{enum_options, nps_value};
+use super::widgets::{count, enum_options, nps_value};
 use crate::error::PageError;
 use crate::extract::Query;
 use crate::AppState;
@@ -107,10 +107,10 @@ async fn overview(State(st): State<AppState>, Query(q): Query) -> Result<Markup,
                 button type="submit" { "Show" }
             }
             div.grid {
-                div.card.stat { div.label { "NPS" @if let Some(s) = segment { " · " (s.label()) } } div.value { (nps_value(overall.nps)) } div.note { (overall.responses) " responses" } }
-                div.card.stat { div.label { "Promoters" } div.value { (format!("{:.0}%", overall.share(overall.promoters))) } div.note { (overall.promoters) " responses" } }
-                div.card.stat { div.label { "Passives" } div.value { (format!("{:.0}%", overall.share(overall.passives))) } div.note { (overall.passives) " responses" } }
-                div.card.stat { div.label { "Detractors" } div.value { (format!("{:.0}%", overall.share(overall.detractors))) } div.note { (overall.detractors) " responses" } }
+                div.card.stat { div.label { "NPS" @if let Some(s) = segment { " · " (s.label()) } } div.value { (nps_value(overall.nps)) } div.note { (count(overall.responses)) " responses" } }
+                div.card.stat { div.label { "Promoters" } div.value { (format!("{:.0}%", overall.share(overall.promoters))) } div.note { (count(overall.promoters)) " responses" } }
+                div.card.stat { div.label { "Passives" } div.value { (format!("{:.0}%", overall.share(overall.passives))) } div.note { (count(overall.passives)) " responses" } }
+                div.card.stat { div.label { "Detractors" } div.value { (format!("{:.0}%", overall.share(overall.detractors))) } div.note { (count(overall.detractors)) " responses" } }
             }
             div.card { (trend) details { summary { "Numbers behind the chart" } (table(&by_month, &|k: &str| k.to_string())) } }
             div.card {

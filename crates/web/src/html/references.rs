@@ -3,7 +3,7 @@
 
 use super::charts::bar_chart;
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, money};
+use super::widgets::{count, enum_options, error_summary, input, money};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, current, require_page};
 use crate::error::PageError;
@@ -423,7 +423,7 @@ async fn report(State(st): State<AppState>) -> Result<Markup, PageError> {
             p.subtitle { a href="/references" { "← Reference requests" } }
             h1 { "Reference program" }
             div.grid {
-                div.card.stat { div.label { "Requests" } div.value { (rep.requests) } div.note { (rep.completed) " completed" } }
+                div.card.stat { div.label { "Requests" } div.value { (count(rep.requests)) } div.note { (count(rep.completed)) " completed" } }
                 div.card.stat { div.label { "Influenced pipeline" } div.value { (money(rep.influenced_pipeline)) } div.note { "open deals with an advocate" } }
                 div.card.stat { div.label { "Won revenue" } div.value { (money(rep.won_revenue)) } div.note { "with a completed reference" } }
                 div.card.stat { div.label { "Win rate" } div.value { (rate(rep.win_rate_with())) } div.note { "with a reference · " (rate(rep.win_rate_without())) " without" } }

@@ -123,8 +123,8 @@ fn overview_rows(rows: &[OpsRequest], total: u64, list: OpsList) -> Markup {
         (request_rows(rows, days, empty, None))
         @if total > rows.len() as u64 {
             p.small.muted {
-                "The first " (rows.len()) " of " (total) ". "
-                a href=(format!("/references/ops?list={}", list.as_str())) { "Sort and page all " (total) " →" }
+                "The first " (count(rows.len())) " of " (count(total)) ". "
+                a href=(format!("/references/ops?list={}", list.as_str())) { "Sort and page all " (count(total)) " →" }
             }
         }
     }
@@ -179,7 +179,7 @@ async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, 
     let q = st.run(|s| s.ops_queue(today())).await?;
     let d = &q.data;
     let stat = |label: &str, n: u64, note: &str, anchor: &str| {
-        html! { a.card.stat href=(format!("#{anchor}")) { div.label { (label) } div.value { (n) } div.note { (note) } } }
+        html! { a.card.stat href=(format!("#{anchor}")) { div.label { (label) } div.value { (count(n)) } div.note { (note) } } }
     };
     Ok(page(
         "Reference operations",
@@ -200,7 +200,7 @@ async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, 
                 (stat("Waiting on an advocate", q.waiting_total, &format!("asked more than {} days ago", q.ask_wait_days), "waiting"))
                 (stat("Unconfirmed", q.unconfirmed_total, "completed, no feedback", "unconfirmed"))
                 (stat("Stale nominations", q.stale_nominations.len() as u64, "untouched too long", "nominations"))
-                (stat("Consents expiring", q.expiring_consents.len() as u64, "next 30 days or just expired", "consents"))
+                (stat("Consents expiring", q.expiring_consents_total, "next 30 days or just expired", "consents"))
             }
             (ops_heading(OpsList::Due, "due"))
             (overview_rows(&q.due_soon, q.due_soon_total, OpsList::Due))
@@ -226,8 +226,14 @@ async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, 
             h2 id="nominations" { "Nominations untouched too long" }
             @if q.stale_nominations.is_empty() { p.muted { "No nomination is waiting too long." } }
             @else { (nomination_table(&q.stale_nominations, false, None)) }
-            h2 id="consents" { "Consents expiring" }
+            h2 id="consents" { "Consents expiring" " " a.small href="/consents" { "sort and page all →" } }
             (expiring_table(&q.expiring_consents, None))
+            @if q.expiring_consents_total > q.expiring_consents.len() as u64 {
+                p.small.muted {
+                    "The " (count(q.expiring_consents.len())) " expiring soonest of " (count(q.expiring_consents_total)) ". "
+                    a href="/consents" { "Sort and page all " (count(q.expiring_consents_total)) " →" }
+                }
+            }
             h2 id="data" { "Data quality" }
             div.grid.two {
                 div.card {
