@@ -2,6 +2,9 @@
 //! notes, NPS comments and reviews into evidence that follows its source.
 
 use crate::db::{Arg, Conn, Dialect, Row, Value};
+
+/// PostgreSQL advisory lock key held by an evidence sync (the migrator's is 727274).
+const SYNC_LOCK: i64 = 727_275;
 use crate::{now, Result, Store, StoreError};
 use peerstage_core::account::Page;
 use peerstage_core::evidence::{
@@ -751,6 +754,14 @@ impl Store {
             return Ok(EvidenceSync::default());
         }
         self.transaction(|c| {
+            if c.dialect() == Dialect::Postgres {
+                // One sync at a time: two would read the same pending notes and the second
+                // would fail on evidence's unique keys (SQLite's single writer already
+                // serialises them). Waiting for the other to finish is right, however long.
+                c.batch(&format!(
+                    "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock({SYNC_LOCK})"
+                ))?;
+            }
             let mut rows = 0;
             for s in SOURCES {
                 let all = s.pending.replace(" ORDER BY t.id LIMIT 2000", "");

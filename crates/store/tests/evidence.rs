@@ -512,3 +512,58 @@ fn a_first_sync_over_many_pages_follows_every_note_and_restores_the_indexes() {
         assert_eq!(s.search(&later).unwrap().total, 1);
     }
 }
+
+/// Two syncs at once (an import's, and the server's at start or another import's) each
+/// finish without error, and every note becomes evidence exactly once: on PostgreSQL they
+/// used to read the same pending notes and the second failed on evidence's unique key.
+#[test]
+fn two_syncs_at_once_both_succeed_and_add_each_note_once() {
+    for db in TestDb::all() {
+        let s = &db.store;
+        account(s, "Acme");
+        let csv = |from: usize, to: usize| {
+            let mut csv = String::from("external_id,account_external_id,kind,occurred_on,notes\n");
+            for i in from..=to {
+                csv.push_str(&format!(
+                    "T{i},acme,call,2025-02-{:02},Note {i}: the export is slow\n",
+                    i % 28 + 1
+                ));
+            }
+            csv
+        };
+        let options = ImportOptions {
+            kind: ImportKind::Touchpoints,
+            preset: None,
+            overrides: vec![],
+        };
+        // A first sync, so the next ones are ordinary (no table lock of a first load).
+        s.import_csv(csv(1, 10).as_bytes(), &options, false, |_| {})
+            .unwrap();
+        s.sync_evidence().unwrap();
+        let more = 3_000;
+        s.import_csv(csv(11, 10 + more).as_bytes(), &options, false, |_| {})
+            .unwrap();
+        let start = std::sync::Barrier::new(2);
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        s.sync_evidence()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut added = 0;
+        for r in &results {
+            match r {
+                Ok(sync) => added += sync.added,
+                Err(e) => panic!("{}: a sync failed: {e}", s.describe()),
+            }
+        }
+        assert_eq!(added, more as u64, "{}: {results:?}", s.describe());
+        let total = s.list_evidence(&query(&[])).unwrap().total;
+        assert_eq!(total, 10 + more as u64, "{}", s.describe());
+    }
+}
