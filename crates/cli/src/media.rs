@@ -122,7 +122,14 @@ pub fn media(url: &str, media_dir: Option<PathBuf>, cmd: MediaCommand) -> Result
                         m.evidence_count
                     );
                 }
-                eprintln!("{} recordings", list.len());
+                if list.len() >= peerstage_store::LIST_CAP {
+                    eprintln!(
+                        "the {} latest recordings; narrow the list with --consent",
+                        list.len()
+                    );
+                } else {
+                    eprintln!("{} recordings", list.len());
+                }
             }
         }
         MediaCommand::Add {

@@ -563,11 +563,14 @@ pub fn advocate(url: &str, cmd: AdvocateCommand) -> Result<()> {
                         .map_err(|e| anyhow!("--status: {e}"))
                 })
                 .transpose()?;
-            let list: Vec<_> = store
-                .list_nominations(status, today())?
-                .into_iter()
-                .filter(|n| !stale || n.stale)
-                .collect();
+            let all = store.list_nominations(status, today())?;
+            if all.len() >= peerstage_store::LIST_CAP {
+                eprintln!(
+                    "note: only the first {} nominations (open ones first) are listed; narrow with --status",
+                    peerstage_store::LIST_CAP
+                );
+            }
+            let list: Vec<_> = all.into_iter().filter(|n| !stale || n.stale).collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
                 return Ok(());

@@ -57,7 +57,8 @@ pub use references::{
 };
 pub use refops::{
     ActivityConsent, DataQuality, ExpiringConsent, Feedback, LinkState, NewLink, Nomination,
-    NominationPage, OpsAccount, OpsAdvocate, OpsQueue, OpsRequest, StaleContact, OVERVIEW_ROWS,
+    NominationPage, OpsAccount, OpsAdvocate, OpsQueue, OpsRequest, StaleContact, LIST_CAP,
+    OVERVIEW_ROWS,
 };
 pub use scorecard::{
     CommitmentRow, CoverageRow, DashboardData, MonthCoverage, MonthRequests, NpsRow,

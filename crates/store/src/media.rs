@@ -242,13 +242,13 @@ impl Store {
         self.with_conn(|c| get(c, id))
     }
 
-    /// The library, latest recording first (up to 2000, ignoring `q.paging`), for pickers
+    /// The library, latest recording first (up to `LIST_CAP`, ignoring `q.paging`), for pickers
     /// and the command line.
     pub fn list_media(&self, q: &MediaQuery) -> Result<Vec<Media>> {
         let (w, params) = q.filter();
         self.with_conn(|c| {
             Ok(c.query(
-                &format!("SELECT {COLUMNS} FROM {FROM} {w} ORDER BY m.recorded_on DESC, m.id DESC LIMIT 2000"),
+                &format!("SELECT {COLUMNS} FROM {FROM} {w} ORDER BY m.recorded_on DESC, m.id DESC LIMIT {}", crate::refops::LIST_CAP),
                 &params,
             )?
             .iter()

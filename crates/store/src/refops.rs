@@ -188,6 +188,10 @@ pub struct OpsQueue {
 
 const OPEN: &str = "('requested', 'proposed', 'asked', 'accepted', 'declined')";
 
+/// The most nominations `list_nominations` returns (and media `list_media`): enough for
+/// the command line and pickers; pages sort and page in the database.
+pub const LIST_CAP: usize = 2000;
+
 /// Requests each list shows on the operations overview.
 pub const OVERVIEW_ROWS: u32 = 50;
 
@@ -447,12 +451,15 @@ impl Store {
     }
 
     /// Consents (not "no") expiring within `days` from `today`, and those expired in the last
-    /// `days`, soonest first (up to 1000, for the operations queue and the command line).
+    /// `days`, soonest first: all of them, for the command line (pages use
+    /// `expiring_consents_page`).
     pub fn expiring_consents(&self, today: NaiveDate, days: i64) -> Result<Vec<ExpiringConsent>> {
         let (sql, params) = expiring_sql(today, days);
         self.with_conn(|c| {
             Ok(c.query(
-                &format!("SELECT {EXPIRING_COLUMNS} {sql} ORDER BY k.expires_on, c.name, k.activity LIMIT 1000"),
+                &format!(
+                    "SELECT {EXPIRING_COLUMNS} {sql} ORDER BY k.expires_on, c.name, k.activity"
+                ),
                 &params,
             )?
             .iter()
@@ -625,7 +632,7 @@ impl Store {
             };
             Ok(c.query(
                 &format!("SELECT {NOMINATION_COLUMNS} FROM nominations n JOIN contacts c ON c.id = n.contact_id JOIN accounts a ON a.id = c.account_id {cond} \
-                          ORDER BY CASE WHEN n.status IN ('active', 'declined') THEN 1 ELSE 0 END, n.touched_at, n.id LIMIT 2000"),
+                          ORDER BY CASE WHEN n.status IN ('active', 'declined') THEN 1 ELSE 0 END, n.touched_at, n.id LIMIT {LIST_CAP}"),
                 &params,
             )?
             .iter()

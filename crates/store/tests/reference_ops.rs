@@ -799,6 +799,8 @@ fn the_ops_queue_shows_the_soonest_expiring_consents_and_counts_them_all() {
         let days: Vec<i64> = q.expiring_consents.iter().map(|c| c.days_left).collect();
         assert!(days.windows(2).all(|w| w[0] <= w[1]), "{days:?}");
         assert_eq!(days[0], 1);
+        // The command line's list has them all.
+        assert_eq!(s.expiring_consents(today(), 30).unwrap().len(), n as usize);
     });
 }
 
