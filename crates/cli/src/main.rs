@@ -41,7 +41,7 @@ struct Cli {
     #[arg(long, global = true, env = "PEERSTAGE_MEDIA_DIR")]
     media_dir: Option<PathBuf>,
     /// Seconds a change waits for another one holding the database (a large import) before
-    /// it fails as busy, writing nothing; the server answers such a request with 503
+    /// it fails as busy, writing nothing (0: at once); the server answers such a request with 503
     #[arg(long, global = true, env = "PEERSTAGE_LOCK_WAIT", default_value = "15", value_name = "SECONDS", value_parser = parse_lock_wait)]
     lock_wait: std::time::Duration,
     #[command(subcommand)]
@@ -717,7 +717,18 @@ fn import(
         outcome.rows as f64 / secs.max(1e-9)
     );
     if peerstage_store::evidence::feeds_evidence(kind) {
-        sync_evidence(&store)?;
+        sync_evidence(&store).map_err(|e| {
+            let why = match e.downcast_ref::<peerstage_store::StoreError>() {
+                Some(peerstage_store::StoreError::Busy) => {
+                    "the database was busy with another change".to_string()
+                }
+                _ => format!("{e:#}"),
+            };
+            anyhow::anyhow!(
+                "the rows were imported, but turning their text into evidence failed ({why}); \
+                 it runs again with the next import and when `peerstage serve` starts"
+            )
+        })?;
     }
     Ok(())
 }

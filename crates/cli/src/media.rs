@@ -124,7 +124,7 @@ pub fn media(url: &str, media_dir: Option<PathBuf>, cmd: MediaCommand) -> Result
                 }
                 if list.len() >= peerstage_store::LIST_CAP {
                     eprintln!(
-                        "the {} latest recordings; narrow the list with --consent",
+                        "{} recordings, where the list stops (latest first); narrow it with --consent",
                         list.len()
                     );
                 } else {

@@ -566,7 +566,7 @@ pub fn advocate(url: &str, cmd: AdvocateCommand) -> Result<()> {
             let all = store.list_nominations(status, today())?;
             if all.len() >= peerstage_store::LIST_CAP {
                 eprintln!(
-                    "note: only the first {} nominations (open ones first) are listed; narrow with --status",
+                    "note: the list stops at {} nominations (open ones first); narrow it with --status",
                     peerstage_store::LIST_CAP
                 );
             }

@@ -2,9 +2,6 @@
 //! notes, NPS comments and reviews into evidence that follows its source.
 
 use crate::db::{Arg, Conn, Dialect, Row, Value};
-
-/// PostgreSQL advisory lock key held by an evidence sync (the migrator's is 727274).
-const SYNC_LOCK: i64 = 727_275;
 use crate::{now, Result, Store, StoreError};
 use peerstage_core::account::Page;
 use peerstage_core::evidence::{
@@ -12,6 +9,9 @@ use peerstage_core::evidence::{
 };
 use peerstage_core::{FieldErrors, ImportKind};
 use serde::Serialize;
+
+/// PostgreSQL advisory lock key held by an evidence sync (the migrator's is 727274).
+const SYNC_LOCK: i64 = 727_275;
 
 const COLUMNS: &str = "e.id, e.external_id, e.body, e.source, e.account_id, e.contact_id, e.occurred_on, e.kind, e.level, e.suggested, e.sentiment, e.media_id, e.media_start_ms, e.media_end_ms, e.touchpoint_id, e.nps_response_id, e.review_id, e.created_by, a.name, c.name, m.title";
 const FROM: &str = "evidence e LEFT JOIN accounts a ON a.id = e.account_id LEFT JOIN contacts c ON c.id = e.contact_id LEFT JOIN media m ON m.id = e.media_id";
@@ -757,10 +757,17 @@ impl Store {
             if c.dialect() == Dialect::Postgres {
                 // One sync at a time: two would read the same pending notes and the second
                 // would fail on evidence's unique keys (SQLite's single writer already
-                // serialises them). Waiting for the other to finish is right, however long.
+                // serialises them). Waiting for the other to finish is right, however long;
+                // every other lock it takes waits as long as the connection's setting says.
+                let wait = c.query_one("SELECT current_setting('lock_timeout')", &[])?;
+                let wait = wait.map(|r| r.text(0)).unwrap_or_else(|| "0".into());
                 c.batch(&format!(
                     "SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock({SYNC_LOCK})"
                 ))?;
+                c.query(
+                    "SELECT set_config('lock_timeout', ?, true)",
+                    &[Value::Text(wait)],
+                )?;
             }
             let mut rows = 0;
             for s in SOURCES {

@@ -179,6 +179,16 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
     )
 }
 
+/// Every connection stayed in use (each waiting for the database, usually) for the pool's
+/// whole wait: busy, as a lock wait is; anything else (cannot connect) is a database error.
+fn pool_error(e: String) -> StoreError {
+    if e == pool::TIMED_OUT {
+        StoreError::Busy
+    } else {
+        StoreError::Database(e)
+    }
+}
+
 /// How a store is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenOptions {
@@ -261,7 +271,7 @@ impl Store {
     pub(crate) fn with_conn<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
         match &*self.engine {
             Engine::Sqlite { pool, .. } => {
-                let mut c = pool.get().map_err(StoreError::Database)?;
+                let mut c = pool.get().map_err(pool_error)?;
                 let out = f(&mut *c);
                 if !c.0.is_autocommit() {
                     // A failed COMMIT (or a path that returned early) left a transaction
@@ -274,7 +284,7 @@ impl Store {
                 out
             }
             Engine::Postgres { pool } => {
-                let mut c = pool.get().map_err(StoreError::Database)?;
+                let mut c = pool.get().map_err(pool_error)?;
                 let out = f(&mut *c);
                 if let Err(StoreError::Database(_) | StoreError::Busy) = &out {
                     // The session may be mid-transaction or closed; do not reuse a broken one.

@@ -43,8 +43,12 @@ const POSTGRES: &[(i64, &str)] = &[
 pub fn run(c: &mut dyn Conn) -> Result<()> {
     let (migrations, lock) = match c.dialect() {
         Dialect::Sqlite => (SQLITE, "BEGIN IMMEDIATE"),
-        // One migrator at a time per database.
-        Dialect::Postgres => (POSTGRES, "BEGIN; SELECT pg_advisory_xact_lock(727274)"),
+        // One migrator at a time per database; it waits for another however long it takes
+        // (and for the locks its steps need), not for the connection's lock_timeout.
+        Dialect::Postgres => (
+            POSTGRES,
+            "BEGIN; SET LOCAL lock_timeout = 0; SELECT pg_advisory_xact_lock(727274)",
+        ),
     };
     c.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")?;
     // Read without a lock first: opening an up-to-date database (every command does) must

@@ -3,6 +3,9 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
+/// `Pool::get`'s error when every connection stayed in use for its whole wait.
+pub const TIMED_OUT: &str = "timed out waiting for a database connection";
+
 pub struct Pool<C> {
     idle: Mutex<(Vec<C>, usize)>,
     available: Condvar,
@@ -61,7 +64,7 @@ impl<C> Pool<C> {
                 .unwrap_or_else(|e| e.into_inner());
             guard = g;
             if timeout.timed_out() && guard.0.is_empty() && guard.1 >= self.max {
-                return Err("timed out waiting for a database connection".into());
+                return Err(TIMED_OUT.into());
             }
         }
     }

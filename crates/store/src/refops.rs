@@ -457,9 +457,7 @@ impl Store {
         let (sql, params) = expiring_sql(today, days);
         self.with_conn(|c| {
             Ok(c.query(
-                &format!(
-                    "SELECT {EXPIRING_COLUMNS} {sql} ORDER BY k.expires_on, c.name, k.activity"
-                ),
+                &format!("SELECT {EXPIRING_COLUMNS} {sql} ORDER BY k.expires_on, c.id, k.activity"),
                 &params,
             )?
             .iter()

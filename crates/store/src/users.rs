@@ -410,6 +410,24 @@ impl Store {
 }
 
 impl Store {
+    /// Moves every session's expiry `minutes` earlier, as if that long had passed since it
+    /// was last renewed (renewal is due after five). For tests.
+    #[doc(hidden)]
+    pub fn age_sessions_for_tests(&self, minutes: i64) -> Result<()> {
+        self.with_conn(|c| {
+            for r in c.query("SELECT token_hash, expires_at FROM sessions", &[])? {
+                c.execute(
+                    "UPDATE sessions SET expires_at = ? WHERE token_hash = ?",
+                    &[
+                        Value::Time(r.time(1) - Duration::minutes(minutes)),
+                        Value::Text(r.text(0)),
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
     /// Makes every session already expired, as if 12 hours had passed without use. For tests.
     #[doc(hidden)]
     pub fn expire_sessions_for_tests(&self) -> Result<()> {

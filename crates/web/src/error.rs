@@ -78,6 +78,11 @@ pub fn shown(e: &StoreError) -> String {
         StoreError::Database(_) => {
             "a database error stopped it; the server log has the details".to_string()
         }
+        // Said of a step that ran on its own: the request's own wording ("this request
+        // changed nothing") would be wrong beside rows an import did save.
+        StoreError::Busy => {
+            "the database was busy with another change (a large import, perhaps)".to_string()
+        }
         other => other.to_string(),
     }
 }
@@ -148,7 +153,8 @@ impl From<StoreError> for PageError {
             StoreError::Busy => PageError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The database is busy with another change — a large import, perhaps — and \
-                 nothing was saved. Go back and send it again in a moment.",
+                 this request changed nothing. Try again in a moment: reload the page, or go \
+                 back and send the form again.",
             ),
             StoreError::Database(cause) => {
                 tracing::error!(%cause, "database error");
@@ -186,6 +192,12 @@ mod tests {
         ));
         assert!(!db.contains("relation"), "{db}");
         assert!(db.contains("server log"), "{db}");
+        // Kept beside rows an import saved: never the request's "changed nothing".
+        let busy = shown(&StoreError::Busy);
+        assert!(
+            busy.contains("busy") && !busy.contains("changed nothing"),
+            "{busy}"
+        );
         let missing = shown(&StoreError::NotFound {
             what: "account",
             id: 7,

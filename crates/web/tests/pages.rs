@@ -941,6 +941,8 @@ fn a_change_while_the_database_is_held_answers_503_asking_to_retry_and_saves_not
             .await;
         let kept = impatient.clone();
         let app = app.with_state(|s| s.store = impatient);
+        // The session's renewal is due: a write, skipped while the database is held.
+        app.db(|s| s.age_sessions_for_tests(10)).await;
         let url = app.url.clone();
         let holder = app
             .db(move |_| Ok(peerstage_store::testing::hold_database(&url)))

@@ -337,7 +337,7 @@ async fn show(
                     div.card.stat { div.label { "Margin" } div.value { (money(a.margin)) }
                         div.note { "revenue − cost to serve " (format_amount(d.cost_to_serve)) " − discount " (format_amount(d.discount)) } }
                 }
-                div.card.stat { div.label { "NPS (" (nps_summary.responses) " responses)" } div.value { (widgets::nps_value(nps_summary.nps)) } }
+                div.card.stat { div.label { "NPS (" (count(nps_summary.responses)) " responses)" } div.value { (widgets::nps_value(nps_summary.nps)) } }
                 div.card.stat { div.label { "Touchpoints" } div.value { (count(touchpoints.total)) } }
             }
             div.card {

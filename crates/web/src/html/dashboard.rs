@@ -182,10 +182,10 @@ fn nps_card(data: &DashboardData) -> Markup {
                     thead { tr { th { "Month" } th.num { "Responses" } th.num { "Promoters" } th.num { "Passives" } th.num { "Detractors" } th.num { "NPS" } } }
                     tbody { @for g in trend { tr {
                         td { (g.key) }
-                        td.num { (g.summary.responses) }
-                        td.num { (g.summary.promoters) }
-                        td.num { (g.summary.passives) }
-                        td.num { (g.summary.detractors) }
+                        td.num { (count(g.summary.responses)) }
+                        td.num { (count(g.summary.promoters)) }
+                        td.num { (count(g.summary.passives)) }
+                        td.num { (count(g.summary.detractors)) }
                         td.num { (nps_value(g.summary.nps)) }
                     } } }
                 } }

@@ -573,7 +573,7 @@ fn sources_page(
             }
             div.grid {
                 div.card.stat { div.label { "New customers who answered" } div.value { (count(r.respondents)) } div.note { (count(r.responses)) " sources named" } }
-                div.card.stat { div.label { "Named a review site or analyst" } div.value { (percent(via)) } div.note { (r.via_third_parties) " customers" } }
+                div.card.stat { div.label { "Named a review site or analyst" } div.value { (percent(via)) } div.note { (count(r.via_third_parties)) " customers" } }
                 div.card.stat { div.label { "Revenue through third parties" } div.value { (amount(r.third_party_revenue)) } div.note { "of " (money(r.total_revenue)) " from those who answered" } }
             }
             p.small.muted { "A customer who named several sources counts once for each, so shares can add up to more than 100%; their annual revenue is split equally among the sources they named, so revenue adds up to the total." }

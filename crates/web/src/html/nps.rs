@@ -80,10 +80,10 @@ async fn overview(State(st): State<AppState>, Query(q): Query) -> Result<Markup,
                 thead { tr { th { "" } th.num { "Responses" } th.num { "Promoters" } th.num { "Passives" } th.num { "Detractors" } th.num { "NPS" } } }
                 tbody { @for g in rows { tr {
                     td { (label(&g.key)) }
-                    td.num { (g.summary.responses) }
-                    td.num { (g.summary.promoters) }
-                    td.num { (g.summary.passives) }
-                    td.num { (g.summary.detractors) }
+                    td.num { (count(g.summary.responses)) }
+                    td.num { (count(g.summary.promoters)) }
+                    td.num { (count(g.summary.passives)) }
+                    td.num { (count(g.summary.detractors)) }
                     td.num { (nps_value(g.summary.nps)) }
                 } } }
             } }

@@ -71,7 +71,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
         "references",
         html! {
             div.page-head {
-                div { h1 { "Reference requests" } p.subtitle { @if all { "All requests" } @else { "Your requests" } " · " (requests.len()) } }
+                div { h1 { "Reference requests" } p.subtitle { @if all { "All requests" } @else { "Your requests" } " · " (count(requests.len())) } }
                 div.actions {
                     a.btn href="/references/new" { "Ask for a reference" }
                     @if all { a.btn.secondary href="/references/ops" { "Operations" } a.btn.secondary href="/references/report" { "Program report" } }

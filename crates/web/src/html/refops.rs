@@ -239,12 +239,12 @@ async fn ops(State(st): State<AppState>, Query(query): Query) -> Result<Markup, 
                 div.card {
                     h3 { "Advocates with no activity type consented" }
                     (people(&d.advocates_without_consent, "Every advocate has consented to something."))
-                    h3 { "Accounts with no industry or size (" (d.accounts_missing_total) ")" }
+                    h3 { "Accounts with no industry or size (" (count(d.accounts_missing_total)) ")" }
                     @if d.accounts_missing_facts.is_empty() { p.muted { "Every customer account has both." } }
                     ul { @for a in &d.accounts_missing_facts { li { a href=(format!("/accounts/{}", a.account_id)) { (a.name) } ": no " (a.missing.join(", no ")) } } }
                 }
                 div.card {
-                    h3 { "Contacts not touched in a year (" (d.untouched_total) ")" }
+                    h3 { "Contacts not touched in a year (" (count(d.untouched_total)) ")" }
                     @if d.untouched_contacts.is_empty() { p.muted { "Everyone was touched in the last year." } }
                     table.small { tbody { @for c in &d.untouched_contacts { tr {
                         td { a href=(format!("/contacts/{}", c.contact_id)) { (c.name) } }
@@ -532,7 +532,7 @@ fn nominations_page(
         html! {
             p.subtitle { a href="/advocates" { "← Advocates" } }
             div.page-head {
-                div { h1 { "Nominations" } p.subtitle { (count(rows.total)) @if rows.total == 1 { " nomination · " } @else { " nominations · " } (list.stale) " untouched too long" } }
+                div { h1 { "Nominations" } p.subtitle { (count(rows.total)) @if rows.total == 1 { " nomination · " } @else { " nominations · " } (count(list.stale)) " untouched too long" } }
             }
             @if !notice.is_empty() { (message(notice)) }
             (error_summary(e))

@@ -246,7 +246,7 @@ pub fn pager(path: &str, query: &Fields, param: &str, page: u32, pages: u32, tot
         .collect();
     html! {
         nav.pager aria-label="Pages" {
-            span { (total) " in all · page " (page) " of " (pages) }
+            span { (count(total)) " in all · page " (count(page)) " of " (count(pages)) }
             @if page > 1 { a href=(link(page - 1)) rel="prev" { "← Previous" } }
             @for (p, gap) in &items {
                 @if *gap { span { "…" } }
