@@ -4,6 +4,7 @@
 
 mod api;
 pub mod auth;
+mod busy;
 mod error;
 mod extract;
 mod html;
@@ -88,6 +89,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(api::not_found))
         .route("/healthz", get(healthz))
         .route("/static/style.css", get(stylesheet))
+        // Inside authentication, so the page it answers with is the signed-in user's.
+        .layer(axum::middleware::from_fn(busy::resend_refused_forms))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::middleware,

@@ -969,21 +969,52 @@ fn a_change_while_the_database_is_held_answers_503_asking_to_retry_and_saves_not
             "{}",
             r.text()
         );
-        let r = app.post_form("/accounts", &[("name", "Held")]).await;
+        let r = app
+            .post_form("/accounts", &[("name", "Held & Co"), ("city", "Lyon")])
+            .await;
         r.expect(503);
         assert_eq!(r.header(axum::http::header::RETRY_AFTER), "5");
+        // The page sends the same form again: every field kept, the CSRF token too.
+        let body = r.text();
+        assert!(body.contains("busy with another change"), "{body}");
         assert!(
-            r.text().contains("busy with another change"),
-            "{}",
-            r.text()
+            body.contains(r#"<form method="post" action="/accounts">"#),
+            "{body}"
         );
+        for (k, v) in [
+            ("name", "Held &amp; Co"),
+            ("city", "Lyon"),
+            ("csrf", app.csrf().as_str()),
+        ] {
+            assert!(
+                body.contains(&format!(r#"<input type="hidden" name="{k}" value="{v}">"#)),
+                "{k}: {body}"
+            );
+        }
+        assert!(body.contains("Send again"), "{body}");
+        // A form with a password is never echoed into a page.
+        if app.engine.starts_with("SQLite") {
+            let r = app
+                .anonymous()
+                .post_form(
+                    "/login",
+                    &[
+                        ("email", "admin@test.example"),
+                        ("password", common::PASSWORD),
+                    ],
+                )
+                .await;
+            r.expect(503);
+            assert!(!r.text().contains(common::PASSWORD), "{}", r.text());
+        }
         app.db(move |_| {
             drop(holder);
             Ok(())
         })
         .await;
         assert_eq!(app.account_total().await, 0, "{}", app.engine);
-        app.post_form("/accounts", &[("name", "Held")])
+        // What "Send again" posts.
+        app.post_form("/accounts", &[("name", "Held & Co"), ("city", "Lyon")])
             .await
             .expect(303);
         assert_eq!(app.account_total().await, 1);

@@ -131,6 +131,11 @@ pub fn error_page(title: &str, message: &str) -> Markup {
             p { a href="/" { "Back to the dashboard" } }
         }
     };
+    page_or_bare(title, body)
+}
+
+/// `body` in the site's layout for a signed-in user, on a bare page for anyone else.
+pub fn page_or_bare(title: &str, body: Markup) -> Markup {
     if auth::current().is_some() {
         page(title, "", body)
     } else {
