@@ -717,20 +717,24 @@ fn import(
         outcome.rows as f64 / secs.max(1e-9)
     );
     if peerstage_store::evidence::feeds_evidence(kind) {
-        sync_evidence(&store).map_err(|e| {
-            let why = match e.downcast_ref::<peerstage_store::StoreError>() {
-                Some(peerstage_store::StoreError::Busy) => {
-                    "the database was busy with another change".to_string()
-                }
-                _ => format!("{e:#}"),
-            };
-            anyhow::anyhow!(
-                "the rows were imported, but turning their text into evidence failed ({why}); \
-                 it runs again with the next import and when `peerstage serve` starts"
-            )
-        })?;
+        sync_evidence(&store).map_err(after_import)?;
     }
     Ok(())
+}
+
+/// An evidence sync's failure after the import committed: the rows are saved, which the
+/// store's own wording for a busy request ("changed nothing") would deny.
+fn after_import(e: anyhow::Error) -> anyhow::Error {
+    let why = match e.downcast_ref::<peerstage_store::StoreError>() {
+        Some(peerstage_store::StoreError::Busy) => {
+            "the database was busy with another change".to_string()
+        }
+        _ => format!("{e:#}"),
+    };
+    anyhow::anyhow!(
+        "the rows were imported, but turning their text into evidence failed ({why}); \
+         it runs again with the next import and when `peerstage serve` starts"
+    )
 }
 
 /// Turns notes, NPS comments and reviews without evidence yet into evidence (C1), with a
@@ -788,4 +792,23 @@ fn export(url: &str, kind: &str, out: Option<PathBuf>) -> Result<()> {
     };
     eprintln!("exported {n} {}", kind.as_str());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_evidence_step_after_an_import_says_the_rows_were_imported() {
+        let busy = after_import(peerstage_store::StoreError::Busy.into()).to_string();
+        assert!(busy.contains("rows were imported"), "{busy}");
+        assert!(busy.contains("busy"), "{busy}");
+        assert!(!busy.contains("changed nothing"), "{busy}");
+        let other = after_import(peerstage_store::StoreError::Database("disk full".into()).into())
+            .to_string();
+        assert!(
+            other.contains("disk full") && other.contains("runs again"),
+            "{other}"
+        );
+    }
 }
