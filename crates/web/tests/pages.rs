@@ -549,7 +549,51 @@ fn contact_commitment_and_nps_forms_create_update_and_delete_records() {
         let nid = nps["items"][0]["id"].as_i64().unwrap();
         assert_eq!(nps["items"][0]["contact_id"], cid);
 
+        let r = app
+            .post_form(
+                &format!("/accounts/{acc}/touchpoints"),
+                &[("kind", "call"), ("occurred_on", "2025-02-03")],
+            )
+            .await;
+        r.expect(303);
+        assert_eq!(
+            r.location(),
+            format!("/accounts/{acc}?notice=created#touchpoints")
+        );
+        let tid = app
+            .get(&format!("/api/v1/accounts/{acc}/touchpoints"))
+            .await
+            .json()["items"][0]["id"]
+            .as_i64()
+            .unwrap();
+
+        // Unknown records and accounts are not found on every form and action.
+        for path in [
+            "/accounts/999999/contacts/new",
+            "/accounts/999999/nps/new",
+            "/contacts/999999/edit",
+            "/touchpoints/999999/edit",
+            "/commitments/0/edit",
+        ] {
+            assert_eq!(app.get(path).await.status, 404, "GET {path}");
+        }
+        for path in [
+            "/accounts/999999/touchpoints",
+            "/accounts/999999/commitments",
+            "/commitments/999999",
+            "/touchpoints/999999",
+            "/nps/999999/delete",
+            "/touchpoints/abc/delete",
+        ] {
+            let r = app.post_form(path, &[("kind", "call")]).await;
+            assert_eq!(r.status, 404, "POST {path}");
+        }
+
         for (path, api) in [
+            (
+                format!("/touchpoints/{tid}/delete"),
+                format!("/api/v1/touchpoints/{tid}"),
+            ),
             (format!("/nps/{nid}/delete"), format!("/api/v1/nps/{nid}")),
             (
                 format!("/commitments/{mid}/delete"),

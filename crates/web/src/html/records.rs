@@ -1,4 +1,6 @@
 //! Forms for what hangs off an account: contacts, touchpoints, commitments, NPS responses.
+//! Each kind describes itself once ([`Record`], [`Editable`]); one set of handlers serves
+//! them all: the new and edit forms, create, update and delete.
 
 use super::layout::page;
 use super::widgets::{enum_options, error_summary, input};
@@ -11,35 +13,82 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use peerstage_core::commitment::{CommitmentData, CommitmentStatus};
+use peerstage_core::commitment::{Commitment, CommitmentData, CommitmentStatus};
 use peerstage_core::contact::{Contact, ContactData, ContactRole, ReferenceConsent};
-use peerstage_core::nps::NpsData;
-use peerstage_core::touchpoint::{TouchpointData, TouchpointKind};
+use peerstage_core::nps::{NpsData, NpsResponse};
+use peerstage_core::touchpoint::{Touchpoint, TouchpointData, TouchpointKind};
 use peerstage_core::{FieldErrors, Fields, Permission};
+use peerstage_store::{Store, StoreError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/accounts/{id}/contacts/new", get(contact_new))
-        .route("/accounts/{id}/contacts", post(contact_create))
-        .route("/contacts/{id}/edit", get(contact_edit))
+        .route("/accounts/{id}/contacts/new", get(new_form::<ContactForm>))
+        .route("/accounts/{id}/contacts", post(create::<ContactForm>))
+        .route("/contacts/{id}/edit", get(edit_form::<ContactForm>))
         .route(
             "/contacts/{id}",
-            get(super::contacts::show).post(contact_update),
+            get(super::contacts::show).post(update::<ContactForm>),
         )
-        .route("/contacts/{id}/delete", post(contact_delete))
-        .route("/accounts/{id}/touchpoints/new", get(touchpoint_new))
-        .route("/accounts/{id}/touchpoints", post(touchpoint_create))
-        .route("/touchpoints/{id}/edit", get(touchpoint_edit))
-        .route("/touchpoints/{id}", post(touchpoint_update))
-        .route("/touchpoints/{id}/delete", post(touchpoint_delete))
-        .route("/accounts/{id}/commitments/new", get(commitment_new))
-        .route("/accounts/{id}/commitments", post(commitment_create))
-        .route("/commitments/{id}/edit", get(commitment_edit))
-        .route("/commitments/{id}", post(commitment_update))
-        .route("/commitments/{id}/delete", post(commitment_delete))
-        .route("/accounts/{id}/nps/new", get(nps_new))
-        .route("/accounts/{id}/nps", post(nps_create))
-        .route("/nps/{id}/delete", post(nps_delete))
+        .route("/contacts/{id}/delete", post(delete::<ContactForm>))
+        .route(
+            "/accounts/{id}/touchpoints/new",
+            get(new_form::<TouchpointForm>),
+        )
+        .route("/accounts/{id}/touchpoints", post(create::<TouchpointForm>))
+        .route("/touchpoints/{id}/edit", get(edit_form::<TouchpointForm>))
+        .route("/touchpoints/{id}", post(update::<TouchpointForm>))
+        .route("/touchpoints/{id}/delete", post(delete::<TouchpointForm>))
+        .route(
+            "/accounts/{id}/commitments/new",
+            get(new_form::<CommitmentForm>),
+        )
+        .route("/accounts/{id}/commitments", post(create::<CommitmentForm>))
+        .route("/commitments/{id}/edit", get(edit_form::<CommitmentForm>))
+        .route("/commitments/{id}", post(update::<CommitmentForm>))
+        .route("/commitments/{id}/delete", post(delete::<CommitmentForm>))
+        .route("/accounts/{id}/nps/new", get(new_form::<NpsForm>))
+        .route("/accounts/{id}/nps", post(create::<NpsForm>))
+        .route("/nps/{id}/delete", post(delete::<NpsForm>))
+}
+
+/// One kind of record on an account page, as its forms see it. The store calls run on a
+/// blocking thread, so they are plain functions of the [`Store`].
+trait Record: 'static {
+    /// Path segment (`/accounts/{id}/SEGMENT`, `/SEGMENT/{id}`) and the account page's anchor.
+    const SEGMENT: &'static str;
+    /// Title of the form that adds one.
+    const NEW_TITLE: &'static str;
+    /// Needed to add one; changing and deleting need [`Permission::WriteCustomers`].
+    const CREATE: Permission = Permission::WriteCustomers;
+    type Data: Send + 'static;
+    type Stored: Send + 'static;
+    /// What the fields need besides the values: contacts to pick from, the current consent.
+    type Context: Send + 'static;
+
+    /// What a new form starts with.
+    fn defaults() -> Fields;
+    fn context(
+        s: &Store,
+        account_id: i64,
+        current: Option<&Self::Stored>,
+    ) -> Result<Self::Context, StoreError>;
+    fn fields(f: &Fields, e: &FieldErrors, cx: &Self::Context) -> Markup;
+    /// The submitted fields with what the user's role may not change put back (or refused).
+    fn admit(f: &Fields, _current: Option<&Self::Stored>) -> Result<Fields, PageError> {
+        Ok(f.clone())
+    }
+    fn parse(account_id: i64, f: &Fields) -> Result<Self::Data, FieldErrors>;
+    fn create(s: &Store, d: &Self::Data) -> Result<(), StoreError>;
+    fn get(s: &Store, id: i64) -> Result<Self::Stored, StoreError>;
+    fn account_of(r: &Self::Stored) -> i64;
+    fn delete(s: &Store, id: i64) -> Result<(), StoreError>;
+}
+
+/// A record that can also be changed after it was made.
+trait Editable: Record {
+    fn edit_title(r: &Self::Stored) -> String;
+    fn to_fields(r: &Self::Stored) -> Fields;
+    fn update(s: &Store, id: i64, d: &Self::Data) -> Result<(), StoreError>;
 }
 
 /// The frame shared by every record form.
@@ -52,7 +101,27 @@ struct FormPage<'a> {
     delete: Option<String>,
 }
 
-impl FormPage<'_> {
+impl<'a> FormPage<'a> {
+    fn new_record<R: Record>(account_id: i64, account_name: &'a str) -> Self {
+        FormPage {
+            title: R::NEW_TITLE.into(),
+            account_id,
+            account_name,
+            action: format!("/accounts/{account_id}/{}", R::SEGMENT),
+            delete: None,
+        }
+    }
+
+    fn edit_record<R: Editable>(id: i64, r: &R::Stored, account_name: &'a str) -> Self {
+        FormPage {
+            title: R::edit_title(r),
+            account_id: R::account_of(r),
+            account_name,
+            action: format!("/{}/{id}", R::SEGMENT),
+            delete: Some(format!("/{}/{id}/delete", R::SEGMENT)),
+        }
+    }
+
     fn render(&self, errors: &FieldErrors, fields: Markup) -> Markup {
         let back = format!("/accounts/{}", self.account_id);
         page(
@@ -80,11 +149,206 @@ impl FormPage<'_> {
     }
 }
 
-async fn account_name(st: &AppState, id: i64) -> Result<String, PageError> {
-    Ok(st.run(move |s| s.get_account(id)).await?.data.name)
+/// Where a saved change returns to: the record's section of its account page.
+fn back_to<R: Record>(account_id: i64, notice: &str) -> Response {
+    redirect(format!(
+        "/accounts/{account_id}?notice={notice}#{}",
+        R::SEGMENT
+    ))
+}
+
+/// The account's name and what a new form's fields need (404 for an unknown account).
+async fn for_new<R: Record>(
+    st: &AppState,
+    account_id: i64,
+) -> Result<(String, R::Context), PageError> {
+    Ok(st
+        .run(move |s| {
+            let name = s.get_account(account_id)?.data.name;
+            Ok((name, R::context(s, account_id, None)?))
+        })
+        .await?)
+}
+
+/// A stored record, its account's name and what its fields need (404 for an unknown id).
+async fn for_edit<R: Record>(
+    st: &AppState,
+    id: i64,
+) -> Result<(R::Stored, String, R::Context), PageError> {
+    Ok(st
+        .run(move |s| {
+            let r = R::get(s, id)?;
+            let account_id = R::account_of(&r);
+            let name = s.get_account(account_id)?.data.name;
+            let cx = R::context(s, account_id, Some(&r))?;
+            Ok((r, name, cx))
+        })
+        .await?)
+}
+
+async fn new_form<R: Record>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    crate::auth::require_page(R::CREATE)?;
+    let account_id = id_of(&id)?;
+    let (name, cx) = for_new::<R>(&st, account_id).await?;
+    let none = FieldErrors::new();
+    Ok(FormPage::new_record::<R>(account_id, &name)
+        .render(&none, R::fields(&R::defaults(), &none, &cx)))
+}
+
+async fn create<R: Record>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
+    crate::auth::require_page(R::CREATE)?;
+    let account_id = id_of(&id)?;
+    let (name, cx) = for_new::<R>(&st, account_id).await?;
+    let admitted = R::admit(&f, None)?;
+    let result = match R::parse(account_id, &admitted) {
+        Ok(d) => st.run(move |s| R::create(s, &d)).await.map_err(form_errors),
+        Err(e) => Err(Ok(e)),
+    };
+    match result {
+        Ok(()) => Ok(back_to::<R>(account_id, "created")),
+        Err(e) => {
+            let e = e?;
+            Ok(invalid(
+                FormPage::new_record::<R>(account_id, &name).render(&e, R::fields(&f, &e, &cx)),
+            ))
+        }
+    }
+}
+
+async fn edit_form<R: Editable>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    crate::auth::require_page(Permission::WriteCustomers)?;
+    let id = id_of(&id)?;
+    let (r, name, cx) = for_edit::<R>(&st, id).await?;
+    let none = FieldErrors::new();
+    Ok(FormPage::edit_record::<R>(id, &r, &name)
+        .render(&none, R::fields(&R::to_fields(&r), &none, &cx)))
+}
+
+async fn update<R: Editable>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form,
+) -> Result<Response, PageError> {
+    crate::auth::require_page(Permission::WriteCustomers)?;
+    let id = id_of(&id)?;
+    let (r, name, cx) = for_edit::<R>(&st, id).await?;
+    let account_id = R::account_of(&r);
+    let admitted = R::admit(&f, Some(&r))?;
+    let result = match R::parse(account_id, &admitted) {
+        Ok(d) => st
+            .run(move |s| R::update(s, id, &d))
+            .await
+            .map_err(form_errors),
+        Err(e) => Err(Ok(e)),
+    };
+    match result {
+        Ok(()) => Ok(back_to::<R>(account_id, "updated")),
+        Err(e) => {
+            let e = e?;
+            Ok(invalid(
+                FormPage::edit_record::<R>(id, &r, &name).render(&e, R::fields(&f, &e, &cx)),
+            ))
+        }
+    }
+}
+
+async fn delete<R: Record>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    crate::auth::require_page(Permission::WriteCustomers)?;
+    let id = id_of(&id)?;
+    let account_id = st
+        .run(move |s| {
+            let account_id = R::account_of(&R::get(s, id)?);
+            R::delete(s, id)?;
+            Ok(account_id)
+        })
+        .await?;
+    Ok(back_to::<R>(account_id, "deleted"))
+}
+
+fn today() -> String {
+    chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// The account's contacts as choices: (id, name).
+fn contact_options(s: &Store, account_id: i64) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(s.list_contacts(account_id)?
+        .into_iter()
+        .map(|c| (c.id.to_string(), c.data.name))
+        .collect())
 }
 
 // ---- contacts ----
+
+struct ContactForm;
+
+impl Record for ContactForm {
+    const SEGMENT: &'static str = "contacts";
+    const NEW_TITLE: &'static str = "New contact";
+    type Data = ContactData;
+    type Stored = Contact;
+    /// The contact being edited, whose consent is shown read-only to roles that may not change it.
+    type Context = Option<Contact>;
+
+    fn defaults() -> Fields {
+        Fields::from_pairs([("reference_consent", "no")])
+    }
+    fn context(
+        _: &Store,
+        _: i64,
+        current: Option<&Contact>,
+    ) -> Result<Option<Contact>, StoreError> {
+        Ok(current.cloned())
+    }
+    fn fields(f: &Fields, e: &FieldErrors, cx: &Option<Contact>) -> Markup {
+        contact_fields(f, e, cx.as_ref())
+    }
+    fn admit(f: &Fields, current: Option<&Contact>) -> Result<Fields, PageError> {
+        guard_consent(f, current.map(|c| &c.data))
+    }
+    fn parse(account_id: i64, f: &Fields) -> Result<ContactData, FieldErrors> {
+        ContactData::from_fields(account_id, f)
+    }
+    fn create(s: &Store, d: &ContactData) -> Result<(), StoreError> {
+        s.create_contact(d).map(drop)
+    }
+    fn get(s: &Store, id: i64) -> Result<Contact, StoreError> {
+        s.get_contact(id)
+    }
+    fn account_of(r: &Contact) -> i64 {
+        r.data.account_id
+    }
+    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
+        s.delete_contact(id)
+    }
+}
+
+impl Editable for ContactForm {
+    fn edit_title(r: &Contact) -> String {
+        format!("Edit {}", r.data.name)
+    }
+    fn to_fields(r: &Contact) -> Fields {
+        r.data.to_fields()
+    }
+    fn update(s: &Store, id: i64, d: &ContactData) -> Result<(), StoreError> {
+        s.update_contact(id, d).map(drop)
+    }
+}
 
 /// The consent fields (F3): editable with ManageConsent, otherwise shown read-only with the
 /// values of `current` (or the defaults for a new contact), and never submitted.
@@ -161,139 +425,59 @@ fn contact_fields(f: &Fields, e: &FieldErrors, current: Option<&Contact>) -> Mar
     }
 }
 
-async fn contact_new(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let p = FormPage {
-        title: "New contact".into(),
-        account_id: id,
-        account_name: &name,
-        action: format!("/accounts/{id}/contacts"),
-        delete: None,
-    };
-    let f = Fields::from_pairs([("reference_consent", "no")]);
-    Ok(p.render(
-        &FieldErrors::new(),
-        contact_fields(&f, &FieldErrors::new(), None),
-    ))
-}
-
-async fn contact_create(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let p = FormPage {
-        title: "New contact".into(),
-        account_id: id,
-        account_name: &name,
-        action: format!("/accounts/{id}/contacts"),
-        delete: None,
-    };
-    let checked = guard_consent(&f, None)?;
-    let result = match ContactData::from_fields(id, &checked) {
-        Ok(d) => st
-            .run(move |s| s.create_contact(&d))
-            .await
-            .map_err(form_errors),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(_) => Ok(redirect(format!("/accounts/{id}?notice=created#contacts"))),
-        Err(e) => {
-            let e = e?;
-            Ok(invalid(p.render(&e, contact_fields(&f, &e, None))))
-        }
-    }
-}
-
-async fn load_contact(st: &AppState, id: i64) -> Result<Contact, PageError> {
-    Ok(st.run(move |s| s.get_contact(id)).await?)
-}
-
-fn contact_page(c: &Contact) -> FormPage<'_> {
-    FormPage {
-        title: format!("Edit {}", c.data.name),
-        account_id: c.data.account_id,
-        account_name: &c.account_name,
-        action: format!("/contacts/{}", c.id),
-        delete: Some(format!("/contacts/{}/delete", c.id)),
-    }
-}
-
-async fn contact_edit(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let c = load_contact(&st, id_of(&id)?).await?;
-    Ok(contact_page(&c).render(
-        &FieldErrors::new(),
-        contact_fields(&c.data.to_fields(), &FieldErrors::new(), Some(&c)),
-    ))
-}
-
-async fn contact_update(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let c = load_contact(&st, id_of(&id)?).await?;
-    let (cid, account_id) = (c.id, c.data.account_id);
-    let checked = guard_consent(&f, Some(&c.data))?;
-    let result = match ContactData::from_fields(account_id, &checked) {
-        Ok(d) => st
-            .run(move |s| s.update_contact(cid, &d))
-            .await
-            .map_err(form_errors),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(_) => Ok(redirect(format!(
-            "/accounts/{account_id}?notice=updated#contacts"
-        ))),
-        Err(e) => {
-            let e = e?;
-            Ok(invalid(
-                contact_page(&c).render(&e, contact_fields(&f, &e, Some(&c))),
-            ))
-        }
-    }
-}
-
-async fn contact_delete(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let c = load_contact(&st, id_of(&id)?).await?;
-    let cid = c.id;
-    st.run(move |s| s.delete_contact(cid)).await?;
-    Ok(redirect(format!(
-        "/accounts/{}?notice=deleted#contacts",
-        c.data.account_id
-    )))
-}
-
 // ---- touchpoints ----
 
-async fn contact_options(
-    st: &AppState,
-    account_id: i64,
-) -> Result<Vec<(String, String)>, PageError> {
-    let contacts = st.run(move |s| s.list_contacts(account_id)).await?;
-    Ok(contacts
-        .into_iter()
-        .map(|c| (c.id.to_string(), c.data.name))
-        .collect())
+struct TouchpointForm;
+
+impl Record for TouchpointForm {
+    const SEGMENT: &'static str = "touchpoints";
+    const NEW_TITLE: &'static str = "New touchpoint";
+    /// Sales reps record touchpoints; only those who keep the customer records change them.
+    const CREATE: Permission = Permission::WriteTouchpoints;
+    type Data = TouchpointData;
+    type Stored = Touchpoint;
+    type Context = Vec<(String, String)>;
+
+    fn defaults() -> Fields {
+        Fields::from_pairs([("occurred_on", today().as_str()), ("kind", "meeting")])
+    }
+    fn context(
+        s: &Store,
+        account_id: i64,
+        _: Option<&Touchpoint>,
+    ) -> Result<Self::Context, StoreError> {
+        contact_options(s, account_id)
+    }
+    fn fields(f: &Fields, e: &FieldErrors, cx: &Self::Context) -> Markup {
+        touchpoint_fields(f, e, cx)
+    }
+    fn parse(account_id: i64, f: &Fields) -> Result<TouchpointData, FieldErrors> {
+        TouchpointData::from_fields(account_id, f)
+    }
+    fn create(s: &Store, d: &TouchpointData) -> Result<(), StoreError> {
+        s.create_touchpoint(d).map(drop)
+    }
+    fn get(s: &Store, id: i64) -> Result<Touchpoint, StoreError> {
+        s.get_touchpoint(id)
+    }
+    fn account_of(r: &Touchpoint) -> i64 {
+        r.data.account_id
+    }
+    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
+        s.delete_touchpoint(id)
+    }
+}
+
+impl Editable for TouchpointForm {
+    fn edit_title(_: &Touchpoint) -> String {
+        "Edit touchpoint".into()
+    }
+    fn to_fields(r: &Touchpoint) -> Fields {
+        r.data.to_fields()
+    }
+    fn update(s: &Store, id: i64, d: &TouchpointData) -> Result<(), StoreError> {
+        s.update_touchpoint(id, d).map(drop)
+    }
 }
 
 fn touchpoint_fields(f: &Fields, e: &FieldErrors, contacts: &[(String, String)]) -> Markup {
@@ -307,139 +491,54 @@ fn touchpoint_fields(f: &Fields, e: &FieldErrors, contacts: &[(String, String)])
     }
 }
 
-async fn touchpoint_new(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteTouchpoints)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let contacts = contact_options(&st, id).await?;
-    let p = FormPage {
-        title: "New touchpoint".into(),
-        account_id: id,
-        account_name: &name,
-        action: format!("/accounts/{id}/touchpoints"),
-        delete: None,
-    };
-    let today = chrono::Utc::now()
-        .date_naive()
-        .format("%Y-%m-%d")
-        .to_string();
-    let f = Fields::from_pairs([("occurred_on", today.as_str()), ("kind", "meeting")]);
-    Ok(p.render(
-        &FieldErrors::new(),
-        touchpoint_fields(&f, &FieldErrors::new(), &contacts),
-    ))
-}
-
-async fn touchpoint_create(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteTouchpoints)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let result = match TouchpointData::from_fields(id, &f) {
-        Ok(d) => st
-            .run(move |s| s.create_touchpoint(&d))
-            .await
-            .map_err(form_errors),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(_) => Ok(redirect(format!(
-            "/accounts/{id}?notice=created#touchpoints"
-        ))),
-        Err(e) => {
-            let e = e?;
-            let contacts = contact_options(&st, id).await?;
-            let p = FormPage {
-                title: "New touchpoint".into(),
-                account_id: id,
-                account_name: &name,
-                action: format!("/accounts/{id}/touchpoints"),
-                delete: None,
-            };
-            Ok(invalid(p.render(&e, touchpoint_fields(&f, &e, &contacts))))
-        }
-    }
-}
-
-async fn touchpoint_edit(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let t = st.run(move |s| s.get_touchpoint(id)).await?;
-    let name = account_name(&st, t.data.account_id).await?;
-    let contacts = contact_options(&st, t.data.account_id).await?;
-    let p = FormPage {
-        title: "Edit touchpoint".into(),
-        account_id: t.data.account_id,
-        account_name: &name,
-        action: format!("/touchpoints/{id}"),
-        delete: Some(format!("/touchpoints/{id}/delete")),
-    };
-    Ok(p.render(
-        &FieldErrors::new(),
-        touchpoint_fields(&t.data.to_fields(), &FieldErrors::new(), &contacts),
-    ))
-}
-
-async fn touchpoint_update(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let t = st.run(move |s| s.get_touchpoint(id)).await?;
-    let account_id = t.data.account_id;
-    let result = match TouchpointData::from_fields(account_id, &f) {
-        Ok(d) => st
-            .run(move |s| s.update_touchpoint(id, &d))
-            .await
-            .map_err(form_errors),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(_) => Ok(redirect(format!(
-            "/accounts/{account_id}?notice=updated#touchpoints"
-        ))),
-        Err(e) => {
-            let e = e?;
-            let name = account_name(&st, account_id).await?;
-            let contacts = contact_options(&st, account_id).await?;
-            let p = FormPage {
-                title: "Edit touchpoint".into(),
-                account_id,
-                account_name: &name,
-                action: format!("/touchpoints/{id}"),
-                delete: Some(format!("/touchpoints/{id}/delete")),
-            };
-            Ok(invalid(p.render(&e, touchpoint_fields(&f, &e, &contacts))))
-        }
-    }
-}
-
-async fn touchpoint_delete(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let t = st.run(move |s| s.get_touchpoint(id)).await?;
-    st.run(move |s| s.delete_touchpoint(id)).await?;
-    Ok(redirect(format!(
-        "/accounts/{}?notice=deleted#touchpoints",
-        t.data.account_id
-    )))
-}
-
 // ---- commitments ----
+
+struct CommitmentForm;
+
+impl Record for CommitmentForm {
+    const SEGMENT: &'static str = "commitments";
+    const NEW_TITLE: &'static str = "New commitment";
+    type Data = CommitmentData;
+    type Stored = Commitment;
+    type Context = ();
+
+    fn defaults() -> Fields {
+        Fields::from_pairs([("status", "open")])
+    }
+    fn context(_: &Store, _: i64, _: Option<&Commitment>) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn fields(f: &Fields, e: &FieldErrors, _: &()) -> Markup {
+        commitment_fields(f, e)
+    }
+    fn parse(account_id: i64, f: &Fields) -> Result<CommitmentData, FieldErrors> {
+        CommitmentData::from_fields(account_id, f)
+    }
+    fn create(s: &Store, d: &CommitmentData) -> Result<(), StoreError> {
+        s.create_commitment(d).map(drop)
+    }
+    fn get(s: &Store, id: i64) -> Result<Commitment, StoreError> {
+        s.get_commitment(id)
+    }
+    fn account_of(r: &Commitment) -> i64 {
+        r.data.account_id
+    }
+    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
+        s.delete_commitment(id)
+    }
+}
+
+impl Editable for CommitmentForm {
+    fn edit_title(_: &Commitment) -> String {
+        "Edit commitment".into()
+    }
+    fn to_fields(r: &Commitment) -> Fields {
+        r.data.to_fields()
+    }
+    fn update(s: &Store, id: i64, d: &CommitmentData) -> Result<(), StoreError> {
+        s.update_commitment(id, d).map(drop)
+    }
+}
 
 fn commitment_fields(f: &Fields, e: &FieldErrors) -> Markup {
     html! {
@@ -452,131 +551,47 @@ fn commitment_fields(f: &Fields, e: &FieldErrors) -> Markup {
     }
 }
 
-async fn commitment_new(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let p = FormPage {
-        title: "New commitment".into(),
-        account_id: id,
-        account_name: &name,
-        action: format!("/accounts/{id}/commitments"),
-        delete: None,
-    };
-    let f = Fields::from_pairs([("status", "open")]);
-    Ok(p.render(
-        &FieldErrors::new(),
-        commitment_fields(&f, &FieldErrors::new()),
-    ))
-}
-
-async fn commitment_create(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let result = match CommitmentData::from_fields(id, &f) {
-        Ok(d) => st
-            .run(move |s| s.create_commitment(&d))
-            .await
-            .map_err(form_errors),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(_) => Ok(redirect(format!(
-            "/accounts/{id}?notice=created#commitments"
-        ))),
-        Err(e) => {
-            let e = e?;
-            let p = FormPage {
-                title: "New commitment".into(),
-                account_id: id,
-                account_name: &name,
-                action: format!("/accounts/{id}/commitments"),
-                delete: None,
-            };
-            Ok(invalid(p.render(&e, commitment_fields(&f, &e))))
-        }
-    }
-}
-
-async fn commitment_edit(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Markup, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let m = st.run(move |s| s.get_commitment(id)).await?;
-    let name = account_name(&st, m.data.account_id).await?;
-    let p = FormPage {
-        title: "Edit commitment".into(),
-        account_id: m.data.account_id,
-        account_name: &name,
-        action: format!("/commitments/{id}"),
-        delete: Some(format!("/commitments/{id}/delete")),
-    };
-    Ok(p.render(
-        &FieldErrors::new(),
-        commitment_fields(&m.data.to_fields(), &FieldErrors::new()),
-    ))
-}
-
-async fn commitment_update(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let m = st.run(move |s| s.get_commitment(id)).await?;
-    let account_id = m.data.account_id;
-    let result = match CommitmentData::from_fields(account_id, &f) {
-        Ok(d) => st
-            .run(move |s| s.update_commitment(id, &d))
-            .await
-            .map_err(form_errors),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(_) => Ok(redirect(format!(
-            "/accounts/{account_id}?notice=updated#commitments"
-        ))),
-        Err(e) => {
-            let e = e?;
-            let name = account_name(&st, account_id).await?;
-            let p = FormPage {
-                title: "Edit commitment".into(),
-                account_id,
-                account_name: &name,
-                action: format!("/commitments/{id}"),
-                delete: Some(format!("/commitments/{id}/delete")),
-            };
-            Ok(invalid(p.render(&e, commitment_fields(&f, &e))))
-        }
-    }
-}
-
-async fn commitment_delete(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let m = st.run(move |s| s.get_commitment(id)).await?;
-    st.run(move |s| s.delete_commitment(id)).await?;
-    Ok(redirect(format!(
-        "/accounts/{}?notice=deleted#commitments",
-        m.data.account_id
-    )))
-}
-
 // ---- NPS ----
+
+/// NPS responses are recorded and deleted, never edited: a survey answer is what it was.
+struct NpsForm;
+
+impl Record for NpsForm {
+    const SEGMENT: &'static str = "nps";
+    const NEW_TITLE: &'static str = "Record an NPS response";
+    type Data = NpsData;
+    type Stored = NpsResponse;
+    type Context = Vec<(String, String)>;
+
+    fn defaults() -> Fields {
+        Fields::from_pairs([("responded_on", today().as_str()), ("score", "")])
+    }
+    fn context(
+        s: &Store,
+        account_id: i64,
+        _: Option<&NpsResponse>,
+    ) -> Result<Self::Context, StoreError> {
+        contact_options(s, account_id)
+    }
+    fn fields(f: &Fields, e: &FieldErrors, cx: &Self::Context) -> Markup {
+        nps_fields(f, e, cx)
+    }
+    fn parse(account_id: i64, f: &Fields) -> Result<NpsData, FieldErrors> {
+        NpsData::from_fields(account_id, f)
+    }
+    fn create(s: &Store, d: &NpsData) -> Result<(), StoreError> {
+        s.create_nps(d).map(drop)
+    }
+    fn get(s: &Store, id: i64) -> Result<NpsResponse, StoreError> {
+        s.get_nps(id)
+    }
+    fn account_of(r: &NpsResponse) -> i64 {
+        r.data.account_id
+    }
+    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
+        s.delete_nps(id)
+    }
+}
 
 fn nps_fields(f: &Fields, e: &FieldErrors, contacts: &[(String, String)]) -> Markup {
     let scores: Vec<(String, String)> = (0..=10)
@@ -589,70 +604,4 @@ fn nps_fields(f: &Fields, e: &FieldErrors, contacts: &[(String, String)]) -> Mar
         (input("contact_id", "Contact").select(f, e, contacts))
         (input("comment", "Comment").wide().textarea(f, e))
     }
-}
-
-async fn nps_new(State(st): State<AppState>, Path(id): Path<String>) -> Result<Markup, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let contacts = contact_options(&st, id).await?;
-    let p = FormPage {
-        title: "Record an NPS response".into(),
-        account_id: id,
-        account_name: &name,
-        action: format!("/accounts/{id}/nps"),
-        delete: None,
-    };
-    let today = chrono::Utc::now()
-        .date_naive()
-        .format("%Y-%m-%d")
-        .to_string();
-    let f = Fields::from_pairs([("responded_on", today.as_str()), ("score", "")]);
-    Ok(p.render(
-        &FieldErrors::new(),
-        nps_fields(&f, &FieldErrors::new(), &contacts),
-    ))
-}
-
-async fn nps_create(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    Form(f): Form,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let name = account_name(&st, id).await?;
-    let result = match NpsData::from_fields(id, &f) {
-        Ok(d) => st.run(move |s| s.create_nps(&d)).await.map_err(form_errors),
-        Err(e) => Err(Ok(e)),
-    };
-    match result {
-        Ok(_) => Ok(redirect(format!("/accounts/{id}?notice=created#nps"))),
-        Err(e) => {
-            let e = e?;
-            let contacts = contact_options(&st, id).await?;
-            let p = FormPage {
-                title: "Record an NPS response".into(),
-                account_id: id,
-                account_name: &name,
-                action: format!("/accounts/{id}/nps"),
-                delete: None,
-            };
-            Ok(invalid(p.render(&e, nps_fields(&f, &e, &contacts))))
-        }
-    }
-}
-
-async fn nps_delete(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    let n = st.run(move |s| s.get_nps(id)).await?;
-    st.run(move |s| s.delete_nps(id)).await?;
-    Ok(redirect(format!(
-        "/accounts/{}?notice=deleted#nps",
-        n.data.account_id
-    )))
 }
