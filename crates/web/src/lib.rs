@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod html;
 mod jobs;
+mod kinds;
 mod media;
 mod throttle;
 mod transfer;

@@ -18,6 +18,7 @@ mod voc;
 use crate::auth::{can, require_api};
 use crate::error::ApiError;
 use crate::extract::{merged, only_known, JsonFields, Query};
+use crate::kinds::{Commitments, Contacts, Editable, Kind, Nps, Touchpoints};
 use crate::transfer::{export_response, import_options, run_import};
 use crate::AppState;
 use axum::body::Bytes;
@@ -27,11 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use peerstage_core::account::{AccountData, AccountQuery, ACCOUNT_FIELDS};
-use peerstage_core::commitment::{CommitmentData, COMMITMENT_FIELDS};
-use peerstage_core::contact::{ContactData, CONTACT_FIELDS};
 use peerstage_core::import::ImportKind;
-use peerstage_core::nps::{NpsData, NPS_FIELDS};
-use peerstage_core::touchpoint::{TouchpointData, TOUCHPOINT_FIELDS};
 use peerstage_core::{Account, Permission, Segment};
 use serde::Serialize;
 use serde_json::json;
@@ -56,35 +53,43 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/accounts/{id}/contacts",
-            get(list_contacts).post(create_contact),
+            get(list_contacts).post(record_create::<Contacts>),
         )
         .route(
             "/accounts/{id}/touchpoints",
-            get(list_touchpoints).post(create_touchpoint),
+            get(list_touchpoints).post(record_create::<Touchpoints>),
         )
         .route(
             "/accounts/{id}/commitments",
-            get(list_commitments).post(create_commitment),
+            get(list_commitments).post(record_create::<Commitments>),
         )
-        .route("/accounts/{id}/nps", get(list_nps).post(create_nps))
+        .route(
+            "/accounts/{id}/nps",
+            get(list_nps).post(record_create::<Nps>),
+        )
         .route("/contacts", get(search_contacts))
         .route(
             "/contacts/{id}",
-            get(get_contact).put(update_contact).delete(delete_contact),
+            get(record_get::<Contacts>)
+                .put(record_update::<Contacts>)
+                .delete(record_delete::<Contacts>),
         )
         .route(
             "/touchpoints/{id}",
-            get(get_touchpoint)
-                .put(update_touchpoint)
-                .delete(delete_touchpoint),
+            get(record_get::<Touchpoints>)
+                .put(record_update::<Touchpoints>)
+                .delete(record_delete::<Touchpoints>),
         )
         .route(
             "/commitments/{id}",
-            get(get_commitment)
-                .put(update_commitment)
-                .delete(delete_commitment),
+            get(record_get::<Commitments>)
+                .put(record_update::<Commitments>)
+                .delete(record_delete::<Commitments>),
         )
-        .route("/nps/{id}", get(get_nps).delete(delete_nps))
+        .route(
+            "/nps/{id}",
+            get(record_get::<Nps>).delete(record_delete::<Nps>),
+        )
         .route("/nps", get(nps_report))
         .route("/value", get(value_report))
         .route(
@@ -211,24 +216,64 @@ async fn delete_account(State(st): State<AppState>, Path(id): Path<String>) -> A
     Ok(no_content())
 }
 
-// ---- contacts ----
+// ---- what hangs off an account: contacts, touchpoints, commitments, NPS ----
 
-/// Reference consent and do-not-contact may be set only with ManageConsent (F3): 403 when
-/// they differ from the current values (`None`: a new contact's defaults, no and no).
-fn check_consent_allowed(d: &ContactData, current: Option<&ContactData>) -> ApiResult<()> {
-    let (consent, dnc) = current
-        .map(|c| (c.reference_consent, c.do_not_contact))
-        .unwrap_or((peerstage_core::ReferenceConsent::No, false));
-    if (d.reference_consent != consent || d.do_not_contact != dnc)
-        && !can(Permission::ManageConsent)
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "your role may not change reference_consent or do_not_contact",
-        ));
-    }
-    Ok(())
+async fn record_create<K: Kind>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(K::CREATE)?;
+    let account_id = id_of(&id)?;
+    only_known(&f, K::FIELDS)?;
+    let d = K::parse(account_id, &f)?;
+    refuse_if(K::refused(&d, None))?;
+    Ok(created(st.run(move |s| K::create(s, &d)).await?))
 }
+
+async fn record_get<K: Kind>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    require_api(Permission::ReadCustomers)?;
+    let id = id_of(&id)?;
+    Ok(Json(st.run(move |s| K::get(s, id)).await?).into_response())
+}
+
+/// A PUT may send only the fields it changes; the rest keep their values.
+async fn record_update<K: Editable>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    JsonFields(f): JsonFields,
+) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
+    let id = id_of(&id)?;
+    only_known(&f, K::FIELDS)?;
+    let current = st.run(move |s| K::get(s, id)).await?;
+    let d = K::parse(K::account_of(&current), &merged(K::to_fields(&current), &f))?;
+    refuse_if(K::refused(&d, Some(&current)))?;
+    Ok(Json(st.run(move |s| K::update(s, id, &d)).await?).into_response())
+}
+
+async fn record_delete<K: Kind>(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    require_api(Permission::WriteCustomers)?;
+    let id = id_of(&id)?;
+    st.run(move |s| K::delete(s, id)).await?;
+    Ok(no_content())
+}
+
+/// 403 with the reason a kind gave for refusing the caller's change.
+fn refuse_if(reason: Option<&'static str>) -> ApiResult<()> {
+    match reason {
+        Some(why) => Err(ApiError::new(StatusCode::FORBIDDEN, why)),
+        None => Ok(()),
+    }
+}
+
+// ---- contacts ----
 
 async fn list_contacts(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
     require_api(Permission::ReadCustomers)?;
@@ -249,49 +294,6 @@ async fn search_contacts(State(st): State<AppState>, Query(q): Query) -> ApiResu
             .await?,
     )
     .into_response())
-}
-
-async fn create_contact(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    JsonFields(f): JsonFields,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    only_known(&f, CONTACT_FIELDS)?;
-    let d = ContactData::from_fields(id, &f)?;
-    check_consent_allowed(&d, None)?;
-    Ok(created(st.run(move |s| s.create_contact(&d)).await?))
-}
-
-async fn get_contact(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    require_api(Permission::ReadCustomers)?;
-    let id = id_of(&id)?;
-    Ok(Json(st.run(move |s| s.get_contact(id)).await?).into_response())
-}
-
-async fn update_contact(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    JsonFields(f): JsonFields,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    only_known(&f, CONTACT_FIELDS)?;
-    let current = st.run(move |s| s.get_contact(id)).await?;
-    let d = ContactData::from_fields(
-        current.data.account_id,
-        &merged(current.data.to_fields(), &f),
-    )?;
-    check_consent_allowed(&d, Some(&current.data))?;
-    Ok(Json(st.run(move |s| s.update_contact(id, &d)).await?).into_response())
-}
-
-async fn delete_contact(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    st.run(move |s| s.delete_contact(id)).await?;
-    Ok(no_content())
 }
 
 // ---- touchpoints ----
@@ -315,50 +317,6 @@ async fn list_touchpoints(
     .into_response())
 }
 
-async fn create_touchpoint(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    JsonFields(f): JsonFields,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteTouchpoints)?;
-    let id = id_of(&id)?;
-    only_known(&f, TOUCHPOINT_FIELDS)?;
-    let d = TouchpointData::from_fields(id, &f)?;
-    Ok(created(st.run(move |s| s.create_touchpoint(&d)).await?))
-}
-
-async fn get_touchpoint(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    require_api(Permission::ReadCustomers)?;
-    let id = id_of(&id)?;
-    Ok(Json(st.run(move |s| s.get_touchpoint(id)).await?).into_response())
-}
-
-async fn update_touchpoint(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    JsonFields(f): JsonFields,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    only_known(&f, TOUCHPOINT_FIELDS)?;
-    let current = st.run(move |s| s.get_touchpoint(id)).await?;
-    let d = TouchpointData::from_fields(
-        current.data.account_id,
-        &merged(current.data.to_fields(), &f),
-    )?;
-    Ok(Json(st.run(move |s| s.update_touchpoint(id, &d)).await?).into_response())
-}
-
-async fn delete_touchpoint(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    st.run(move |s| s.delete_touchpoint(id)).await?;
-    Ok(no_content())
-}
-
 // ---- commitments ----
 
 async fn list_commitments(
@@ -373,50 +331,6 @@ async fn list_commitments(
     Ok(Json(json!({ "items": items })).into_response())
 }
 
-async fn create_commitment(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    JsonFields(f): JsonFields,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    only_known(&f, COMMITMENT_FIELDS)?;
-    let d = CommitmentData::from_fields(id, &f)?;
-    Ok(created(st.run(move |s| s.create_commitment(&d)).await?))
-}
-
-async fn get_commitment(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    require_api(Permission::ReadCustomers)?;
-    let id = id_of(&id)?;
-    Ok(Json(st.run(move |s| s.get_commitment(id)).await?).into_response())
-}
-
-async fn update_commitment(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    JsonFields(f): JsonFields,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    only_known(&f, COMMITMENT_FIELDS)?;
-    let current = st.run(move |s| s.get_commitment(id)).await?;
-    let d = CommitmentData::from_fields(
-        current.data.account_id,
-        &merged(current.data.to_fields(), &f),
-    )?;
-    Ok(Json(st.run(move |s| s.update_commitment(id, &d)).await?).into_response())
-}
-
-async fn delete_commitment(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    st.run(move |s| s.delete_commitment(id)).await?;
-    Ok(no_content())
-}
-
 // ---- NPS ----
 
 async fn list_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -426,31 +340,6 @@ async fn list_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResu
         .run(move |s| s.get_account(id).and_then(|_| s.list_nps(id)))
         .await?;
     Ok(Json(json!({ "items": items })).into_response())
-}
-
-async fn create_nps(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    JsonFields(f): JsonFields,
-) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    only_known(&f, NPS_FIELDS)?;
-    let d = NpsData::from_fields(id, &f)?;
-    Ok(created(st.run(move |s| s.create_nps(&d)).await?))
-}
-
-async fn get_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    require_api(Permission::ReadCustomers)?;
-    let id = id_of(&id)?;
-    Ok(Json(st.run(move |s| s.get_nps(id)).await?).into_response())
-}
-
-async fn delete_nps(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    require_api(Permission::WriteCustomers)?;
-    let id = id_of(&id)?;
-    st.run(move |s| s.delete_nps(id)).await?;
-    Ok(no_content())
 }
 
 /// A5: overall, per segment and per month.

@@ -1,67 +1,61 @@
 //! Forms for what hangs off an account: contacts, touchpoints, commitments, NPS responses.
-//! Each kind describes itself once ([`Record`], [`Editable`]); one set of handlers serves
-//! them all: the new and edit forms, create, update and delete.
+//! Each kind (`crate::kinds`) adds how its form looks ([`RecordForm`], [`EditForm`]); one set
+//! of handlers serves them all: the new and edit forms, create, update and delete.
 
 use super::layout::page;
 use super::widgets::{enum_options, error_summary, input};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::error::PageError;
 use crate::extract::Form;
+use crate::kinds::{Commitments, Contacts, Editable, Kind, Nps, Touchpoints};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
-use peerstage_core::commitment::{Commitment, CommitmentData, CommitmentStatus};
+use peerstage_core::commitment::{Commitment, CommitmentStatus};
 use peerstage_core::contact::{Contact, ContactData, ContactRole, ReferenceConsent};
-use peerstage_core::nps::{NpsData, NpsResponse};
-use peerstage_core::touchpoint::{Touchpoint, TouchpointData, TouchpointKind};
+use peerstage_core::nps::NpsResponse;
+use peerstage_core::touchpoint::{Touchpoint, TouchpointKind};
 use peerstage_core::{FieldErrors, Fields, Permission};
 use peerstage_store::{Store, StoreError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/accounts/{id}/contacts/new", get(new_form::<ContactForm>))
-        .route("/accounts/{id}/contacts", post(create::<ContactForm>))
-        .route("/contacts/{id}/edit", get(edit_form::<ContactForm>))
+        .route("/accounts/{id}/contacts/new", get(new_form::<Contacts>))
+        .route("/accounts/{id}/contacts", post(create::<Contacts>))
+        .route("/contacts/{id}/edit", get(edit_form::<Contacts>))
         .route(
             "/contacts/{id}",
-            get(super::contacts::show).post(update::<ContactForm>),
+            get(super::contacts::show).post(update::<Contacts>),
         )
-        .route("/contacts/{id}/delete", post(delete::<ContactForm>))
+        .route("/contacts/{id}/delete", post(delete::<Contacts>))
         .route(
             "/accounts/{id}/touchpoints/new",
-            get(new_form::<TouchpointForm>),
+            get(new_form::<Touchpoints>),
         )
-        .route("/accounts/{id}/touchpoints", post(create::<TouchpointForm>))
-        .route("/touchpoints/{id}/edit", get(edit_form::<TouchpointForm>))
-        .route("/touchpoints/{id}", post(update::<TouchpointForm>))
-        .route("/touchpoints/{id}/delete", post(delete::<TouchpointForm>))
+        .route("/accounts/{id}/touchpoints", post(create::<Touchpoints>))
+        .route("/touchpoints/{id}/edit", get(edit_form::<Touchpoints>))
+        .route("/touchpoints/{id}", post(update::<Touchpoints>))
+        .route("/touchpoints/{id}/delete", post(delete::<Touchpoints>))
         .route(
             "/accounts/{id}/commitments/new",
-            get(new_form::<CommitmentForm>),
+            get(new_form::<Commitments>),
         )
-        .route("/accounts/{id}/commitments", post(create::<CommitmentForm>))
-        .route("/commitments/{id}/edit", get(edit_form::<CommitmentForm>))
-        .route("/commitments/{id}", post(update::<CommitmentForm>))
-        .route("/commitments/{id}/delete", post(delete::<CommitmentForm>))
-        .route("/accounts/{id}/nps/new", get(new_form::<NpsForm>))
-        .route("/accounts/{id}/nps", post(create::<NpsForm>))
-        .route("/nps/{id}/delete", post(delete::<NpsForm>))
+        .route("/accounts/{id}/commitments", post(create::<Commitments>))
+        .route("/commitments/{id}/edit", get(edit_form::<Commitments>))
+        .route("/commitments/{id}", post(update::<Commitments>))
+        .route("/commitments/{id}/delete", post(delete::<Commitments>))
+        .route("/accounts/{id}/nps/new", get(new_form::<Nps>))
+        .route("/accounts/{id}/nps", post(create::<Nps>))
+        .route("/nps/{id}/delete", post(delete::<Nps>))
 }
 
-/// One kind of record on an account page, as its forms see it. The store calls run on a
-/// blocking thread, so they are plain functions of the [`Store`].
-trait Record: 'static {
-    /// Path segment (`/accounts/{id}/SEGMENT`, `/SEGMENT/{id}`) and the account page's anchor.
-    const SEGMENT: &'static str;
+/// How a kind's form looks and what it needs.
+trait RecordForm: Kind {
     /// Title of the form that adds one.
     const NEW_TITLE: &'static str;
-    /// Needed to add one; changing and deleting need [`Permission::WriteCustomers`].
-    const CREATE: Permission = Permission::WriteCustomers;
-    type Data: Send + 'static;
-    type Stored: Send + 'static;
     /// What the fields need besides the values: contacts to pick from, the current consent.
     type Context: Send + 'static;
 
@@ -77,18 +71,11 @@ trait Record: 'static {
     fn admit(f: &Fields, _current: Option<&Self::Stored>) -> Result<Fields, PageError> {
         Ok(f.clone())
     }
-    fn parse(account_id: i64, f: &Fields) -> Result<Self::Data, FieldErrors>;
-    fn create(s: &Store, d: &Self::Data) -> Result<(), StoreError>;
-    fn get(s: &Store, id: i64) -> Result<Self::Stored, StoreError>;
-    fn account_of(r: &Self::Stored) -> i64;
-    fn delete(s: &Store, id: i64) -> Result<(), StoreError>;
 }
 
-/// A record that can also be changed after it was made.
-trait Editable: Record {
+/// The form of a kind whose records can be changed.
+trait EditForm: RecordForm + Editable {
     fn edit_title(r: &Self::Stored) -> String;
-    fn to_fields(r: &Self::Stored) -> Fields;
-    fn update(s: &Store, id: i64, d: &Self::Data) -> Result<(), StoreError>;
 }
 
 /// The frame shared by every record form.
@@ -102,7 +89,7 @@ struct FormPage<'a> {
 }
 
 impl<'a> FormPage<'a> {
-    fn new_record<R: Record>(account_id: i64, account_name: &'a str) -> Self {
+    fn new_record<R: RecordForm>(account_id: i64, account_name: &'a str) -> Self {
         FormPage {
             title: R::NEW_TITLE.into(),
             account_id,
@@ -112,7 +99,7 @@ impl<'a> FormPage<'a> {
         }
     }
 
-    fn edit_record<R: Editable>(id: i64, r: &R::Stored, account_name: &'a str) -> Self {
+    fn edit_record<R: EditForm>(id: i64, r: &R::Stored, account_name: &'a str) -> Self {
         FormPage {
             title: R::edit_title(r),
             account_id: R::account_of(r),
@@ -150,7 +137,7 @@ impl<'a> FormPage<'a> {
 }
 
 /// Where a saved change returns to: the record's section of its account page.
-fn back_to<R: Record>(account_id: i64, notice: &str) -> Response {
+fn back_to<R: Kind>(account_id: i64, notice: &str) -> Response {
     redirect(format!(
         "/accounts/{account_id}?notice={notice}#{}",
         R::SEGMENT
@@ -158,7 +145,7 @@ fn back_to<R: Record>(account_id: i64, notice: &str) -> Response {
 }
 
 /// The account's name and what a new form's fields need (404 for an unknown account).
-async fn for_new<R: Record>(
+async fn for_new<R: RecordForm>(
     st: &AppState,
     account_id: i64,
 ) -> Result<(String, R::Context), PageError> {
@@ -171,7 +158,7 @@ async fn for_new<R: Record>(
 }
 
 /// A stored record, its account's name and what its fields need (404 for an unknown id).
-async fn for_edit<R: Record>(
+async fn for_edit<R: RecordForm>(
     st: &AppState,
     id: i64,
 ) -> Result<(R::Stored, String, R::Context), PageError> {
@@ -186,7 +173,7 @@ async fn for_edit<R: Record>(
         .await?)
 }
 
-async fn new_form<R: Record>(
+async fn new_form<R: RecordForm>(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
@@ -198,7 +185,7 @@ async fn new_form<R: Record>(
         .render(&none, R::fields(&R::defaults(), &none, &cx)))
 }
 
-async fn create<R: Record>(
+async fn create<R: RecordForm>(
     State(st): State<AppState>,
     Path(id): Path<String>,
     Form(f): Form,
@@ -208,7 +195,10 @@ async fn create<R: Record>(
     let (name, cx) = for_new::<R>(&st, account_id).await?;
     let admitted = R::admit(&f, None)?;
     let result = match R::parse(account_id, &admitted) {
-        Ok(d) => st.run(move |s| R::create(s, &d)).await.map_err(form_errors),
+        Ok(d) => st
+            .run(move |s| R::create(s, &d).map(drop))
+            .await
+            .map_err(form_errors),
         Err(e) => Err(Ok(e)),
     };
     match result {
@@ -222,7 +212,7 @@ async fn create<R: Record>(
     }
 }
 
-async fn edit_form<R: Editable>(
+async fn edit_form<R: EditForm>(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
@@ -234,7 +224,7 @@ async fn edit_form<R: Editable>(
         .render(&none, R::fields(&R::to_fields(&r), &none, &cx)))
 }
 
-async fn update<R: Editable>(
+async fn update<R: EditForm>(
     State(st): State<AppState>,
     Path(id): Path<String>,
     Form(f): Form,
@@ -246,7 +236,7 @@ async fn update<R: Editable>(
     let admitted = R::admit(&f, Some(&r))?;
     let result = match R::parse(account_id, &admitted) {
         Ok(d) => st
-            .run(move |s| R::update(s, id, &d))
+            .run(move |s| R::update(s, id, &d).map(drop))
             .await
             .map_err(form_errors),
         Err(e) => Err(Ok(e)),
@@ -262,7 +252,7 @@ async fn update<R: Editable>(
     }
 }
 
-async fn delete<R: Record>(
+async fn delete<R: Kind>(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
@@ -295,13 +285,8 @@ fn contact_options(s: &Store, account_id: i64) -> Result<Vec<(String, String)>, 
 
 // ---- contacts ----
 
-struct ContactForm;
-
-impl Record for ContactForm {
-    const SEGMENT: &'static str = "contacts";
+impl RecordForm for Contacts {
     const NEW_TITLE: &'static str = "New contact";
-    type Data = ContactData;
-    type Stored = Contact;
     /// The contact being edited, whose consent is shown read-only to roles that may not change it.
     type Context = Option<Contact>;
 
@@ -321,32 +306,11 @@ impl Record for ContactForm {
     fn admit(f: &Fields, current: Option<&Contact>) -> Result<Fields, PageError> {
         guard_consent(f, current.map(|c| &c.data))
     }
-    fn parse(account_id: i64, f: &Fields) -> Result<ContactData, FieldErrors> {
-        ContactData::from_fields(account_id, f)
-    }
-    fn create(s: &Store, d: &ContactData) -> Result<(), StoreError> {
-        s.create_contact(d).map(drop)
-    }
-    fn get(s: &Store, id: i64) -> Result<Contact, StoreError> {
-        s.get_contact(id)
-    }
-    fn account_of(r: &Contact) -> i64 {
-        r.data.account_id
-    }
-    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
-        s.delete_contact(id)
-    }
 }
 
-impl Editable for ContactForm {
+impl EditForm for Contacts {
     fn edit_title(r: &Contact) -> String {
         format!("Edit {}", r.data.name)
-    }
-    fn to_fields(r: &Contact) -> Fields {
-        r.data.to_fields()
-    }
-    fn update(s: &Store, id: i64, d: &ContactData) -> Result<(), StoreError> {
-        s.update_contact(id, d).map(drop)
     }
 }
 
@@ -427,15 +391,8 @@ fn contact_fields(f: &Fields, e: &FieldErrors, current: Option<&Contact>) -> Mar
 
 // ---- touchpoints ----
 
-struct TouchpointForm;
-
-impl Record for TouchpointForm {
-    const SEGMENT: &'static str = "touchpoints";
+impl RecordForm for Touchpoints {
     const NEW_TITLE: &'static str = "New touchpoint";
-    /// Sales reps record touchpoints; only those who keep the customer records change them.
-    const CREATE: Permission = Permission::WriteTouchpoints;
-    type Data = TouchpointData;
-    type Stored = Touchpoint;
     type Context = Vec<(String, String)>;
 
     fn defaults() -> Fields {
@@ -451,32 +408,11 @@ impl Record for TouchpointForm {
     fn fields(f: &Fields, e: &FieldErrors, cx: &Self::Context) -> Markup {
         touchpoint_fields(f, e, cx)
     }
-    fn parse(account_id: i64, f: &Fields) -> Result<TouchpointData, FieldErrors> {
-        TouchpointData::from_fields(account_id, f)
-    }
-    fn create(s: &Store, d: &TouchpointData) -> Result<(), StoreError> {
-        s.create_touchpoint(d).map(drop)
-    }
-    fn get(s: &Store, id: i64) -> Result<Touchpoint, StoreError> {
-        s.get_touchpoint(id)
-    }
-    fn account_of(r: &Touchpoint) -> i64 {
-        r.data.account_id
-    }
-    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
-        s.delete_touchpoint(id)
-    }
 }
 
-impl Editable for TouchpointForm {
+impl EditForm for Touchpoints {
     fn edit_title(_: &Touchpoint) -> String {
         "Edit touchpoint".into()
-    }
-    fn to_fields(r: &Touchpoint) -> Fields {
-        r.data.to_fields()
-    }
-    fn update(s: &Store, id: i64, d: &TouchpointData) -> Result<(), StoreError> {
-        s.update_touchpoint(id, d).map(drop)
     }
 }
 
@@ -493,13 +429,8 @@ fn touchpoint_fields(f: &Fields, e: &FieldErrors, contacts: &[(String, String)])
 
 // ---- commitments ----
 
-struct CommitmentForm;
-
-impl Record for CommitmentForm {
-    const SEGMENT: &'static str = "commitments";
+impl RecordForm for Commitments {
     const NEW_TITLE: &'static str = "New commitment";
-    type Data = CommitmentData;
-    type Stored = Commitment;
     type Context = ();
 
     fn defaults() -> Fields {
@@ -511,32 +442,11 @@ impl Record for CommitmentForm {
     fn fields(f: &Fields, e: &FieldErrors, _: &()) -> Markup {
         commitment_fields(f, e)
     }
-    fn parse(account_id: i64, f: &Fields) -> Result<CommitmentData, FieldErrors> {
-        CommitmentData::from_fields(account_id, f)
-    }
-    fn create(s: &Store, d: &CommitmentData) -> Result<(), StoreError> {
-        s.create_commitment(d).map(drop)
-    }
-    fn get(s: &Store, id: i64) -> Result<Commitment, StoreError> {
-        s.get_commitment(id)
-    }
-    fn account_of(r: &Commitment) -> i64 {
-        r.data.account_id
-    }
-    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
-        s.delete_commitment(id)
-    }
 }
 
-impl Editable for CommitmentForm {
+impl EditForm for Commitments {
     fn edit_title(_: &Commitment) -> String {
         "Edit commitment".into()
-    }
-    fn to_fields(r: &Commitment) -> Fields {
-        r.data.to_fields()
-    }
-    fn update(s: &Store, id: i64, d: &CommitmentData) -> Result<(), StoreError> {
-        s.update_commitment(id, d).map(drop)
     }
 }
 
@@ -553,14 +463,8 @@ fn commitment_fields(f: &Fields, e: &FieldErrors) -> Markup {
 
 // ---- NPS ----
 
-/// NPS responses are recorded and deleted, never edited: a survey answer is what it was.
-struct NpsForm;
-
-impl Record for NpsForm {
-    const SEGMENT: &'static str = "nps";
+impl RecordForm for Nps {
     const NEW_TITLE: &'static str = "Record an NPS response";
-    type Data = NpsData;
-    type Stored = NpsResponse;
     type Context = Vec<(String, String)>;
 
     fn defaults() -> Fields {
@@ -575,21 +479,6 @@ impl Record for NpsForm {
     }
     fn fields(f: &Fields, e: &FieldErrors, cx: &Self::Context) -> Markup {
         nps_fields(f, e, cx)
-    }
-    fn parse(account_id: i64, f: &Fields) -> Result<NpsData, FieldErrors> {
-        NpsData::from_fields(account_id, f)
-    }
-    fn create(s: &Store, d: &NpsData) -> Result<(), StoreError> {
-        s.create_nps(d).map(drop)
-    }
-    fn get(s: &Store, id: i64) -> Result<NpsResponse, StoreError> {
-        s.get_nps(id)
-    }
-    fn account_of(r: &NpsResponse) -> i64 {
-        r.data.account_id
-    }
-    fn delete(s: &Store, id: i64) -> Result<(), StoreError> {
-        s.delete_nps(id)
     }
 }
 
