@@ -293,7 +293,9 @@ impl AccountQuery {
     /// Builds a query from URL parameters; unknown or malformed values are reported.
     pub fn from_fields(f: &Fields) -> Result<Self, FieldErrors> {
         let mut e = FieldErrors::new();
-        let search = parse::optional_text(f.get("q"), 200).ok().flatten();
+        // Control characters pasted into the search box are dropped, not the whole search.
+        let typed: String = f.get("q").chars().filter(|c| !c.is_control()).collect();
+        let search = parse::optional_text(&typed, 200).ok().flatten();
         let industry = parse::optional_text(f.get("industry"), 100).ok().flatten();
         let region = e.check("region", optional_enum(f.get("region"), Region::parse));
         let segment = e.check("segment", optional_enum(f.get("segment"), Segment::parse));

@@ -1,4 +1,4 @@
-use crate::db::{Conn, Row, Value};
+use crate::db::{contains_pattern, Conn, Dialect, Row, Value};
 use crate::{join_list, now, split_list, Result, Store, StoreError};
 use peerstage_core::account::{AccountData, AccountQuery, AccountSort, Page};
 use peerstage_core::{Account, Lifecycle, Region, Segment};
@@ -103,41 +103,36 @@ pub struct ValueSummary {
     pub at_risk_revenue: i64,
 }
 
-fn where_clause(q: &AccountQuery) -> (String, Vec<Value>) {
-    let mut conds: Vec<&str> = Vec::new();
+fn where_clause(q: &AccountQuery, dialect: Dialect) -> (String, Vec<Value>) {
+    let mut conds: Vec<String> = Vec::new();
     let mut params = Vec::new();
     if let Some(s) = &q.search {
-        conds.push("lower(name) LIKE ?");
-        let escaped = s
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        params.push(Value::Text(format!("%{escaped}%")));
+        conds.push(format!("{} LIKE ? ESCAPE '\\'", dialect.lower("name")));
+        params.push(Value::Text(contains_pattern(s)));
     }
     if let Some(i) = &q.industry {
-        conds.push("industry = ?");
+        conds.push("industry = ?".into());
         params.push(Value::from(i));
     }
     if let Some(r) = q.region {
-        conds.push("region = ?");
+        conds.push("region = ?".into());
         params.push(Value::from(r.as_str()));
     }
     if let Some(s) = q.segment {
-        conds.push("segment = ?");
+        conds.push("segment = ?".into());
         params.push(Value::from(s.as_str()));
     }
     if let Some(l) = q.lifecycle {
-        conds.push("lifecycle = ?");
+        conds.push("lifecycle = ?".into());
         params.push(Value::from(l.as_str()));
     }
     if let Some(a) = q.at_risk {
-        conds.push("at_risk = ?");
+        conds.push("at_risk = ?".into());
         params.push(Value::Bool(a));
     }
     match q.unprofitable {
-        Some(true) => conds.push("annual_revenue - cost_to_serve - discount < 0"),
-        Some(false) => conds.push("annual_revenue - cost_to_serve - discount >= 0"),
+        Some(true) => conds.push("annual_revenue - cost_to_serve - discount < 0".into()),
+        Some(false) => conds.push("annual_revenue - cost_to_serve - discount >= 0".into()),
         None => {}
     }
     let mut sql = String::new();
@@ -145,14 +140,11 @@ fn where_clause(q: &AccountQuery) -> (String, Vec<Value>) {
         sql.push_str(" WHERE ");
         sql.push_str(&conds.join(" AND "));
     }
-    // LIKE needs an explicit escape character on both engines.
-    let sql = sql.replace("LIKE ?", "LIKE ? ESCAPE '\\'");
     (sql, params)
 }
 
 impl Store {
     pub fn list_accounts(&self, q: &AccountQuery) -> Result<Page<Account>> {
-        let (filter, params) = where_clause(q);
         let order = match q.sort {
             AccountSort::Name => "lower(name)",
             AccountSort::Industry => "industry",
@@ -165,13 +157,14 @@ impl Store {
             AccountSort::Updated => "updated_at",
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
-        // NULLs last in both directions, on both engines.
-        let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts{filter} ORDER BY ({order} IS NULL), {order} {dir}, id {dir} LIMIT {} OFFSET {}",
-            q.per_page(),
-            q.offset()
-        );
         self.with_conn(|c| {
+            let (filter, params) = where_clause(q, c.dialect());
+            // NULLs last in both directions, on both engines.
+            let sql = format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts{filter} ORDER BY ({order} IS NULL), {order} {dir}, id {dir} LIMIT {} OFFSET {}",
+                q.per_page(),
+                q.offset()
+            );
             let total =
                 c.query_int(&format!("SELECT count(*) FROM accounts{filter}"), &params)? as u64;
             let items = c

@@ -1,4 +1,4 @@
-use crate::db::{Conn, Row, Value};
+use crate::db::{contains_pattern, Conn, Row, Value};
 use crate::{join_list, now, split_list, Result, Store, StoreError};
 use peerstage_core::account::Page;
 use peerstage_core::contact::{Contact, ContactData, ContactRole, ReferenceConsent};
@@ -122,23 +122,23 @@ impl Store {
     ) -> Result<Page<Contact>> {
         let per_page = per_page.clamp(1, 500);
         let page = page.max(1);
-        let (filter, params) = match search.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => {
-                let pat = format!(
-                    "%{}%",
-                    s.to_lowercase()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_")
-                );
-                (
-                    " WHERE lower(c.name) LIKE ? ESCAPE '\\' OR lower(coalesce(c.email, '')) LIKE ? ESCAPE '\\'",
-                    vec![Value::Text(pat.clone()), Value::Text(pat)],
-                )
-            }
-            None => ("", vec![]),
-        };
+        let search = search.map(str::trim).filter(|s| !s.is_empty());
         self.with_conn(|c| {
+            let (filter, params) = match search {
+                Some(s) => {
+                    let d = c.dialect();
+                    let pat = contains_pattern(s);
+                    (
+                        format!(
+                            " WHERE {} LIKE ? ESCAPE '\\' OR {} LIKE ? ESCAPE '\\'",
+                            d.lower("c.name"),
+                            d.lower("coalesce(c.email, '')")
+                        ),
+                        vec![Value::Text(pat.clone()), Value::Text(pat)],
+                    )
+                }
+                None => (String::new(), vec![]),
+            };
             let total = c.query_int(&format!("SELECT count(*) FROM contacts c{filter}"), &params)? as u64;
             let items = c
                 .query(

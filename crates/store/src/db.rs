@@ -296,12 +296,36 @@ impl Dialect {
             Dialect::Postgres => format!("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT (external_id) DO NOTHING"),
         }
     }
+    /// `expr` in lower case, every letter folded (SQLite's own `lower` folds only ASCII, so
+    /// its connections carry `unicode_lower`, the same folding as Rust's `to_lowercase`).
+    pub fn lower(self, expr: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("unicode_lower({expr})"),
+            Dialect::Postgres => format!("lower({expr})"),
+        }
+    }
     pub fn group_concat(self, expr: &str, sep: &str) -> String {
         match self {
             Dialect::Sqlite => format!("group_concat({expr}, '{sep}')"),
             Dialect::Postgres => format!("string_agg({expr}, '{sep}')"),
         }
     }
+}
+
+/// A `LIKE … ESCAPE '\\'` pattern matching text that contains `search`, folded to lower case
+/// (compare it with [`Dialect::lower`] of the column). Control characters are dropped: no name
+/// holds them, and PostgreSQL refuses a NUL in any text.
+pub fn contains_pattern(search: &str) -> String {
+    let mut out = String::with_capacity(search.len() + 2);
+    out.push('%');
+    for c in search.to_lowercase().chars().filter(|c| !c.is_control()) {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }
 
 /// A connection of either engine. SQL uses `?` placeholders.

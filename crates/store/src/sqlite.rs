@@ -1,4 +1,5 @@
 use crate::db::{iso_date, Arg, Conn, DbError, Dialect, Row, RowSink, Value};
+use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 use std::time::Duration;
@@ -32,6 +33,18 @@ impl SqliteConn {
         )
         .map_err(|e| format!("cannot configure SQLite database {path}: {e}"))?;
         conn.set_prepared_statement_cache_capacity(128);
+        // Searches fold case for every letter (`Dialect::lower`); SQLite's `lower` folds ASCII
+        // only, so "Ölwerk" would not find "ölwerk". Used in queries only, never in the schema,
+        // so the file stays readable by tools that do not have it.
+        conn.create_scalar_function(
+            "unicode_lower",
+            1,
+            FunctionFlags::SQLITE_UTF8
+                | FunctionFlags::SQLITE_DETERMINISTIC
+                | FunctionFlags::SQLITE_INNOCUOUS,
+            |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| s.to_lowercase())),
+        )
+        .map_err(|e| format!("cannot configure SQLite database {path}: {e}"))?;
         Ok(SqliteConn(conn, lock_wait))
     }
 }

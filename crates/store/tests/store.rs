@@ -199,6 +199,55 @@ fn accounts_filter_sort_search_and_page() {
 }
 
 #[test]
+fn searches_fold_every_letter_and_ignore_control_characters() {
+    each(|s| {
+        let mut ids = Vec::new();
+        for name in ["Ölwerk AG", "Émile SA", "ÄLPHA GmbH", "Zeta"] {
+            ids.push(s.create_account(&account(name, &[])).unwrap().id);
+        }
+        let q = |text: &str| AccountQuery::from_fields(&Fields::from_pairs([("q", text)])).unwrap();
+        for (typed, found) in [
+            ("Ölwerk", "Ölwerk AG"),
+            ("ölWERK", "Ölwerk AG"),
+            ("émile", "Émile SA"),
+            ("ÉMILE", "Émile SA"),
+            ("älpha", "ÄLPHA GmbH"),
+        ] {
+            let names: Vec<String> = s
+                .list_accounts(&q(typed))
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|a| a.data.name)
+                .collect();
+            assert_eq!(names, vec![found], "searching for {typed}");
+        }
+        let mut ada = peerstage_core::contact::ContactData::from_fields(
+            ids[0],
+            &Fields::from_pairs([("name", "Ümit Özdemir"), ("email", "UMIT@example.com")]),
+        )
+        .unwrap();
+        s.create_contact(&ada).unwrap();
+        ada.name = "Zoë".into();
+        ada.email = None;
+        s.create_contact(&ada).unwrap();
+        for typed in ["Ümit", "ümit", "ÖZDEMIR", "umit@"] {
+            let found = s.search_contacts(Some(typed), 1, 50).unwrap();
+            assert_eq!(found.total, 1, "searching contacts for {typed}");
+            assert_eq!(found.items[0].data.name, "Ümit Özdemir");
+        }
+        // A NUL or another control character typed (or pasted) into a search is dropped:
+        // PostgreSQL refuses NUL in text, which once made the contacts search fail.
+        for typed in ["\u{0}", "Zo\u{0}ë", "\u{1b}zoë\t"] {
+            let found = s.search_contacts(Some(typed), 1, 50).unwrap();
+            let want = if typed == "\u{0}" { 2 } else { 1 };
+            assert_eq!(found.total, want, "searching contacts for {typed:?}");
+        }
+        assert_eq!(s.list_accounts(&q("Zeta\u{0}")).unwrap().total, 1);
+    });
+}
+
+#[test]
 fn contacts_touchpoints_commitments_and_nps_belong_to_their_account() {
     each(|s| {
         let a = s
