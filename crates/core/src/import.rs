@@ -610,6 +610,8 @@ pub struct Validator<'a> {
     plan: &'a ImportPlan,
     lookups: &'a Lookups,
     seen: SeenIds,
+    /// Ids made from a row's content that came up again, with how many copies so far.
+    copies: std::collections::HashMap<String, u32>,
     /// The last row's fields, reused: each cell is copied into the string that held the
     /// same column before, so a row costs no allocation for its cells.
     fields: Fields,
@@ -625,6 +627,7 @@ impl<'a> Validator<'a> {
             plan,
             lookups,
             seen: SeenIds::default(),
+            copies: std::collections::HashMap::new(),
             fields: Fields::default(),
             decimal_comma: false,
             numeric: plan
@@ -868,11 +871,31 @@ impl<'a> Validator<'a> {
             }
         };
         if let Some(r) = record.as_mut() {
+            let mut checked = false;
             if r.external_id().is_empty() {
-                set_external_id(r, auto_external_id(plan.kind, &fields));
+                let mut ext = auto_external_id(plan.kind, &fields);
+                if content_identified(plan.kind) {
+                    // The same row again is another record (two anonymous survey answers
+                    // alike, two calls logged the same day): the n-th copy gets ":n", so
+                    // importing the file again finds the same ids.
+                    match self.seen.first_or_insert(&ext, line) {
+                        None => checked = true,
+                        Some(_) => {
+                            let n = self.copies.entry(ext.clone()).or_insert(1);
+                            *n += 1;
+                            ext = format!("{ext}:{n}");
+                        }
+                    }
+                }
+                set_external_id(r, ext);
             }
             let ext = r.external_id();
-            if let Some(first) = self.seen.first_or_insert(ext, line) {
+            let first = if checked {
+                None
+            } else {
+                self.seen.first_or_insert(ext, line)
+            };
+            if let Some(first) = first {
                 err(
                     &mut errors,
                     "external_id",
@@ -901,6 +924,11 @@ fn set_external_id(r: &mut Record, ext: String) {
         Record::Evidence(d) => &mut d.external_id,
     };
     *slot = Some(ext);
+}
+
+/// Whether rows without an external id are known by their content (not by a name or email).
+fn content_identified(kind: ImportKind) -> bool {
+    !matches!(kind, ImportKind::Accounts | ImportKind::Contacts)
 }
 
 /// Rows without an external id get a stable one, so importing the same file twice

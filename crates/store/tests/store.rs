@@ -435,6 +435,24 @@ const CONTACTS_CSV: &str = "external_id,account_external_id,name,email\nC1,A1,Ad
 const TOUCHPOINTS_CSV: &str = "external_id,account_external_id,kind,occurred_on,contact_external_ids,notes\nT1,A1,call,2025-01-01,C1,\"Said \"\"great\"\", wants SSO\"\nT2,A2,meeting,2025-01-02,,\n";
 
 #[test]
+fn identical_rows_without_external_ids_are_separate_records_and_reimport_unchanged() {
+    each(|s| {
+        import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+        // Two anonymous answers alike, and two calls logged alike: real, separate records.
+        let nps = "account_external_id,score,comment,responded_on\n\
+                   A1,10,,2024-04-01\nA1,10,,2024-04-01\nA1,10,,2024-04-01\nA2,3,Slow,2024-04-02\n";
+        let first = import(s, ImportKind::Nps, nps);
+        assert_eq!((first.inserted, first.updated, first.unchanged), (4, 0, 0));
+        let again = import(s, ImportKind::Nps, nps);
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 4));
+        assert_eq!(s.counts().unwrap().nps_responses, 4);
+        let tps = "account_external_id,kind,occurred_on\nA1,call,2025-01-01\nA1,call,2025-01-01\n";
+        assert_eq!(import(s, ImportKind::Touchpoints, tps).inserted, 2);
+        assert_eq!(import(s, ImportKind::Touchpoints, tps).unchanged, 2);
+    });
+}
+
+#[test]
 fn reimporting_the_same_files_changes_nothing() {
     each(|s| {
         let first = import(s, ImportKind::Accounts, ACCOUNTS_CSV);
