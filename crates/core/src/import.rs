@@ -512,6 +512,10 @@ pub struct Lookups {
     pub accounts: IdMap<i64>,
     /// contact external id → (contact id, account id)
     pub contacts: IdMap<(i64, i64)>,
+    /// Contacts named in their account's touchpoints, NPS responses or evidence (contacts
+    /// imports): these may not move to another account, or those records would name a
+    /// contact of another account and their export would no longer import.
+    pub contacts_with_history: std::collections::HashSet<i64>,
     /// Review sites and analyst firms by `journey::name_key` of their name.
     pub third_parties: ThirdPartyLookup,
 }
@@ -723,6 +727,18 @@ impl<'a> Validator<'a> {
             }
         };
         match plan.kind {
+            ImportKind::Contacts if account_id != 0 => {
+                let ext = fields.get("external_id").trim();
+                if let Some((id, acc)) = self.lookups.contacts.get(ext) {
+                    if *acc != account_id && self.lookups.contacts_with_history.contains(id) {
+                        err(
+                            &mut errors,
+                            "account_external_id",
+                            format!("contact '{ext}' already belongs to another account, whose touchpoints, NPS responses or evidence name them; they cannot move (add them at the new account as a new contact, with a new external id)"),
+                        );
+                    }
+                }
+            }
             ImportKind::Touchpoints => {
                 for ext in fields
                     .get("contact_external_ids")

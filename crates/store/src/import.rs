@@ -419,9 +419,23 @@ fn lookups_in(c: &mut dyn Conn, kind: ImportKind) -> Result<Lookups> {
     if matches!(kind, ImportKind::Reviews | ImportKind::Sources) {
         l.third_parties = crate::journey::third_party_lookup_in(c)?;
     }
+    if kind == ImportKind::Contacts {
+        for r in c.query(
+            "SELECT contact_id FROM touchpoint_contacts \
+             UNION SELECT contact_id FROM nps_responses WHERE contact_id IS NOT NULL \
+             UNION SELECT contact_id FROM evidence WHERE contact_id IS NOT NULL",
+            &[],
+        )? {
+            l.contacts_with_history.insert(r.int(0));
+        }
+    }
     if matches!(
         kind,
-        ImportKind::Touchpoints | ImportKind::Nps | ImportKind::Reviews | ImportKind::Evidence
+        ImportKind::Contacts
+            | ImportKind::Touchpoints
+            | ImportKind::Nps
+            | ImportKind::Reviews
+            | ImportKind::Evidence
     ) {
         for r in c.query(
             "SELECT external_id, id, account_id FROM contacts WHERE external_id IS NOT NULL",

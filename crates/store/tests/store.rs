@@ -453,6 +453,50 @@ fn identical_rows_without_external_ids_are_separate_records_and_reimport_unchang
 }
 
 #[test]
+fn a_contact_named_in_its_accounts_history_cannot_move_to_another_account_by_import() {
+    each(|s| {
+        import(s, ImportKind::Accounts, ACCOUNTS_CSV);
+        import(s, ImportKind::Contacts, CONTACTS_CSV);
+        import(s, ImportKind::Touchpoints, TOUCHPOINTS_CSV); // T1 names C1 at A1
+        let moved = "external_id,account_external_id,name,email\nC1,A2,Ada,ada@acme.example\nC2,A1,Bo,bo@bolt.example\n";
+        let kind = ImportKind::Contacts;
+        let parsed = read_csv(
+            moved.as_bytes(),
+            &ImportOptions {
+                kind,
+                preset: None,
+                overrides: vec![],
+            },
+            &s.lookups(kind).unwrap(),
+            |_| {},
+        )
+        .unwrap();
+        let errors: Vec<_> = parsed
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.as_str(), e.reason.as_str()))
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].0, errors[0].1), (2, "account_external_id"));
+        assert!(errors[0]
+            .2
+            .contains("'C1' already belongs to another account"));
+        // Bo is named nowhere yet: moving them is fine.
+        assert_eq!(parsed.records.len(), 1);
+        let records: Vec<_> = parsed.records.into_iter().map(|(_, r)| r).collect();
+        assert_eq!(s.import_records(kind, &records).unwrap().updated, 1);
+        // What is stored still exports and imports back.
+        let mut out = Vec::new();
+        export_csv(s, ImportKind::Touchpoints, &mut out).unwrap();
+        import(
+            s,
+            ImportKind::Touchpoints,
+            std::str::from_utf8(&out).unwrap(),
+        );
+    });
+}
+
+#[test]
 fn reimporting_the_same_files_changes_nothing() {
     each(|s| {
         let first = import(s, ImportKind::Accounts, ACCOUNTS_CSV);
