@@ -72,14 +72,94 @@ impl<S: Send + Sync> FromRequest<S> for JsonFields {
     }
 }
 
-/// Scalars become text; arrays become `;`-separated lists; anything else is an error on that field.
+/// The JSON kinds a field may be sent as, by name, read once from the OpenAPI document so the
+/// document and the check agree: text fields take strings (or null), number, boolean and list
+/// fields also their own kind. A name the document gives no type is not checked.
+struct JsonKinds(std::collections::HashMap<String, u8>);
+
+const NUMBER: u8 = 1;
+const BOOLEAN: u8 = 2;
+const LIST: u8 = 4;
+const ANY: u8 = NUMBER | BOOLEAN | LIST;
+
+impl JsonKinds {
+    fn get() -> &'static JsonKinds {
+        static KINDS: std::sync::OnceLock<JsonKinds> = std::sync::OnceLock::new();
+        KINDS.get_or_init(|| {
+            let mut kinds = JsonKinds(std::collections::HashMap::new());
+            kinds.collect(&crate::api::openapi::spec());
+            kinds
+        })
+    }
+
+    fn collect(&mut self, v: &serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let Some(props) = o.get("properties").and_then(|p| p.as_object()) {
+                    for (name, schema) in props {
+                        *self.0.entry(name.clone()).or_insert(0) |= Self::allowed(schema);
+                    }
+                }
+                o.values().for_each(|x| self.collect(x));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| self.collect(x)),
+            _ => {}
+        }
+    }
+
+    /// What a property's schema allows besides text.
+    fn allowed(schema: &serde_json::Value) -> u8 {
+        if let Some(alts) = schema.get("oneOf").or_else(|| schema.get("anyOf")) {
+            return alts
+                .as_array()
+                .map_or(ANY, |a| a.iter().fold(0, |k, s| k | Self::allowed(s)));
+        }
+        let types: Vec<&str> = match schema.get("type") {
+            Some(serde_json::Value::String(t)) => vec![t.as_str()],
+            Some(serde_json::Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str()).collect(),
+            _ => return ANY,
+        };
+        types.iter().fold(0, |k, t| {
+            k | match *t {
+                "integer" | "number" => NUMBER,
+                "boolean" => BOOLEAN,
+                "array" => LIST,
+                "string" | "null" => 0,
+                _ => ANY,
+            }
+        })
+    }
+
+    /// Whether `name` may be sent as this kind (one of NUMBER, BOOLEAN, LIST).
+    fn allows(&self, name: &str, kind: u8) -> bool {
+        self.0.get(name).is_none_or(|k| k & kind != 0)
+    }
+}
+
+/// Scalars become text; arrays become `;`-separated lists; anything else is an error on that
+/// field, and so is a number, true/false or a list for a field that takes text.
 pub fn json_to_fields(value: &serde_json::Value) -> Result<Fields, FieldErrors> {
     use serde_json::Value as J;
     let Some(obj) = value.as_object() else {
         return Err(FieldErrors::single("body", "expected a JSON object"));
     };
+    let kinds = JsonKinds::get();
     let mut fields = Fields::new();
     let mut errors = FieldErrors::new();
+    for (key, v) in obj {
+        let kind = match v {
+            J::Number(_) => Some((NUMBER, "a number")),
+            J::Bool(_) => Some((BOOLEAN, "true/false")),
+            J::Array(_) => Some((LIST, "a list")),
+            _ => None,
+        };
+        if let Some((_, what)) = kind.filter(|(k, _)| !kinds.allows(key, *k)) {
+            errors.add(key, format!("expected text (in quotes), not {what}"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let scalar = |v: &J| -> Option<String> {
         match v {
             J::String(s) => Some(s.clone()),
@@ -165,6 +245,41 @@ mod tests {
         let err = json_to_fields(&serde_json::json!({"name": {"first": "A"}})).unwrap_err();
         assert!(err.get("name").is_some());
         assert!(json_to_fields(&serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn a_number_true_false_or_list_for_a_text_field_is_refused_on_that_field() {
+        for (body, field, says) in [
+            (serde_json::json!({"name": true}), "name", "not true/false"),
+            (serde_json::json!({"name": ["a"]}), "name", "not a list"),
+            (
+                serde_json::json!({"name": "A", "city": 123}),
+                "city",
+                "not a number",
+            ),
+            (
+                serde_json::json!({"occurred_on": 20250101}),
+                "occurred_on",
+                "not a number",
+            ),
+            (
+                serde_json::json!({"employees": true}),
+                "employees",
+                "not true/false",
+            ),
+            (serde_json::json!({"at_risk": 1}), "at_risk", "not a number"),
+        ] {
+            let err = json_to_fields(&body).unwrap_err();
+            let reason = err.get(field).unwrap_or_else(|| panic!("{body}: {err:?}"));
+            assert!(reason.contains(says), "{body}: {reason}");
+        }
+        // Each kind the document gives a field is taken, text always is; a name the document
+        // does not know is left to the endpoint's own check.
+        let ok = serde_json::json!({"score": 9, "contact_ids": [1, 2], "main_stage": true,
+            "employees": "12", "at_risk": "yes", "no_such_field": 5});
+        let f = json_to_fields(&ok).unwrap();
+        assert_eq!(f.get("contact_ids"), "1;2");
+        assert_eq!(f.get("no_such_field"), "5");
     }
 
     #[test]

@@ -215,7 +215,30 @@ fn a_field_of_the_wrong_json_type_returns_422_naming_the_field() {
         let r = app.post_json("/api/v1/accounts", &json!(["A"])).await;
         r.expect(422);
         assert_eq!(r.error_fields(), ["body"]);
-        assert_eq!(app.account_total().await, 0);
+        // A text field sent as true, a number or a list is refused, not stored as "true".
+        for body in [
+            json!({"name": true}),
+            json!({"name": 123}),
+            json!({"name": ["a"]}),
+        ] {
+            let r = app.post_json("/api/v1/accounts", &body).await;
+            r.expect(422);
+            assert_eq!(r.error_fields(), ["name"], "{body}");
+        }
+        let acc = app.create_account(json!({"name": "Real"})).await;
+        let r = app
+            .put_json(&format!("/api/v1/accounts/{acc}"), &json!({"city": false}))
+            .await;
+        r.expect(422);
+        assert_eq!(r.error_fields(), ["city"]);
+        // Numbers and true/false where the document says so.
+        app.post_json(
+            "/api/v1/accounts",
+            &json!({"name": "Typed", "employees": 12, "at_risk": true, "at_risk_reason": "late"}),
+        )
+        .await
+        .expect(201);
+        assert_eq!(app.account_total().await, 2);
     });
 }
 
