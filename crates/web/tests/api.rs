@@ -1052,6 +1052,10 @@ fn an_import_with_one_bad_row_returns_422_with_line_and_column_and_writes_nothin
         assert_eq!(errors[0]["line"], 3);
         assert_eq!(errors[0]["column"], "segment");
         assert!(errors[0]["reason"].as_str().unwrap().contains("huge"));
+        assert_eq!(
+            out["error"],
+            "nothing was imported: 1 of 3 rows are invalid (see errors; skip_invalid=true imports the rest)"
+        );
         assert_eq!(app.account_total().await, before, "nothing was written");
 
         // A file whose header lacks a required column is refused as a whole.
@@ -1062,6 +1066,10 @@ fn an_import_with_one_bad_row_returns_422_with_line_and_column_and_writes_nothin
         let out = r.json();
         assert_eq!(out["committed"], false);
         assert!(out["file_error"].as_str().unwrap().contains("name"));
+        assert!(out["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("nothing was imported: "));
         assert_eq!(app.account_total().await, before);
     });
 }
@@ -1324,6 +1332,17 @@ fn the_openapi_document_is_openapi_3_1_json() {
         let paths = doc["paths"].as_object().unwrap();
         assert!(paths.contains_key("/api/v1/accounts"));
         assert!(paths.contains_key("/api/v1/accounts/{id}"));
+        for (path, method, summary) in [
+            ("/api/v1/accounts/{id}", "get", "Get an account"),
+            ("/api/v1/nps/{id}", "delete", "Delete an NPS response"),
+            (
+                "/api/v1/accounts/{id}/nps",
+                "post",
+                "Add to an account's NPS responses",
+            ),
+        ] {
+            assert_eq!(doc["paths"][path][method]["summary"], summary);
+        }
         // Every $ref points at a component that exists.
         let text = doc.to_string();
         for piece in text.split("\"$ref\":\"#/components/").skip(1) {

@@ -181,6 +181,20 @@ fn the_accounts_page_filters_and_sorts_by_its_parameters() {
         assert!(body.contains("Delta Freight"));
         assert!(!body.contains("Alpha Freight"));
 
+        // Past the last page the table says so and the pager links back.
+        let body = app.get("/accounts?per_page=2&page=99").await.text();
+        assert!(
+            body.contains("This page is past the last one: 4 in all."),
+            "{body}"
+        );
+        assert!(!body.contains("No accounts match"));
+        assert!(
+            body.contains("href=\"/accounts?per_page=2&amp;page=2\""),
+            "{body}"
+        );
+        let body = app.get("/accounts?q=nothing-like-it").await.text();
+        assert!(body.contains("No accounts match these filters."));
+
         // A bad parameter is reported on the page, not answered with an error.
         let r = app.get("/accounts?sort=shoe").await;
         assert_page(&r, "/accounts?sort=shoe", "Accounts");

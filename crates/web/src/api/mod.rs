@@ -441,12 +441,20 @@ async fn import(
             .into_response());
     }
     let outcome = run_import(&st, body.to_vec(), options, skip).await?;
-    let status = if outcome.committed {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+    if outcome.committed {
+        return Ok(Json(outcome).into_response());
+    }
+    // Like every other error, a refused import says why in `error`; the rows follow.
+    let why = match &outcome.file_error {
+        Some(e) => format!("nothing was imported: {e}"),
+        None => format!(
+            "nothing was imported: {} of {} rows are invalid (see errors; skip_invalid=true imports the rest)",
+            outcome.rejected, outcome.rows
+        ),
     };
-    Ok((status, Json(outcome)).into_response())
+    let mut body = serde_json::to_value(&outcome).unwrap_or_default();
+    body["error"] = json!(why);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
 }
 
 /// The background imports the caller started that the server still holds, newest first.

@@ -366,16 +366,17 @@ pub fn spec() -> Value {
         "/api/v1/accounts".into(),
         json!({"get": list_accounts, "post": with_body(op("Create an account", "accounts"), "AccountInput")}),
     );
-    let item = |tag: &str, schema: &str, put: bool| {
+    // `noun`: one of them, for the summaries ("Get an account").
+    let item = |tag: &str, noun: &str, schema: &str, put: bool| {
         let mut v = json!({
             "parameters": id_param(),
-            "get": op(&format!("Get one {tag}"), tag),
-            "delete": op(&format!("Delete one {tag}"), tag),
+            "get": op(&format!("Get {noun}"), tag),
+            "delete": op(&format!("Delete {noun}"), tag),
         });
         if put {
             v["put"] = with_body(
                 op(
-                    &format!("Update one {tag}; omitted fields keep their value"),
+                    &format!("Update {noun}; omitted fields keep their value"),
                     tag,
                 ),
                 schema,
@@ -385,20 +386,30 @@ pub fn spec() -> Value {
     };
     paths.insert(
         "/api/v1/accounts/{id}".into(),
-        item("accounts", "AccountInput", true),
+        item("accounts", "an account", "AccountInput", true),
     );
-    for (sub, tag, schema) in [
-        ("contacts", "contacts", "ContactInput"),
-        ("touchpoints", "touchpoints", "TouchpointInput"),
-        ("commitments", "commitments", "CommitmentInput"),
-        ("nps", "nps", "NpsInput"),
+    for (sub, tag, plural, schema) in [
+        ("contacts", "contacts", "contacts", "ContactInput"),
+        (
+            "touchpoints",
+            "touchpoints",
+            "touchpoints",
+            "TouchpointInput",
+        ),
+        (
+            "commitments",
+            "commitments",
+            "commitments",
+            "CommitmentInput",
+        ),
+        ("nps", "nps", "NPS responses", "NpsInput"),
     ] {
         paths.insert(
             format!("/api/v1/accounts/{{id}}/{sub}"),
             json!({
                 "parameters": id_param(),
-                "get": op(&format!("An account's {sub}"), tag),
-                "post": with_body(op(&format!("Add to an account's {sub}"), tag), schema),
+                "get": op(&format!("An account's {plural}"), tag),
+                "post": with_body(op(&format!("Add to an account's {plural}"), tag), schema),
             }),
         );
     }
@@ -408,17 +419,20 @@ pub fn spec() -> Value {
     );
     paths.insert(
         "/api/v1/contacts/{id}".into(),
-        item("contacts", "ContactInput", true),
+        item("contacts", "a contact", "ContactInput", true),
     );
     paths.insert(
         "/api/v1/touchpoints/{id}".into(),
-        item("touchpoints", "TouchpointInput", true),
+        item("touchpoints", "a touchpoint", "TouchpointInput", true),
     );
     paths.insert(
         "/api/v1/commitments/{id}".into(),
-        item("commitments", "CommitmentInput", true),
+        item("commitments", "a commitment", "CommitmentInput", true),
     );
-    paths.insert("/api/v1/nps/{id}".into(), item("nps", "NpsInput", false));
+    paths.insert(
+        "/api/v1/nps/{id}".into(),
+        item("nps", "an NPS response", "NpsInput", false),
+    );
     let mut nps = op("NPS overall, per segment and per month", "nps");
     nps.insert(
         "parameters".into(),

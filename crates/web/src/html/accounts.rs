@@ -1,5 +1,7 @@
 use super::layout::{notice, page};
-use super::widgets::{self, count, enum_options, error_summary, input, money, pager, sort_header};
+use super::widgets::{
+    self, count, enum_options, error_summary, input, money, no_rows, pager, sort_header,
+};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::error::PageError;
 use crate::extract::{Form, Query};
@@ -106,7 +108,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
                     } }
                     tbody {
                         @for a in &accounts.items { (account_row(a, financial)) }
-                        @if accounts.items.is_empty() { tr { td colspan="9" .muted { "No accounts match these filters." } } }
+                        @if accounts.items.is_empty() { (no_rows(9, accounts.total, "No accounts match these filters.")) }
                     }
                 }
             }
@@ -389,7 +391,7 @@ async fn show(
                             td { @if writer { a href=(format!("/touchpoints/{}/edit", t.id)) { "Edit" } } }
                         }
                     }
-                    @if touchpoints.items.is_empty() { tr { td colspan="6" .muted { "No touchpoints yet." } } }
+                    @if touchpoints.items.is_empty() { (no_rows(6, touchpoints.total, "No touchpoints yet.")) }
                 }
             } }
             @if touchpoints.pages() > 1 {
@@ -456,7 +458,7 @@ async fn show(
                             td.num { (super::evidence::level_badge(e.data.level)) }
                         }
                     }
-                    @if evidence.items.is_empty() { tr { td colspan="4" .muted { "Nothing recorded yet. Notes on touchpoints and NPS comments appear here by themselves." } } }
+                    @if evidence.items.is_empty() { (no_rows(4, evidence.total, "Nothing recorded yet. Notes on touchpoints and NPS comments appear here by themselves.")) }
                 }
             } }
         },

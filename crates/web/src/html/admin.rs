@@ -1,7 +1,7 @@
 //! Administration (F1, F2): users, API tokens and the audit log. Administrators only.
 
 use super::layout::{notice, page};
-use super::widgets::{count, enum_options, error_summary, input, pager, with_params};
+use super::widgets::{count, enum_options, error_summary, input, no_rows, pager, with_params};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{csrf_field, require_page};
 use crate::error::PageError;
@@ -633,7 +633,7 @@ fn audit_page(
                     thead { tr { th { "When (UTC)" } th { "Actor" } th { "Action" } th { "Record" } th { "What" } } }
                     tbody {
                         @for entry in &p.items { (audit_row(q, entry)) }
-                        @if p.items.is_empty() { tr { td colspan="5" .muted { "No entries match these filters." } } }
+                        @if p.items.is_empty() { (no_rows(5, p.total, "No entries match these filters.")) }
                     }
                 } }
                 (pager("/admin/audit", q, "page", p.page, p.pages(), p.total))

@@ -2,7 +2,7 @@
 //! person's data (F3).
 
 use super::layout::{notice, page};
-use super::widgets::{count, pager};
+use super::widgets::{count, no_rows, pager};
 use super::{id_of, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -75,7 +75,7 @@ async fn list(State(st): State<AppState>, Query(q): Query) -> Result<Markup, Pag
                             td { @if crate::auth::can(peerstage_core::Permission::WriteCustomers) { a href=(format!("/contacts/{}/edit", c.id)) { "Edit" } } }
                         }
                     }
-                    @if contacts.items.is_empty() { tr { td colspan="6" .muted { "No contacts match." } } }
+                    @if contacts.items.is_empty() { (no_rows(6, contacts.total, "No contacts match.")) }
                 }
             } }
             (pager("/contacts", &q, "page", contacts.page, contacts.pages(), contacts.total))

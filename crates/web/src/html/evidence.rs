@@ -2,7 +2,9 @@
 //! level were suggested, and the forms to add and edit items.
 
 use super::layout::{notice, page};
-use super::widgets::{count, enum_options, error_summary, input, pager, sort_header, with_params};
+use super::widgets::{
+    count, enum_options, error_summary, input, no_rows, pager, sort_header, with_params,
+};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, require_page};
 use crate::error::PageError;
@@ -173,7 +175,7 @@ fn list_page(
                             td.hide-narrow { @for t in &ev.data.tags { a.tag href=(with_params(path, q, &[("tag", t.clone()), ("page", String::new())])) { (t) } " " } }
                         }
                     }
-                    @if result.items.is_empty() { tr { td colspan="8" .muted { "No evidence matches. Notes on touchpoints, NPS comments and reviews become evidence by themselves; add or import more." } } }
+                    @if result.items.is_empty() { (no_rows(8, result.total, "No evidence matches. Notes on touchpoints, NPS comments and reviews become evidence by themselves; add or import more.")) }
                 }
             } }
             (pager(path, q, "page", result.page, pages, result.total))

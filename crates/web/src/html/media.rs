@@ -5,7 +5,7 @@
 
 use super::evidence::{kind_badge, voc_subnav};
 use super::layout::{notice, page};
-use super::widgets::{enum_options, error_summary, input, pager, sort_header};
+use super::widgets::{enum_options, error_summary, input, no_rows, pager, sort_header};
 use super::{form_errors, id_of, invalid, redirect};
 use crate::auth::{can, csrf_field, csrf_token, require_page};
 use crate::error::PageError;
@@ -172,7 +172,7 @@ fn library_page(
                         td { (consent_badge(m.data.consent)) }
                         td.num { (m.evidence_count) }
                     } }
-                    @if items.items.is_empty() { tr { td colspan="7" .muted { "No recordings on this page." } } } }
+                    @if items.items.is_empty() { (no_rows(7, items.total, "No recordings match.")) } }
                 } }
                 (pager("/media", q, "page", items.page, items.pages(), items.total))
             }

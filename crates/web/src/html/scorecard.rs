@@ -2,7 +2,7 @@
 
 use super::charts::{line_chart, sparkline, Series};
 use super::layout::page;
-use super::widgets::{date, money, nps_value, pager, with_params};
+use super::widgets::{date, money, no_rows, nps_value, pager, with_params};
 use crate::auth::{can, require_page};
 use crate::error::PageError;
 use crate::extract::Query;
@@ -601,7 +601,7 @@ async fn rows(State(st): State<AppState>, Query(q): Query) -> Result<Response, P
                                 td.num { (money(a.revenue)) }
                                 @if show_margin { td.num { (money(a.margin)) } }
                             } }
-                            @if p.items.is_empty() { tr { td colspan="6" .muted { "No accounts." } } }
+                            @if p.items.is_empty() { (no_rows(6, p.total, "No accounts.")) }
                         }
                     } }
                     (pager(path, &q, "page", p.page, p.pages(), p.total))

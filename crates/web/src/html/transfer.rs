@@ -92,7 +92,7 @@ async fn form(State(st): State<AppState>) -> Result<Markup, PageError> {
 pub(crate) fn report(outcome: &ImportOutcome) -> Markup {
     html! {
         @if let Some(e) = &outcome.file_error {
-            strong { "Nothing was imported. " } (e)
+            strong { "Nothing was imported: " } (e)
         } @else if outcome.committed {
             strong { "Imported " (outcome.kind) ": " }
             (outcome.counts.inserted) " new, " (outcome.counts.updated) " updated, " (outcome.counts.unchanged) " unchanged"

@@ -1,5 +1,5 @@
 use super::layout::page;
-use super::widgets::{count, money, pager};
+use super::widgets::{count, money, no_rows, pager};
 use crate::error::PageError;
 use crate::extract::Query;
 use crate::AppState;
@@ -54,7 +54,7 @@ async fn overview(State(st): State<AppState>, Query(q): Query) -> Result<Markup,
                         td.num { (money(a.margin)) }
                         td { @if a.data.at_risk { span.badge.bad { "At risk" } } }
                     } }
-                    @if losers.items.is_empty() { tr { td colspan="6" .muted { "No unprofitable accounts." } } }
+                    @if losers.items.is_empty() { (no_rows(6, losers.total, "No unprofitable accounts.")) }
                 }
             } }
             (pager("/value", &q, "page", losers.page, losers.pages(), losers.total))

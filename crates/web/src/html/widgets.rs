@@ -219,6 +219,21 @@ pub fn sort_header(
 }
 
 /// Page links; `param` is the query key holding the page number.
+/// The one row of a table with none: `empty` when nothing matches; past the last page (a link
+/// kept from before the list shrank, or a page number typed into the address) it says so, and
+/// the pager below links back.
+pub fn no_rows(colspan: u32, total: u64, empty: &str) -> Markup {
+    html! {
+        tr { td colspan=(colspan) .muted {
+            @if total > 0 {
+                "This page is past the last one: " (count(total)) " in all. Pick a page below."
+            } @else {
+                (empty)
+            }
+        } }
+    }
+}
+
 pub fn pager(path: &str, query: &Fields, param: &str, page: u32, pages: u32, total: u64) -> Markup {
     let link = |p: u32| {
         with_params(
