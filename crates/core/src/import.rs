@@ -412,6 +412,20 @@ impl ImportPlan {
                 name_parts = Some((first, last));
             }
         }
+        // Two columns of the same name: which one holds the field cannot be told.
+        for (field, i, name) in &columns {
+            let twin = header
+                .iter()
+                .enumerate()
+                .find(|(j, h)| j != i && normalize_key(h) == normalize_key(name));
+            if let Some((j, _)) = twin {
+                let (a, b) = ((*i).min(j) + 1, (*i).max(j) + 1);
+                problems.push(format!(
+                    "columns {a} and {b} are both '{}' ({field}): remove or rename one",
+                    name.trim()
+                ));
+            }
+        }
         for spec in kind.fields().iter().filter(|s| s.required) {
             let mapped = columns.iter().any(|(f, _, _)| *f == spec.name)
                 || (spec.name == "name" && name_parts.is_some());
@@ -1195,6 +1209,33 @@ mod doc_tests {
         assert!((0..10_000).all(|i| m[&format!("tp-{i:07}")] == i));
         assert_eq!(m.get(""), Some(&7));
         assert_eq!(m.get("tp-0010000"), None);
+    }
+
+    #[test]
+    fn two_columns_for_one_field_are_refused_by_position() {
+        let header = |cols: &[&str]| cols.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let err = ImportPlan::new(
+            ImportKind::Accounts,
+            &header(&["name", "city", "Name "]),
+            None,
+            &[],
+        )
+        .err()
+        .expect("refused");
+        assert!(
+            err.to_string()
+                .contains("columns 1 and 3 are both 'name' (name): remove or rename one"),
+            "{err}"
+        );
+        // A repeated column nobody reads is only reported as not used.
+        let plan = ImportPlan::new(
+            ImportKind::Accounts,
+            &header(&["name", "notes_x", "notes_x"]),
+            None,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(plan.ignored_columns, vec!["notes_x", "notes_x"]);
     }
 
     #[test]

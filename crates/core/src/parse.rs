@@ -143,7 +143,8 @@ pub fn optional_int(input: &str, min: i64, max: i64) -> Result<Option<i64>, Stri
         },
     };
     if n < min || n > max {
-        return Err(format!("{n} is out of range ({min} to {max})"));
+        // The number as written: one too large for 64 bits would read as 9223372036854775807.
+        return Err(format!("{} is out of range ({min} to {max})", input.trim()));
     }
     Ok(Some(n))
 }
@@ -328,6 +329,13 @@ mod tests {
         assert!(optional_int("500", 0, 100)
             .unwrap_err()
             .contains("out of range"));
+        assert_eq!(
+            optional_int("99999999999999999999", 0, 100).unwrap_err(),
+            "99999999999999999999 is out of range (0 to 100)"
+        );
+        assert!(optional_int("1e30", 0, 100)
+            .unwrap_err()
+            .starts_with("1e30 is out of range"));
         assert!(bool_or("Yes", false).unwrap());
         assert!(!bool_or("", false).unwrap());
         assert!(bool_or("maybe", false).is_err());
