@@ -321,6 +321,21 @@ impl Preset {
     }
 }
 
+impl Preset {
+    /// Why a CRM value `translate` has no answer for is refused, for the row's error.
+    fn untranslated(self, field: &str) -> Option<&'static str> {
+        match (self, field) {
+            (Preset::Salesforce, "lifecycle") => Some(
+                "Salesforce types other than Prospect, Customer… and Former… (partners, Other) are not customer accounts; leave them out with --skip-invalid, or map another column with --map lifecycle=COLUMN",
+            ),
+            (Preset::Salesforce, "kind") => Some(
+                "Salesforce activity types other than Call, Email, Meeting and Event have no touchpoint kind; leave them out with --skip-invalid, or map another column with --map kind=COLUMN",
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// Which CSV column feeds which field.
 #[derive(Debug, Clone)]
 pub struct ImportPlan {
@@ -895,7 +910,14 @@ impl<'a> Validator<'a> {
                     if reference && unresolved.contains(&plan.column_of(field)) {
                         continue;
                     }
-                    err(&mut errors, field, e.reason);
+                    let why = plan
+                        .preset
+                        .filter(|_| !fields.get(field).trim().is_empty())
+                        .and_then(|p| p.untranslated(field));
+                    match why {
+                        Some(why) => err(&mut errors, field, format!("{}: {why}", e.reason)),
+                        None => err(&mut errors, field, e.reason),
+                    }
                 }
                 None
             }
@@ -1209,6 +1231,31 @@ mod doc_tests {
         assert!((0..10_000).all(|i| m[&format!("tp-{i:07}")] == i));
         assert_eq!(m.get(""), Some(&7));
         assert_eq!(m.get("tp-0010000"), None);
+    }
+
+    #[test]
+    fn salesforce_values_without_a_match_say_why_they_are_refused() {
+        let csv = "Account ID,Account Name,Type\n001A,Acme,Customer - Direct\n001B,Partner Co,Technology Partner\n001C,Blank,\n";
+        let options = ImportOptions {
+            kind: ImportKind::Accounts,
+            preset: Some(Preset::Salesforce),
+            overrides: vec![],
+        };
+        let parsed = read_csv(csv.as_bytes(), &options, &Lookups::default(), |_| {}).unwrap();
+        assert_eq!(parsed.records.len(), 2, "{:?}", parsed.errors);
+        assert_eq!(parsed.errors.len(), 1);
+        let e = &parsed.errors[0];
+        assert_eq!((e.line, e.column.as_str()), (3, "Type"));
+        assert!(
+            e.reason.starts_with("unknown value 'Technology Partner'"),
+            "{}",
+            e.reason
+        );
+        assert!(
+            e.reason.contains("are not customer accounts"),
+            "{}",
+            e.reason
+        );
     }
 
     #[test]
