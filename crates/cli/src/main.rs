@@ -18,7 +18,7 @@ use peerstage_core::demo::{Demo, DemoOptions};
 use peerstage_core::import::ImportKind;
 use peerstage_store::Store;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -470,6 +470,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Language { json } => voc::language(&cli.database_url, json),
         Command::Bench(cmd) => bench::run(&cli.database_url, cmd),
         Command::Backup { file } => {
+            // Opening a missing file would create an empty database and back that up.
+            if let Some(path) = peerstage_store::sqlite_path(&cli.database_url) {
+                if !path.is_empty() && !Path::new(path).exists() {
+                    bail!(
+                        "there is no database at {path} to back up (check --database-url / DATABASE_URL)"
+                    );
+                }
+            }
             let store = open(&cli.database_url)?;
             store.backup(&file)?;
             eprintln!("backed up {} to {}", store.describe(), file.display());
@@ -655,6 +663,18 @@ fn import(
     let input =
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    // Opened before the database is, so a rejects file that cannot be written stops the
+    // import with nothing imported; removed again when no row is rejected.
+    let rejects = if skip_invalid {
+        let path = rejects.unwrap_or_else(|| {
+            let mut p = file.as_os_str().to_owned();
+            p.push(".rejects.csv");
+            PathBuf::from(p)
+        });
+        Some(PartialFile::create(&path).map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))?)
+    } else {
+        None
+    };
     let store = open(url)?;
     let mut bar = progress::Bar::new(&format!("reading {}", file.display()), size);
     let started = std::time::Instant::now();
@@ -675,7 +695,12 @@ fn import(
         );
     }
     if !outcome.errors.is_empty() {
-        eprintln!("{} of {} rows are invalid:", outcome.rejected, outcome.rows);
+        eprintln!(
+            "{} of {} {} invalid:",
+            outcome.rejected,
+            count(outcome.rows, "row", "rows"),
+            if outcome.rows == 1 { "is" } else { "are" }
+        );
         for e in &outcome.errors {
             if e.column.is_empty() {
                 eprintln!("  line {}: {}", e.line, e.reason);
@@ -687,28 +712,22 @@ fn import(
     if !outcome.committed {
         bail!("nothing was imported; fix the rows above, or use --skip-invalid to import the valid rows");
     }
-    if outcome.rejected > 0 {
-        let path = rejects.unwrap_or_else(|| {
-            let mut p = file.as_os_str().to_owned();
-            p.push(".rejects.csv");
-            PathBuf::from(p)
-        });
-        let out = std::fs::File::create(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(mut out) = rejects.filter(|_| outcome.rejected > 0) {
         outcome
-            .write_rejects(std::io::BufWriter::new(out))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .write_rejects(out.writer())
+            .map_err(|e| cannot_write(out.path(), &e))?;
+        let path = out.finish()?;
         eprintln!(
-            "{} rejected rows written with their reasons to {}",
-            outcome.rejected,
+            "{} written with their reasons to {}",
+            count(outcome.rejected, "rejected row", "rejected rows"),
             path.display()
         );
     }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "imported {}: {} rows, {} new, {} updated, {} unchanged, {} rejected in {:.2}s ({:.0} rows/s)",
+        "imported {}: {}, {} new, {} updated, {} unchanged, {} rejected in {:.2}s ({:.0} rows/s)",
         kind.as_str(),
-        outcome.rows,
+        count(outcome.rows, "row", "rows"),
         outcome.counts.inserted,
         outcome.counts.updated,
         outcome.counts.unchanged,
@@ -761,26 +780,15 @@ fn sync_evidence(store: &Store) -> Result<peerstage_store::evidence::EvidenceSyn
 
 fn export(url: &str, kind: &str, out: Option<PathBuf>) -> Result<()> {
     let kind = parse_kind(kind)?;
+    // Written beside the target and renamed, so a failed export never leaves half a file;
+    // created first, so a path that cannot be written fails before the database is opened.
+    let target = out.as_deref().map(PartialFile::create).transpose()?;
     let store = open(url)?;
-    let n = match &out {
-        Some(path) => {
-            // Write beside the target and rename, so a failed export never leaves half a file.
-            let tmp = path.with_extension("partial");
-            let file = std::fs::File::create(&tmp)
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            let written = peerstage_store::export_csv(&store, kind, &mut w)
-                .map_err(anyhow::Error::from)
-                .and_then(|n| w.flush().map(|_| n).map_err(Into::into))
-                .and_then(|n| {
-                    std::fs::rename(&tmp, path)
-                        .map(|_| n)
-                        .with_context(|| format!("cannot write {}", path.display()))
-                });
-            if written.is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            written?
+    let n = match target {
+        Some(mut file) => {
+            let n = peerstage_store::export_csv(&store, kind, file.writer())?;
+            file.finish()?;
+            n
         }
         None => {
             let stdout = std::io::stdout();
@@ -790,8 +798,91 @@ fn export(url: &str, kind: &str, out: Option<PathBuf>) -> Result<()> {
             n
         }
     };
-    eprintln!("exported {n} {}", kind.as_str());
+    let one = match kind {
+        ImportKind::Nps | ImportKind::Evidence => kind.as_str(),
+        _ => kind.as_str().strip_suffix('s').unwrap_or(kind.as_str()),
+    };
+    eprintln!("exported {}", count(n, one, kind.as_str()));
     Ok(())
+}
+
+/// `1 row`, `3 rows`: a count with its noun in the matching number.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A file written as `NAME.partial` beside its target and renamed onto it by `finish`, so a
+/// failed run never leaves half a file (nor replaces a whole one); dropped unfinished, the
+/// partial file is removed.
+struct PartialFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+    finished: bool,
+}
+
+impl PartialFile {
+    /// Fails, naming `path` and why, when it cannot be written.
+    fn create(path: &Path) -> Result<PartialFile> {
+        if path.is_dir() {
+            bail!("cannot write {}: it is a folder", path.display());
+        }
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".partial");
+        let tmp = PathBuf::from(tmp);
+        let file = std::fs::File::create(&tmp).map_err(|e| cannot_write(path, &e))?;
+        Ok(PartialFile {
+            path: path.to_path_buf(),
+            tmp,
+            out: std::io::BufWriter::new(file),
+            finished: false,
+        })
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn writer(&mut self) -> &mut std::io::BufWriter<std::fs::File> {
+        &mut self.out
+    }
+
+    /// Puts the written file in place; returns its path.
+    fn finish(mut self) -> Result<PathBuf> {
+        self.out
+            .flush()
+            .and_then(|_| std::fs::rename(&self.tmp, &self.path))
+            .map_err(|e| cannot_write(&self.path, &e))?;
+        self.finished = true;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// "cannot write PATH: why", in the user's terms where the reason is a common one.
+fn cannot_write(path: &Path, e: &std::io::Error) -> anyhow::Error {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let why = match std::fs::metadata(folder) {
+        Err(m) if m.kind() == std::io::ErrorKind::NotFound => {
+            format!("the folder {} does not exist", folder.display())
+        }
+        Ok(m) if !m.is_dir() => format!("{} is not a folder", folder.display()),
+        _ if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            format!("no permission to write in {}", folder.display())
+        }
+        _ => e.to_string(),
+    };
+    anyhow::anyhow!("cannot write {}: {why}", path.display())
 }
 
 #[cfg(test)]

@@ -149,6 +149,81 @@ fn every_kind_exports_with_its_header_even_when_empty() {
 }
 
 #[test]
+fn export_to_a_folder_that_does_not_exist_names_the_path_given_and_why() {
+    for db in Db::all() {
+        let out = db.dir.join("no-such-folder").join("x.csv");
+        let r = db
+            .run(&["export", "accounts", "--out", s(&out)])
+            .fails()
+            .says(&[
+                &format!("cannot write {}", s(&out)),
+                "the folder",
+                "does not exist",
+            ]);
+        assert!(!r.stderr.contains(".partial"), "{}", r.stderr);
+        assert!(!out.exists());
+
+        // A folder as the output is named as one, and left alone.
+        let folder = db.dir.join("a-folder");
+        std::fs::create_dir(&folder).unwrap();
+        db.run(&["export", "accounts", "--out", s(&folder)])
+            .fails()
+            .says(&[&format!("cannot write {}: it is a folder", s(&folder))]);
+        assert!(folder.is_dir());
+        let leftovers: Vec<_> = std::fs::read_dir(db.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+#[test]
+fn counts_of_one_row_read_in_the_singular() {
+    for db in Db::all() {
+        let mixed = db.file(
+            "one-bad.csv",
+            "external_id,name,region\nA1,Acme,emea\nA2,Globex,Mars\n",
+        );
+        let r = db
+            .import("accounts", &mixed, &["--skip-invalid"])
+            .ok()
+            .says(&[
+                "1 of 2 rows are invalid:",
+                "1 rejected row written with their reasons to",
+                "imported accounts: 2 rows, 1 new, 0 updated, 0 unchanged, 1 rejected",
+            ]);
+        assert!(!r.stderr.contains("1 rejected rows"), "{}", r.stderr);
+
+        let one = db.file("one.csv", "external_id,name\nA3,Initech\n");
+        db.import("accounts", &one, &[])
+            .ok()
+            .says(&["imported accounts: 1 row, 1 new, 0 updated, 0 unchanged, 0 rejected"]);
+
+        let bad = db.file("bad.csv", "external_id,name,region\nA4,Hooli,Mars\n");
+        db.import("accounts", &bad, &[])
+            .fails()
+            .says(&["1 of 1 row is invalid:"]);
+
+        let contacts = db.file(
+            "contact.csv",
+            "external_id,account_external_id,name\nC1,A1,Ada\n",
+        );
+        db.import("contacts", &contacts, &[]).ok();
+        let exported = db.run(&["export", "contacts"]).ok();
+        assert!(
+            exported.stderr.lines().any(|l| l == "exported 1 contact"),
+            "{}",
+            exported.stderr
+        );
+        db.run(&["export", "accounts"])
+            .ok()
+            .says(&["exported 2 accounts"]);
+    }
+}
+
+#[test]
 fn importing_a_missing_file_fails_clearly() {
     for db in Db::all() {
         let missing = db.dir.join("no-such-file.csv");
@@ -537,6 +612,37 @@ fn skip_invalid_with_only_good_rows_writes_no_rejects_file() {
             .ok()
             .says(&["3 new", "0 rejected"]);
         assert!(!db.dir.join("good.csv.rejects.csv").exists());
+        assert!(!db.dir.join("good.csv.rejects.csv.partial").exists());
+    }
+}
+
+#[test]
+fn skip_invalid_with_a_rejects_file_that_cannot_be_written_imports_nothing() {
+    for db in Db::all() {
+        seed_accounts(&db);
+        let f = db.file("mixed.csv", MIXED);
+        let target = db.dir.join("no-such-folder").join("rej.csv");
+        assert_refused(
+            &db,
+            "accounts",
+            &f,
+            &["--skip-invalid", "--rejects", s(&target)],
+            &[
+                &format!("cannot write {}", s(&target)),
+                "the folder",
+                "does not exist",
+                "nothing was imported",
+            ],
+        );
+        assert!(!target.exists());
+
+        // Written, the rejects file is whole and nothing is left beside it.
+        let target = db.dir.join("rej.csv");
+        db.import("accounts", &f, &["--skip-invalid", "--rejects", s(&target)])
+            .ok()
+            .says(&["3 rejected rows written", "rej.csv"]);
+        check_mixed_rejects(&std::fs::read_to_string(&target).unwrap());
+        assert!(!db.dir.join("rej.csv.partial").exists());
     }
 }
 
@@ -899,6 +1005,20 @@ fn backup_makes_a_copy_that_opens_and_never_overwrites_a_file() {
 }
 
 #[test]
+fn backup_of_a_sqlite_file_that_does_not_exist_is_refused_and_creates_nothing() {
+    let db = Db::sqlite();
+    let source = db.sqlite_path.clone().unwrap();
+    let target = db.dir.join("backup.db");
+    let r = db
+        .run(&["backup", s(&target)])
+        .fails()
+        .says(&["there is no database at", s(&source)]);
+    assert!(!r.stderr.contains("created a new database"), "{}", r.stderr);
+    assert!(!source.exists(), "backup must not create the database");
+    assert!(!target.exists(), "nothing to back up, so no backup");
+}
+
+#[test]
 fn backup_of_postgres_points_to_pg_dump() {
     let Some(db) = Db::postgres() else { return };
     let target = db.dir.join("backup.db");
@@ -1194,6 +1314,38 @@ fn a_new_sqlite_file_is_announced_so_a_mistyped_path_is_noticed() {
         again.stderr
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_postgres_database_that_does_not_exist_is_named_by_the_servers_message() {
+    let Ok(admin) = std::env::var(peerstage_store::testing::POSTGRES_ENV) else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!("peerstage_no_such_db_{}_{nanos}", std::process::id());
+    // The admin URL with its database replaced.
+    let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+    let authority = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[authority..].find('/') {
+        Some(i) => &base[..authority + i],
+        None => base,
+    };
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{query}")
+    };
+    let url = format!("{base}/{name}{query}");
+    let r = run(&["--database-url", &url, "export", "accounts"])
+        .fails()
+        .says(&[
+            "cannot connect to PostgreSQL",
+            &format!("database \"{name}\" does not exist"),
+        ]);
+    assert!(!r.stderr.contains("db error"), "{}", r.stderr);
 }
 
 #[test]

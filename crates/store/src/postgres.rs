@@ -14,13 +14,18 @@ impl PgConn {
     /// (`lock_timeout`) before failing with `DbError::Busy`, as SQLite's busy timeout does.
     pub fn connect(url: &str, lock_wait: std::time::Duration) -> Result<Self, String> {
         let mut client = Client::connect(url, NoTls)
-            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+            .map_err(|e| format!("cannot connect to PostgreSQL: {}", server_says(&e)))?;
         client
             .batch_execute(&format!(
                 "SET lock_timeout = {}",
                 lock_wait.as_millis().max(1)
             ))
-            .map_err(|e| format!("cannot configure the PostgreSQL session: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot configure the PostgreSQL session: {}",
+                    server_says(&e)
+                )
+            })?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
@@ -38,6 +43,19 @@ impl PgConn {
         }
         self.statements.insert(sql.to_string(), stmt.clone());
         Ok(stmt)
+    }
+}
+
+/// What went wrong, in the server's words when it answered (`database "x" does not exist`),
+/// else with the cause (`Connection refused`): the error's own text is only "db error" or
+/// "error connecting to server".
+fn server_says(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_string();
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
     }
 }
 
