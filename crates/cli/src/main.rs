@@ -723,6 +723,9 @@ fn import(
             path.display()
         );
     }
+    if outcome.rows == 0 {
+        eprintln!("note: the file has a header but no rows: nothing to import");
+    }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "imported {}: {}, {} new, {} updated, {} unchanged, {} rejected in {:.2}s ({:.0} rows/s)",

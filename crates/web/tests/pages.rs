@@ -693,6 +693,22 @@ fn uploading_a_csv_file_on_the_transfer_page_imports_it() {
         r.expect(200);
         assert!(r.text().contains("0 new, 0 updated, 2 unchanged"));
         assert_eq!(app.account_total().await, 2);
+
+        // A header and no rows (what exporting an empty list gives) imports nothing, calmly.
+        let r = upload(
+            &app,
+            "contacts",
+            "external_id,account_external_id,name\n",
+            false,
+        )
+        .await;
+        r.expect(200);
+        assert!(
+            r.text()
+                .contains("Nothing to import: </strong>the file has a header but no rows."),
+            "{}",
+            r.text()
+        );
     });
 }
 

@@ -93,6 +93,8 @@ pub(crate) fn report(outcome: &ImportOutcome) -> Markup {
     html! {
         @if let Some(e) = &outcome.file_error {
             strong { "Nothing was imported: " } (e)
+        } @else if outcome.committed && outcome.rows == 0 {
+            strong { "Nothing to import: " } "the file has a header but no rows."
         } @else if outcome.committed {
             strong { "Imported " (outcome.kind) ": " }
             (outcome.counts.inserted) " new, " (outcome.counts.updated) " updated, " (outcome.counts.unchanged) " unchanged"
