@@ -682,9 +682,15 @@ impl<'a> Validator<'a> {
                 line,
                 column: String::new(),
                 reason: format!(
-                    "has {} values, the header has {} columns",
+                    "has {} values, the header has {} columns{}",
                     values.len(),
-                    plan.width
+                    plan.width,
+                    // A quote that is never closed runs on over the lines after it.
+                    if values.iter().any(|v| v.contains('\n')) {
+                        "; a quote (\") in it may not be closed, so the lines after it were read as part of one value"
+                    } else {
+                        ""
+                    }
                 ),
             }]);
         }
@@ -1252,6 +1258,35 @@ mod doc_tests {
             e.reason.contains("are not customer accounts"),
             "{}",
             e.reason
+        );
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_named_as_the_likely_cause() {
+        let csv = "external_id,name,city\nA1,Acme,Oslo\nA2,\"Bolt,Bergen\nA3,Core,Rome\n";
+        let options = ImportOptions {
+            kind: ImportKind::Accounts,
+            preset: None,
+            overrides: vec![],
+        };
+        let parsed = read_csv(csv.as_bytes(), &options, &Lookups::default(), |_| {}).unwrap();
+        assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+        let reason = &parsed.errors[0].reason;
+        assert!(
+            reason.starts_with("has 2 values, the header has 3 columns; a quote"),
+            "{reason}"
+        );
+        // A row merely short of a value says only that.
+        let parsed = read_csv(
+            "external_id,name,city\nA1,Acme\n".as_bytes(),
+            &options,
+            &Lookups::default(),
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.errors[0].reason,
+            "has 2 values, the header has 3 columns"
         );
     }
 
