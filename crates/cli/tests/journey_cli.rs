@@ -161,7 +161,7 @@ fn sources_import_report_and_reimport_unchanged() {
             "sources-changed.csv",
             "external_id,account_external_id,source,responded_on\nS2,A1,sales_outreach,2025-02-01\n",
         )
-        .says(&["1 rows, 0 new, 1 updated, 0 unchanged"]);
+        .says(&["1 row, 0 new, 1 updated, 0 unchanged"]);
 
         // Acme (300,000) named PeerGrid and sales outreach, Globex (100,000) PeerGrid,
         // Initech (600,000) a web search.
