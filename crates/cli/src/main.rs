@@ -666,12 +666,28 @@ fn import(
     // Opened before the database is, so a rejects file that cannot be written stops the
     // import with nothing imported; removed again when no row is rejected.
     let rejects = if skip_invalid {
+        let given = rejects.is_some();
         let path = rejects.unwrap_or_else(|| {
             let mut p = file.as_os_str().to_owned();
             p.push(".rejects.csv");
             PathBuf::from(p)
         });
-        Some(PartialFile::create(&path).map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))?)
+        // Renaming the rejects onto the file being imported would replace it.
+        if std::fs::canonicalize(&path).ok() == std::fs::canonicalize(file).ok() {
+            bail!(
+                "--rejects {} is the file being imported: choose another path; nothing was imported",
+                path.display()
+            );
+        }
+        let created = PartialFile::create(&path).map_err(|e| {
+            let hint = if given {
+                ""
+            } else {
+                " (or give --rejects PATH)"
+            };
+            anyhow::anyhow!("{e}{hint}; nothing was imported")
+        })?;
+        Some(created)
     } else {
         None
     };

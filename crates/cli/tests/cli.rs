@@ -647,6 +647,16 @@ fn skip_invalid_with_a_rejects_file_that_cannot_be_written_imports_nothing() {
             .says(&["3 rejected rows written", "rej.csv"]);
         check_mixed_rejects(&std::fs::read_to_string(&target).unwrap());
         assert!(!db.dir.join("rej.csv.partial").exists());
+
+        // Rejects aimed at the file being imported would replace it: refused, file intact.
+        let run = assert_refused(
+            &db,
+            "accounts",
+            &f,
+            &["--skip-invalid", "--rejects", s(&f)],
+            &["is the file being imported", "nothing was imported"],
+        );
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), MIXED, "{}", run.what);
     }
 }
 

@@ -323,12 +323,12 @@ impl Preset {
 
 impl Preset {
     /// Why a CRM value `translate` has no answer for is refused, for the row's error.
-    fn untranslated(self, field: &str) -> Option<&'static str> {
-        match (self, field) {
-            (Preset::Salesforce, "lifecycle") => Some(
+    fn untranslated(self, kind: ImportKind, field: &str) -> Option<&'static str> {
+        match (self, kind, field) {
+            (Preset::Salesforce, ImportKind::Accounts, "lifecycle") => Some(
                 "Salesforce types other than Prospect, Customer… and Former… (partners, Other) are not customer accounts; leave them out with --skip-invalid, or map another column with --map lifecycle=COLUMN",
             ),
-            (Preset::Salesforce, "kind") => Some(
+            (Preset::Salesforce, ImportKind::Touchpoints, "kind") => Some(
                 "Salesforce activity types other than Call, Email, Meeting and Event have no touchpoint kind; leave them out with --skip-invalid, or map another column with --map kind=COLUMN",
             ),
             _ => None,
@@ -539,9 +539,10 @@ pub struct Lookups {
     pub accounts: IdMap<i64>,
     /// contact external id → (contact id, account id)
     pub contacts: IdMap<(i64, i64)>,
-    /// Contacts named in their account's touchpoints, NPS responses or evidence (contacts
-    /// imports): these may not move to another account, or those records would name a
-    /// contact of another account and their export would no longer import.
+    /// Contacts named in their account's touchpoints, NPS responses, evidence, stories or
+    /// recordings (contacts imports): these may not move to another account, or those
+    /// records would name a contact of another account (their export would no longer import,
+    /// a story could no longer be saved).
     pub contacts_with_history: std::collections::HashSet<i64>,
     /// Review sites and analyst firms by `journey::name_key` of their name.
     pub third_parties: ThirdPartyLookup,
@@ -767,7 +768,7 @@ impl<'a> Validator<'a> {
                         err(
                             &mut errors,
                             "account_external_id",
-                            format!("contact '{ext}' already belongs to another account, whose touchpoints, NPS responses or evidence name them; they cannot move (add them at the new account as a new contact, with a new external id)"),
+                            format!("contact '{ext}' already belongs to another account, whose touchpoints, NPS responses, evidence, stories or recordings name them; they cannot move (add them at the new account as a new contact, with a new external id)"),
                         );
                     }
                 }
@@ -917,7 +918,7 @@ impl<'a> Validator<'a> {
                     let why = plan
                         .preset
                         .filter(|_| !fields.get(field).trim().is_empty())
-                        .and_then(|p| p.untranslated(field));
+                        .and_then(|p| p.untranslated(plan.kind, field));
                     match why {
                         Some(why) => err(&mut errors, field, format!("{}: {why}", e.reason)),
                         None => err(&mut errors, field, e.reason),
@@ -930,7 +931,7 @@ impl<'a> Validator<'a> {
             let mut checked = false;
             if r.external_id().is_empty() {
                 let mut ext = auto_external_id(plan.kind, &fields);
-                if content_identified(plan.kind) {
+                if repeats_are_records(plan.kind) {
                     // The same row again is another record (two anonymous survey answers
                     // alike, two calls logged the same day): the n-th copy gets ":n", so
                     // importing the file again finds the same ids.
@@ -982,9 +983,11 @@ fn set_external_id(r: &mut Record, ext: String) {
     *slot = Some(ext);
 }
 
-/// Whether rows without an external id are known by their content (not by a name or email).
-fn content_identified(kind: ImportKind) -> bool {
-    !matches!(kind, ImportKind::Accounts | ImportKind::Contacts)
+/// Whether identical rows without an external id are separate records: two anonymous survey
+/// answers alike, two calls logged alike. Elsewhere (reviews, evidence, commitments) a repeated
+/// row is far more likely the same record twice (files joined together), so it stays refused.
+fn repeats_are_records(kind: ImportKind) -> bool {
+    matches!(kind, ImportKind::Nps | ImportKind::Touchpoints)
 }
 
 /// Rows without an external id get a stable one, so importing the same file twice

@@ -423,7 +423,9 @@ fn lookups_in(c: &mut dyn Conn, kind: ImportKind) -> Result<Lookups> {
         for r in c.query(
             "SELECT contact_id FROM touchpoint_contacts \
              UNION SELECT contact_id FROM nps_responses WHERE contact_id IS NOT NULL \
-             UNION SELECT contact_id FROM evidence WHERE contact_id IS NOT NULL",
+             UNION SELECT contact_id FROM evidence WHERE contact_id IS NOT NULL \
+             UNION SELECT contact_id FROM story_contacts \
+             UNION SELECT contact_id FROM media WHERE contact_id IS NOT NULL",
             &[],
         )? {
             l.contacts_with_history.insert(r.int(0));

@@ -485,6 +485,36 @@ fn a_contact_named_in_its_accounts_history_cannot_move_to_another_account_by_imp
         assert_eq!(parsed.records.len(), 1);
         let records: Vec<_> = parsed.records.into_iter().map(|(_, r)| r).collect();
         assert_eq!(s.import_records(kind, &records).unwrap().updated, 1);
+
+        // A recording names Bo at A1 now: Bo stays there too.
+        let bo = s.search_contacts(Some("Bo"), 1, 5).unwrap().items[0].clone();
+        let recording = peerstage_core::media::MediaData::from_fields(
+            &Fields::from_pairs([
+                ("title", "Bo on the rollout"),
+                ("kind", "video"),
+                ("link", "https://videos.example/bo.mp4"),
+                ("contact_id", &bo.id.to_string()),
+            ]),
+            None,
+        )
+        .unwrap();
+        s.create_media(&recording, None).unwrap();
+        let back = "external_id,account_external_id,name,email\nC2,A2,Bo,bo@bolt.example\n";
+        let parsed = read_csv(
+            back.as_bytes(),
+            &ImportOptions {
+                kind,
+                preset: None,
+                overrides: vec![],
+            },
+            &s.lookups(kind).unwrap(),
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+        assert!(parsed.errors[0]
+            .reason
+            .contains("stories or recordings name them"));
         // What is stored still exports and imports back.
         let mut out = Vec::new();
         export_csv(s, ImportKind::Touchpoints, &mut out).unwrap();

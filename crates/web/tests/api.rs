@@ -231,7 +231,15 @@ fn a_field_of_the_wrong_json_type_returns_422_naming_the_field() {
             .await;
         r.expect(422);
         assert_eq!(r.error_fields(), ["city"]);
-        // Numbers and true/false where the document says so.
+        // Lists, numbers and true/false where the document says so.
+        let c = app
+            .post_json(
+                &format!("/api/v1/accounts/{acc}/contacts"),
+                &json!({"name": "Ada", "languages": ["en", "de"], "topics": ["SSO"], "audience_size": 900}),
+            )
+            .await;
+        c.expect(201);
+        assert_eq!(c.json()["languages"], json!(["en", "de"]));
         app.post_json(
             "/api/v1/accounts",
             &json!({"name": "Typed", "employees": 12, "at_risk": true, "at_risk_reason": "late"}),

@@ -221,9 +221,10 @@ fn uploads_past_the_limit_and_malformed_subtitles_get_clear_errors() {
 
         // Over the API: the transcript of a linked recording, as a WebVTT body.
         let m = app
-            .post_json("/api/v1/media", &json!({"title": "Globex call", "kind": "audio", "link": "https://a.example/g.mp3", "consent": "external"}))
+            .post_json("/api/v1/media", &json!({"title": "Globex call", "kind": "audio", "link": "https://a.example/g.mp3", "consent": "external", "duration": 754}))
             .await;
         m.expect(201);
+        assert_eq!(m.json()["duration_ms"], 754_000, "{}", m.text());
         let id = m.json()["id"].as_i64().unwrap();
         assert_eq!(m.json()["external_use_allowed"], true);
         let bad = app

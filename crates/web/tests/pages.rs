@@ -126,6 +126,10 @@ fn every_page_answers_200_with_its_heading() {
             let r = app.get(path).await;
             assert_page(&r, path, heading);
         }
+        // A stale touchpoints page says so and offers the pager to get back.
+        let page = app.get(&format!("/accounts/{a}?tp_page=7")).await.text();
+        assert!(page.contains("This page is past the last one"), "{page}");
+        assert!(page.contains("class=\"pager\""), "{page}");
         // The account page shows what hangs off the account.
         let page = app.get(&format!("/accounts/{a}")).await.text();
         assert!(page.contains("Ada Lovelace"));

@@ -354,10 +354,12 @@ fn feedback_after_the_activity_and_the_one_time_link() {
         let early = rep
             .post_json(
                 &format!("/api/v1/references/{id}/feedback"),
-                &json!({"helped": "yes"}),
+                &json!({"helped": true}),
             )
             .await;
         early.expect(422);
+        // Refused for being early, not for sending true/false as JSON.
+        assert!(!early.text().contains("expected text"), "{}", early.text());
 
         complete(&app, id, advocate).await;
         let body = rep.get(&format!("/references/{id}")).await.text();

@@ -321,7 +321,7 @@ pub(super) fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
         "title": {"type": "string"}, "kind": {"type": "string", "enum": kinds},
         "account_id": {"type": ["integer", "string"]}, "contact_id": {"type": ["integer", "string"]},
         "recorded_on": {"type": "string", "format": "date"}, "link": {"type": "string", "format": "uri"},
-        "duration": {"type": "string", "description": "12:30, 1:02:03 or seconds"},
+        "duration": {"type": ["string", "integer"], "description": "12:30, 1:02:03 or seconds"},
         "consent": {"type": "string", "enum": consents, "description": "ManageInsights only; otherwise a new recording starts with none"},
         "transcript": {"type": "string"}, "transcript_format": {"type": "string", "enum": formats}
     }});

@@ -15,8 +15,10 @@ pub(crate) fn input_schema(fields: &[&str], required: &[&str]) -> Value {
         let schema = match *f {
             "employees" | "audience_size" | "annual_revenue" | "cost_to_serve" | "discount"
             | "score" | "contact_id" => json!({"type": ["integer", "string"]}),
-            "at_risk" | "do_not_contact" => json!({"type": ["boolean", "string"]}),
-            "products" | "topics" | "contact_ids" => {
+            "at_risk" | "do_not_contact" | "helped" | "would_repeat" => {
+                json!({"type": ["boolean", "string"]})
+            }
+            "products" | "topics" | "languages" | "contact_ids" => {
                 json!({"oneOf": [{"type": "array", "items": {"type": ["string", "integer"]}}, {"type": "string", "description": "separated by ;"}]})
             }
             "customer_since" | "renewal_date" | "occurred_on" | "due_on" | "closed_on"

@@ -309,7 +309,7 @@ pub(super) fn openapi_paths(paths: &mut serde_json::Map<String, Value>) {
     for (path, summary, props, required) in [
         ("rename", "Rename a theme; re-runs keep the name.", json!({"label": {"type": "string", "maxLength": 120}}), vec!["label"]),
         ("merge", "Merge theme `from` into this one (its items, pins and tags move; `from` is deleted).", json!({"from": {"type": ["integer", "string"]}}), vec!["from"]),
-        ("split", "Move the items that mention any of `words` into a new named theme `label` (pinned there). 201 with the new theme.", json!({"words": {"type": "string"}, "label": {"type": "string", "maxLength": 120}}), vec!["words", "label"]),
+        ("split", "Move the items that mention any of `words` into a new named theme `label` (pinned there). 201 with the new theme.", json!({"words": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}, "label": {"type": "string", "maxLength": 120}}), vec!["words", "label"]),
         ("tags", "Pin a manual tag: every item with it belongs to this theme, also after re-runs. A tag is pinned to one theme at most (409).", json!({"tag": {"type": "string"}}), vec!["tag"]),
         ("items", "Pin one evidence item to this theme.", json!({"evidence_id": {"type": ["integer", "string"]}}), vec!["evidence_id"]),
     ] {

@@ -394,7 +394,8 @@ async fn show(
                     @if touchpoints.items.is_empty() { (no_rows(6, touchpoints.total, "No touchpoints yet.")) }
                 }
             } }
-            @if touchpoints.pages() > 1 {
+            // Also past the last page (a stale link), so the table's "pick a page below" has one.
+            @if touchpoints.pages() > 1 || touchpoints.page > touchpoints.pages() {
                 (pager(&format!("/accounts/{id}"), &tp_query, "tp_page", touchpoints.page, touchpoints.pages(), touchpoints.total))
             }
             h2 id="commitments" { "Commitments (" (commitments.len()) ")" }
