@@ -1535,6 +1535,14 @@ fn every_documented_path_and_method_is_routed() {
             )
             .await,
         );
+        // A reference request (B3), asked for the account's contact's kind of activity.
+        let reference = created(
+            app.post_json(
+                "/api/v1/references",
+                &json!({"activity": "reference_call", "prospect_name": "Spec prospect"}),
+            )
+            .await,
+        );
         // A theme made by hand (C4).
         let theme = created(
             app.post_json("/api/v1/themes", &json!({"label": "Spec theme"}))
@@ -1543,6 +1551,8 @@ fn every_documented_path_and_method_is_routed() {
         let ids: Vec<(&str, i64)> = ids
             .into_iter()
             .chain([
+                ("references", reference),
+                ("advocates", contact),
                 ("themes", theme),
                 ("media", media),
                 ("evidence", evidence),

@@ -473,3 +473,168 @@ async fn outcome(
     visible(&r)?;
     Ok(Json(st.run(move |s| s.set_request_outcome(id, o, rev)).await?).into_response())
 }
+
+/// The advocate and reference routes in the OpenAPI document.
+pub(crate) fn openapi_paths(paths: &mut serde_json::Map<String, serde_json::Value>) {
+    use super::openapi::{id_param, op, query};
+    use serde_json::Value;
+    let (advocates, references) = ("advocates", "references");
+    let body = |mut m: serde_json::Map<String, Value>, schema: Value| {
+        m.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+        );
+        Value::Object(m)
+    };
+    let object = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
+    let text = json!({"type": "string"});
+    let yes_no = json!({"type": ["boolean", "string"]});
+    let number = json!({"type": ["integer", "string"]});
+    let list = json!({"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string", "description": "separated by ;"}]});
+    let date = json!({"type": "string", "format": "date"});
+    let names = |all: Vec<&str>| all.join(", ");
+
+    let mut list_op = op("Advocate candidates by score, highest first: score, its parts, motivations, fatigue (items, total)", advocates);
+    list_op.insert(
+        "parameters".into(),
+        query(&[
+            ("rock_stars", "yes: only rock stars"),
+            (
+                "offer",
+                &format!(
+                    "only advocates whom this opportunity serves: {}",
+                    names(Opportunity::ALL.iter().map(|o| o.as_str()).collect())
+                ),
+            ),
+            ("limit", "1 to 1000, default 100"),
+        ]),
+    );
+    paths.insert("/api/v1/advocates".into(), json!({"get": list_op}));
+    let motivations = names(Motivation::ALL.iter().map(|m| m.as_str()).collect());
+    paths.insert(
+        "/api/v1/advocates/{id}".into(),
+        json!({
+            "parameters": id_param(),
+            "get": op("One advocate by contact id: score and its parts, motivations and what to offer, activities, incentives, fatigue", advocates),
+            "put": body(
+                op("Change an advocate's profile (managers); omitted fields keep their value", advocates),
+                object(json!({
+                    "lead_user": yes_no, "modifies_product": yes_no, "notes": text,
+                    "motivations": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}], "description": motivations},
+                }), &[]),
+            ),
+        }),
+    );
+    paths.insert(
+        "/api/v1/advocates/{id}/activities".into(),
+        json!({"parameters": id_param(), "post": body(
+            op("Record an advocacy activity (managers); 201 with its id", advocates),
+            object(json!({
+                "opportunity": {"type": "string", "description": names(Opportunity::ALL.iter().map(|o| o.as_str()).collect())},
+                "status": {"type": "string", "description": "default: accepted"},
+                "occurred_on": date, "notes": text,
+            }), &["opportunity", "occurred_on"]),
+        )}),
+    );
+    paths.insert(
+        "/api/v1/advocates/{id}/incentives".into(),
+        json!({"parameters": id_param(), "post": body(
+            op("Record a gift, invitation or other recognition given (managers); 201 with its id", advocates),
+            object(json!({
+                "kind": {"type": "string", "description": names(IncentiveKind::ALL.iter().map(|k| k.as_str()).collect())},
+                "given_on": date, "description": text, "value": number,
+            }), &["kind", "given_on"]),
+        )}),
+    );
+    let settings: serde_json::Map<String, Value> = [
+        "profitable",
+        "exceptional_value",
+        "affiliates",
+        "leading_edge",
+        "serves_others",
+        "rock_star_score",
+        "fatigue_limit",
+        "fatigue_window_days",
+        "nomination_stale_days",
+        "ask_wait_days",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), number.clone()))
+    .collect();
+    paths.insert(
+        "/api/v1/program/settings".into(),
+        json!({
+            "get": op("Score weights, the rock-star threshold, fatigue and nomination settings", advocates),
+            "put": body(op("Change any of the settings (managers; whole numbers); answers with all of them", advocates), object(Value::Object(settings), &[])),
+        }),
+    );
+    paths.insert(
+        "/api/v1/program/report".into(),
+        json!({"get": op("The program report (managers): activity per advocate, fatigue, influenced pipeline and won revenue, win rate with and without a reference, criteria that found no match", advocates)}),
+    );
+    let mut request: serde_json::Map<String, Value> = serde_json::Map::new();
+    for f in REQUEST_FIELDS {
+        let schema = match *f {
+            "prospect_account_id" | "deal_value" => number.clone(),
+            "needed_by" => date.clone(),
+            "products" | "topics" => list.clone(),
+            f if f.ends_with("_required") => yes_no.clone(),
+            _ => text.clone(),
+        };
+        request.insert(f.to_string(), schema);
+    }
+    let request = object(Value::Object(request), &["activity"]);
+    let mut list_requests = op(
+        "Reference requests, newest first (reps see their own; managers all)",
+        references,
+    );
+    list_requests.insert(
+        "parameters".into(),
+        query(&[(
+            "status",
+            &names(RequestStatus::ALL.iter().map(|s| s.as_str()).collect()),
+        )]),
+    );
+    paths.insert(
+        "/api/v1/references".into(),
+        json!({"get": list_requests, "post": body(op("Ask for a reference for a deal: the activity, the deal, and criteria (each may be required); 201", references), request.clone())}),
+    );
+    paths.insert(
+        "/api/v1/references/match".into(),
+        json!({"post": body(op("Rank candidates for criteria without saving a request: score breakdown and why others were left out", references), request)}),
+    );
+    paths.insert(
+        "/api/v1/references/{id}".into(),
+        json!({"parameters": id_param(), "get": op("One request with its history", references)}),
+    );
+    let mut cands = op("Ranked candidates for a request, with the score breakdown (consent, do-not-contact, at-risk accounts and fatigue excluded)", references);
+    cands.insert(
+        "parameters".into(),
+        json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+               {"name": "limit", "in": "query", "schema": {"type": "string"}, "description": "1 to 200, default 10"}]),
+    );
+    paths.insert(
+        "/api/v1/references/{id}/candidates".into(),
+        json!({"get": cands}),
+    );
+    paths.insert(
+        "/api/v1/references/{id}/status".into(),
+        json!({"parameters": id_param(), "post": body(
+            op("Move a request: requested → proposed (with contact_id) → asked → accepted/declined → completed (managers)", references),
+            object(json!({
+                "status": {"type": "string", "description": names(RequestStatus::ALL.iter().map(|s| s.as_str()).collect())},
+                "contact_id": number, "note": text,
+            }), &["status"]),
+        )}),
+    );
+    paths.insert(
+        "/api/v1/references/{id}/outcome".into(),
+        json!({"parameters": id_param(), "post": body(
+            op("Record the deal's outcome and the revenue the reference influenced", references),
+            object(json!({
+                "outcome": {"type": "string", "description": names(DealOutcome::ALL.iter().map(|o| o.as_str()).collect())},
+                "revenue_influenced": number,
+            }), &["outcome"]),
+        )}),
+    );
+}
