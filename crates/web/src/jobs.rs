@@ -143,6 +143,32 @@ impl ImportJobs {
         Ok(job)
     }
 
+    /// Keeps an import that ran in the request as a finished job, so its rejected rows can be
+    /// downloaded like a background import's.
+    pub fn record(
+        &self,
+        user_id: i64,
+        file_name: String,
+        bytes: u64,
+        outcome: ImportOutcome,
+    ) -> Arc<ImportJob> {
+        let job = Arc::new(ImportJob {
+            id: peerstage_store::random_token("")[..16].to_string(),
+            user_id,
+            kind: peerstage_core::import::ImportKind::parse(&outcome.kind)
+                .unwrap_or(ImportKind::Accounts),
+            file_name,
+            bytes,
+            started: Instant::now(),
+            finished: Mutex::new(Some(Duration::ZERO)),
+            read: AtomicU64::new(bytes),
+            phase: Mutex::new(Phase::Done(Box::new(outcome))),
+        });
+        // A finished job never counts against the running limit.
+        let _ = self.admit(job.clone(), usize::MAX);
+        job
+    }
+
     /// Adds a job unless its user already has `running_limit` running, then forgets the
     /// oldest finished jobs beyond those kept (running ones always stay).
     fn admit(&self, job: Arc<ImportJob>, running_limit: usize) -> Result<(), String> {

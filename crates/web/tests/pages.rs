@@ -739,6 +739,34 @@ B-4,,smb,many\n";
         assert!(r.text().contains("2 rejected rows skipped"));
         assert_eq!(app.account_total().await, 2);
 
+        // The rejected rows download with their reasons, as the command line writes them.
+        let page = r.text();
+        let link = page
+            .split("href=\"")
+            .find(|p| p.contains("/rejects.csv"))
+            .and_then(|p| p.split('"').next())
+            .unwrap_or_else(|| panic!("no rejects link: {page}"))
+            .to_string();
+        assert!(page.contains("Download the 2 rejected rows with their reasons (CSV)"));
+        let csv_back = app.get(&link).await;
+        csv_back.expect(200);
+        assert!(csv_back.content_type().starts_with("text/csv"));
+        assert!(csv_back
+            .header(axum::http::header::CONTENT_DISPOSITION)
+            .contains("upload.rejects.csv"));
+        let text = csv_back.text();
+        assert!(
+            text.starts_with("line,reasons,external_id,name,segment,employees"),
+            "{text}"
+        );
+        assert!(text.contains("3,\"segment: unknown value 'huge'"), "{text}");
+        assert!(text.contains("B-4,,smb,many"), "{text}");
+        // Nobody else's to read.
+        let other = app
+            .identity("other-importer@example.com", peerstage_core::Role::Manager)
+            .await;
+        app.as_user(&other).get(&link).await.expect(404);
+
         let r = upload(&app, "planets", csv, false).await;
         r.expect(422);
         assert!(r.text().contains("What the file holds"));

@@ -1,11 +1,11 @@
 use super::layout::{page, refreshing_page};
-use super::widgets::enum_options;
+use super::widgets::{count, enum_options};
 use crate::error::PageError;
 use crate::jobs::{ImportJob, Phase};
 use crate::transfer::{export_response, import_options, run_import};
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
         .route("/transfer/jobs/{id}", get(job_page))
+        .route("/transfer/jobs/{id}/rejects.csv", get(rejects_download))
         .route("/export/{file}", get(download))
 }
 
@@ -89,7 +90,8 @@ async fn form(State(st): State<AppState>) -> Result<Markup, PageError> {
     Ok(form_page(&st, None))
 }
 
-pub(crate) fn report(outcome: &ImportOutcome) -> Markup {
+/// What an import did. `rejects`: where its rejected rows download, when it kept them.
+pub(crate) fn report(outcome: &ImportOutcome, rejects: Option<&str>) -> Markup {
     html! {
         @if let Some(e) = &outcome.file_error {
             strong { "Nothing was imported: " } (e)
@@ -105,6 +107,9 @@ pub(crate) fn report(outcome: &ImportOutcome) -> Markup {
         }
         @if let Some(e) = &outcome.evidence_error {
             p { "The rows are saved, but turning their text into evidence failed (" (e) "). It is tried again when the server next starts or at the next import." }
+        }
+        @if let Some(url) = rejects.filter(|_| !outcome.rejected_rows.is_empty()) {
+            p { a href=(url) download { "Download the " (count(outcome.rejected_rows.len() as u64)) " rejected rows with their reasons (CSV)" } }
         }
         @if !outcome.ignored_columns.is_empty() { p.small { "Columns not used: " (outcome.ignored_columns.join(", ")) } }
         @if !outcome.errors.is_empty() {
@@ -208,6 +213,7 @@ async fn upload(
             },
         );
     }
+    let size = bytes.len() as u64;
     let outcome = run_import(&st, bytes, options, skip).await?;
     let class = if outcome.committed { "ok" } else { "error" };
     let status = if outcome.committed {
@@ -215,7 +221,24 @@ async fn upload(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok((status, form_page(&st, Some((class, report(&outcome))))).into_response())
+    // Rejected rows stay downloadable for a while, as a background import's do.
+    let kept = match crate::auth::current() {
+        Some(u) if !outcome.rejected_rows.is_empty() => {
+            let name = if file_name.trim().is_empty() {
+                "the uploaded file".to_string()
+            } else {
+                file_name
+            };
+            Some(st.imports.record(u.user.id, name, size, outcome.clone()))
+        }
+        _ => None,
+    };
+    let link = kept.map(|j| rejects_url(&j));
+    Ok((
+        status,
+        form_page(&st, Some((class, report(&outcome, link.as_deref())))),
+    )
+        .into_response())
 }
 
 /// `/transfer/jobs/{id}`: a background import's progress, reloading itself each second until
@@ -308,10 +331,61 @@ fn job_view(job: &ImportJob) -> Response {
             };
             finished(
                 status,
-                html! { div class=(format!("notice {class}")) { (report(&outcome)) } },
+                html! { div class=(format!("notice {class}")) { (report(&outcome, Some(&rejects_url(job)))) } },
             )
         }
     }
+}
+
+fn rejects_url(job: &ImportJob) -> String {
+    format!("/transfer/jobs/{}/rejects.csv", job.id)
+}
+
+/// `/transfer/jobs/{id}/rejects.csv`: an import's rejected rows with their reasons, the file
+/// the command line writes with `--skip-invalid`.
+async fn rejects_download(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
+    let job = st
+        .imports
+        .mine(&id)
+        .map_err(|why| PageError::not_found(why.to_string()))?;
+    let Phase::Done(outcome) = job.phase() else {
+        return Err(PageError::not_found(
+            "This import has no rejected rows (yet).",
+        ));
+    };
+    if outcome.rejected_rows.is_empty() {
+        return Err(PageError::not_found("This import rejected no rows."));
+    }
+    let mut csv = Vec::new();
+    outcome
+        .write_rejects(&mut csv)
+        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let stem = job.file_name.trim_end_matches(".csv");
+    let name: String = format!("{stem}.rejects.csv")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }
 
 /// A job's state in a word or two, for the list of recent imports.
