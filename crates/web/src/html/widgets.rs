@@ -224,13 +224,13 @@ pub fn sort_header(
 /// the pager below links back.
 pub fn no_rows(colspan: u32, total: u64, empty: &str) -> Markup {
     html! {
-        tr { td colspan=(colspan) .muted {
+        tr { td.muted.empty colspan=(colspan) { span {
             @if total > 0 {
                 "This page is past the last one: " (count(total)) " in all. Pick a page below."
             } @else {
                 (empty)
             }
-        } }
+        } } }
     }
 }
 
@@ -262,7 +262,8 @@ pub fn pager(path: &str, query: &Fields, param: &str, page: u32, pages: u32, tot
     html! {
         nav.pager aria-label="Pages" {
             span { (count(total)) " in all · page " (count(page)) " of " (count(pages)) }
-            @if page > 1 { a href=(link(page - 1)) rel="prev" { "← Previous" } }
+            // Past the end (a stale link), "previous" is the last page there is.
+            @if page > 1 { a href=(link((page - 1).min(pages))) rel="prev" { "← Previous" } }
             @for (p, gap) in &items {
                 @if *gap { span { "…" } }
                 @if *p == page { span.current { (p) } } @else { a href=(link(*p)) { (p) } }
