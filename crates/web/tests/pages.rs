@@ -193,8 +193,8 @@ fn the_accounts_page_filters_and_sorts_by_its_parameters() {
         );
         assert!(!body.contains("No accounts match"));
         assert!(
-            body.contains("href=\"/accounts?per_page=2&amp;page=2\""),
-            "{body}"
+            body.contains("href=\"/accounts?per_page=2&amp;page=2\" rel=\"prev\""),
+            "previous is the last page there is: {body}"
         );
         let body = app.get("/accounts?q=nothing-like-it").await.text();
         assert!(body.contains("No accounts match these filters."));
