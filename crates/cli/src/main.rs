@@ -742,6 +742,11 @@ fn import(
     if outcome.rows == 0 {
         eprintln!("note: the file has a header but no rows: nothing to import");
     }
+    // --skip-invalid asked to leave bad rows out, not to succeed with none in: a script
+    // must see that nothing of the file arrived.
+    if outcome.rows > 0 && outcome.rejected == outcome.rows {
+        bail!("every row was rejected, so nothing was imported (their reasons are above)");
+    }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "imported {}: {}, {} new, {} updated, {} unchanged, {} rejected in {:.2}s ({:.0} rows/s)",

@@ -609,6 +609,28 @@ fn skip_invalid_writes_rejects_to_the_path_given() {
 }
 
 #[test]
+fn skip_invalid_with_every_row_rejected_fails_but_writes_the_rejects() {
+    for db in Db::all() {
+        seed_accounts(&db);
+        let before = db.snapshot();
+        let f = db.file(
+            "all-bad.csv",
+            "external_id,name,region\nB1,Bad One,Mars\nB2,Bad Two,Venus\n",
+        );
+        let run = db
+            .import("accounts", &f, &["--skip-invalid"])
+            .fails()
+            .says(&["2 of 2 rows are invalid", "every row was rejected"]);
+        assert!(
+            run.stderr.contains("2 rejected rows written"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(db.snapshot(), before);
+    }
+}
+
+#[test]
 fn skip_invalid_with_only_good_rows_writes_no_rejects_file() {
     for db in Db::all() {
         let f = db.file("good.csv", ACCOUNTS);
