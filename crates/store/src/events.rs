@@ -1179,9 +1179,10 @@ impl Store {
                     detail: r.opt_text(2).map(|o| format!("owner: {o}")),
                 })
                 .collect();
-            // The guest's own latest answer, else the account's.
+            // The guest's own latest answer, else the account's. (A CASE, not `contact_id = ?`:
+            // anonymous answers compare as NULL, which PostgreSQL sorts first and SQLite last.)
             let nps = c.query_one(
-                "SELECT responded_on, score, comment FROM nps_responses WHERE account_id = ? ORDER BY (contact_id = ?) DESC, responded_on DESC, id DESC LIMIT 1",
+                "SELECT responded_on, score, comment FROM nps_responses WHERE account_id = ? ORDER BY CASE WHEN contact_id = ? THEN 0 ELSE 1 END, responded_on DESC, id DESC LIMIT 1",
                 &[a.clone(), Value::Int(contact_id)],
             )?;
             let evidence = |c: &mut dyn Conn, kind: &str| -> Result<Vec<BriefItem>> {

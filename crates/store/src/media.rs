@@ -248,7 +248,7 @@ impl Store {
         let (w, params) = q.filter();
         self.with_conn(|c| {
             Ok(c.query(
-                &format!("SELECT {COLUMNS} FROM {FROM} {w} ORDER BY m.recorded_on DESC, m.id DESC LIMIT {}", crate::refops::LIST_CAP),
+                &format!("SELECT {COLUMNS} FROM {FROM} {w} ORDER BY (m.recorded_on IS NULL), m.recorded_on DESC, m.id DESC LIMIT {}", crate::refops::LIST_CAP),
                 &params,
             )?
             .iter()

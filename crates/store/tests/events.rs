@@ -488,6 +488,13 @@ fn guests_briefing_capture_outcomes_and_exports() {
             .unwrap(),
         )
         .unwrap();
+        // An older anonymous answer of the same account: the guest's own still comes first
+        // (PostgreSQL once sorted the anonymous one first).
+        s.create_nps(
+            &NpsData::from_fields(acme, &f(&[("score", "9"), ("responded_on", "2026-03-25")]))
+                .unwrap(),
+        )
+        .unwrap();
 
         let e = event(s, "Summit", "2026-12-01");
         let g = |contact: i64, extra: &[(&str, &str)]| {
