@@ -399,7 +399,7 @@ impl Store {
                         _ => contact_id.or(before.advocate_contact_id).ok_or_else(|| FieldErrors::single("contact_id", "choose the advocate"))?,
                     };
                     let ok = c.query_one(
-                        "SELECT c.reference_consent, c.do_not_contact, c.account_id, a.lifecycle FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
+                        "SELECT c.reference_consent, c.do_not_contact, c.account_id, a.lifecycle, a.at_risk FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
                         &[Value::Int(cid)],
                     )?;
                     let consent = match (&ok, ConsentActivity::of(before.activity)) {
@@ -419,7 +419,18 @@ impl Store {
                         Some(r) if r.text(3) != "customer" => {
                             return Err(FieldErrors::single("contact_id", "this contact's account is not a customer").into())
                         }
-                        Some(_) => Some(cid),
+                        // The other hard rules of matching hold for a contact named by hand too.
+                        Some(r) if r.bool(4) => {
+                            return Err(FieldErrors::single("contact_id", "this contact's account is at risk: win it back before asking it for a reference").into())
+                        }
+                        Some(_) => {
+                            let settings = crate::advocates::load_settings(c)?.matching;
+                            let recent = recent_reference_activities(c, cid, id, settings.fatigue_window_days, today)?;
+                            if recent >= i64::from(settings.fatigue_limit) {
+                                return Err(FieldErrors::single("contact_id", format!("this advocate is fatigued: {recent} reference activities in the last {} days (limit {}); propose someone else", settings.fatigue_window_days, settings.fatigue_limit)).into());
+                            }
+                            Some(cid)
+                        }
                     }
                 }
                 _ => before.advocate_contact_id,
@@ -572,4 +583,33 @@ fn step(
         &[Value::Int(id), Value::Time(now()), Value::from(status.as_str()), Value::from(contact), Value::from(actor), Value::from(note)],
     )?;
     Ok(())
+}
+
+/// Reference activities (accepted or completed) of `contact_id` in the fatigue window ending
+/// `today`, other than request `except`'s own: what the fatigue limit counts (B3).
+fn recent_reference_activities(
+    c: &mut dyn Conn,
+    contact_id: i64,
+    except: i64,
+    window_days: u32,
+    today: NaiveDate,
+) -> Result<i64> {
+    let refs: Vec<String> = Opportunity::ALL
+        .iter()
+        .filter(|o| o.is_reference_activity())
+        .map(|o| format!("'{}'", o.as_str()))
+        .collect();
+    Ok(c.query_int(
+        &format!(
+            "SELECT count(*) FROM advocate_activities WHERE contact_id = ? AND status IN ('accepted', 'completed') \
+             AND opportunity IN ({}) AND occurred_on >= ? AND occurred_on <= ? AND (request_id IS NULL OR request_id <> ?)",
+            refs.join(", ")
+        ),
+        &[
+            Value::Int(contact_id),
+            Value::Date(today - chrono::Days::new(u64::from(window_days))),
+            Value::Date(today),
+            Value::Int(except),
+        ],
+    )?)
 }

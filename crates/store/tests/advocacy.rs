@@ -977,6 +977,55 @@ fn the_prospects_own_account_is_never_proposed_for_its_request() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+fn a_contact_named_by_hand_meets_the_at_risk_and_fatigue_rules_too() {
+    each(|s| {
+        let risky = account(
+            s,
+            "Shaky Clinic",
+            &[("at_risk", "yes"), ("at_risk_reason", "Outage last month")],
+        );
+        let shaky = contact(s, risky, "Sol Shaky", &[]);
+        let busy = contact(s, account(s, "Busy Clinic", &[]), "Bea Busy", &[]);
+        settings(s, |p| p.matching.fatigue_limit = 2);
+        let ask = |name: &str| {
+            s.create_request(&new_request(name, None, 10_000, industry("Healthcare")))
+                .unwrap()
+                .id
+        };
+        let id = ask("Prospect Risk");
+        let e = field_error(
+            s.advance_request(id, RequestStatus::Proposed, Some(shaky), None, today()),
+            "contact_id",
+        );
+        assert!(e.contains("at risk"), "{e}");
+
+        // Two reference activities reach the limit of 2: a third request may not name her,
+        // neither when proposing nor when asking someone proposed before she got busy.
+        let later = ask("Prospect Later");
+        advance(s, later, RequestStatus::Proposed, Some(busy));
+        give_reference(s, ask("Prospect One"), busy, RequestStatus::Completed);
+        give_reference(s, ask("Prospect Two"), busy, RequestStatus::Accepted);
+        let e = field_error(
+            s.advance_request(id, RequestStatus::Proposed, Some(busy), None, today()),
+            "contact_id",
+        );
+        assert!(e.contains("fatigued: 2 reference activities"), "{e}");
+        let e = field_error(
+            s.advance_request(later, RequestStatus::Asked, None, None, today()),
+            "contact_id",
+        );
+        assert!(e.contains("fatigued"), "{e}");
+        // Her own accepted request moves on: it is one of the two, not a third.
+        let r = s.list_requests(&Default::default()).unwrap();
+        let two = r
+            .iter()
+            .find(|q| q.prospect_name == "Prospect Two")
+            .unwrap();
+        advance(s, two.id, RequestStatus::Completed, None);
+    });
+}
+
+#[test]
 fn a_request_moves_through_its_workflow_and_records_every_step() {
     each(|s| {
         let a = account(s, "Flow Clinic", &[]);

@@ -766,6 +766,10 @@ B-4,,smb,many\n";
             .identity("other-importer@example.com", peerstage_core::Role::Manager)
             .await;
         app.as_user(&other).get(&link).await.expect(404);
+        let viewer = app
+            .identity("viewer-importer@example.com", peerstage_core::Role::Viewer)
+            .await;
+        app.as_user(&viewer).get(&link).await.expect(403);
 
         let r = upload(&app, "planets", csv, false).await;
         r.expect(422);

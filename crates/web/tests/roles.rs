@@ -588,6 +588,9 @@ const TESTED_ELSEWHERE: &[(&str, &str)] = &[
     // A background import's page exists only for the user who started it: pages.rs
     // (`a_large_upload_imports_in_the_background…`) checks who may read it.
     ("GET", "/transfer/jobs/{id}"),
+    // Its rejected rows likewise: pages.rs (`uploading_a_bad_csv_file…`) checks another
+    // importer gets 404 and a viewer 403.
+    ("GET", "/transfer/jobs/{id}/rejects.csv"),
     // The same for the API's form of it: api.rs (`an_import_can_run_in_the_background…`).
     ("GET", "/api/v1/import-jobs/{id}"),
 ];
