@@ -815,3 +815,51 @@ fn each_ops_list_of_requests_opens_on_its_own_sorted_and_paged() {
             .expect(403);
     });
 }
+
+#[test]
+fn the_profitable_trait_shows_no_strength_or_points_to_roles_without_financial_access() {
+    each_db(|app| async move {
+        let (_, advocate) = customer(
+            &app,
+            "Margin Clinic",
+            json!({"lifecycle": "customer", "annual_revenue": 92500, "cost_to_serve": 50700}),
+        )
+        .await;
+        let profitable = |v: &serde_json::Value| {
+            v["score"]["traits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["trait"] == "profitable")
+                .cloned()
+                .unwrap()
+        };
+        let uri = format!("/api/v1/advocates/{advocate}");
+        // Strength is 0.5 + margin ÷ revenue: with revenue readable, it gave the margin away.
+        let full = profitable(&app.get(&uri).await.json());
+        assert!(full["strength"].as_f64().unwrap() > 0.9, "{full}");
+        let rep = app.identity("rep-margin@test.example", Role::Sales).await;
+        let rep = app.as_user(&rep);
+        let seen = profitable(&rep.get(&uri).await.json());
+        assert!(
+            seen.get("strength").is_none() && seen.get("points").is_none(),
+            "{seen}"
+        );
+        assert_eq!(seen["profitable"], true);
+        assert_eq!(seen["because"], "the account is profitable");
+        let listed = rep.get("/api/v1/advocates").await.json();
+        let row = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["candidate"]["contact_id"] == advocate)
+            .cloned()
+            .unwrap();
+        assert!(profitable(&row).get("strength").is_none());
+        let page = rep.get(&format!("/advocates/{advocate}")).await.text();
+        assert!(
+            page.contains("title=\"Shown to roles with financial access\""),
+            "{page}"
+        );
+    });
+}

@@ -56,6 +56,13 @@ fn advocate_json(row: &AdvocateRow) -> serde_json::Value {
                     } else {
                         "the account is not profitable"
                     });
+                    // Strength is 0.5 + margin ÷ revenue, and revenue is readable: together
+                    // they gave the margin away to the cent.
+                    if let Some(o) = t.as_object_mut() {
+                        o.remove("strength");
+                        o.remove("points");
+                        o.insert("profitable".into(), json!(yes));
+                    }
                 }
             }
         }

@@ -220,7 +220,16 @@ fn profile_page(
             h2 { "The five traits" }
             div.table-wrap { table {
                 thead { tr { th { "Trait" } th.num { "Points" } th { "Because" } } }
-                tbody { @for t in &r.score.traits { tr { td { (t.trait_.label()) } td.num { (format!("{:.1}", t.points)) } td { (trait_because(t)) } } } }
+                tbody { @for t in &r.score.traits { tr {
+                    td { (t.trait_.label()) }
+                    // The profitable trait's points follow the margin: not for roles without financial access.
+                    @if t.trait_ == Trait::Profitable && !can(Permission::ReadFinancials) {
+                        td.num title="Shown to roles with financial access" { "—" }
+                    } @else {
+                        td.num { (format!("{:.1}", t.points)) }
+                    }
+                    td { (trait_because(t)) }
+                } } }
             } }
             div.grid.two {
                 div.card {
