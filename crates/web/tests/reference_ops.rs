@@ -863,3 +863,36 @@ fn the_profitable_trait_shows_no_strength_or_points_to_roles_without_financial_a
         );
     });
 }
+
+#[test]
+fn an_incentive_or_activity_with_a_bad_value_is_refused_not_stored_as_zero() {
+    each_db(|app| async move {
+        let (_, advocate) = customer(&app, "Gift Clinic", json!({"lifecycle": "customer"})).await;
+        let uri = format!("/api/v1/advocates/{advocate}/incentives");
+        for value in [json!("abc"), json!("-50"), json!(-7)] {
+            let r = app
+                .post_json(
+                    &uri,
+                    &json!({"kind": "gift", "given_on": "2026-01-05", "description": "A mug", "value": value}),
+                )
+                .await;
+            r.expect(422);
+            assert_eq!(r.error_fields(), ["value"], "{value}");
+        }
+        app.post_json(
+            &uri,
+            &json!({"kind": "gift", "given_on": "2026-01-05", "description": "A mug", "value": 25}),
+        )
+        .await
+        .expect(201);
+        let long = "x".repeat(2001);
+        let r = app
+            .post_json(
+                &format!("/api/v1/advocates/{advocate}/activities"),
+                &json!({"opportunity": "case_study", "occurred_on": "2026-01-05", "notes": long}),
+            )
+            .await;
+        r.expect(422);
+        assert_eq!(r.error_fields(), ["notes"]);
+    });
+}

@@ -199,7 +199,7 @@ async fn add_activity(
     } else {
         f.get("status").to_string()
     };
-    let (Some(o), Some(d)) = (o, d) else {
+    let (Some(o), Some(d), true) = (o, d, e.is_empty()) else {
         return Err(ApiError::invalid(e));
     };
     let aid = st
@@ -224,7 +224,8 @@ async fn add_incentive(
         .flatten()
         .unwrap_or(0);
     let desc = f.get("description").to_string();
-    let (Some(k), Some(d)) = (k, d) else {
+    // Every problem at once; a bad value is refused, never stored as 0.
+    let (Some(k), Some(d), true) = (k, d, e.is_empty()) else {
         return Err(ApiError::invalid(e));
     };
     let iid = st
@@ -550,7 +551,7 @@ pub(crate) fn openapi_paths(paths: &mut serde_json::Map<String, serde_json::Valu
             object(json!({
                 "kind": {"type": "string", "description": names(IncentiveKind::ALL.iter().map(|k| k.as_str()).collect())},
                 "given_on": date, "description": text, "value": number,
-            }), &["kind", "given_on"]),
+            }), &["kind", "given_on", "description"]),
         )}),
     );
     let settings: serde_json::Map<String, Value> = [
