@@ -1179,3 +1179,28 @@ fn the_value_page_and_the_dashboard_agree_on_unprofitable_customers() {
         assert!(home.contains(r#"<a href="/value">1</a>"#), "{home}");
     });
 }
+
+#[test]
+fn the_account_page_offers_edit_and_delete_only_to_roles_that_may() {
+    each_db(|app| async move {
+        let a = app.create_account(json!({"name": "Guarded"})).await;
+        let (edit, delete) = (
+            format!("/accounts/{a}/edit"),
+            format!("/accounts/{a}/delete"),
+        );
+        let page = app.get(&format!("/accounts/{a}")).await.text();
+        assert!(page.contains(&edit) && page.contains(&delete), "{page}");
+        for role in [Role::Viewer, Role::Sales, Role::Product] {
+            let who = app.identity(&format!("{role}@guard.example"), role).await;
+            let page = app
+                .as_user(&who)
+                .get(&format!("/accounts/{a}"))
+                .await
+                .text();
+            assert!(
+                !page.contains(&edit) && !page.contains(&delete),
+                "{role}: {page}"
+            );
+        }
+    });
+}

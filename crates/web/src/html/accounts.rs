@@ -322,13 +322,14 @@ async fn show(
                     h1 { (d.name) }
                     p.subtitle { (d.industry.as_deref().unwrap_or("No industry")) " · " (d.city.as_deref().unwrap_or("")) (d.country.as_deref().map(|c| format!(", {c}")).unwrap_or_default()) " " (status_badges(&a)) }
                 }
-                div.actions[crate::auth::can(Permission::WriteCustomers)] {
+                // `@if`, not `div.actions[…]`: in maud that only toggles the class.
+                @if writer { div.actions {
                     a.btn href=(format!("/accounts/{id}/edit")) { "Edit" }
                     form.inline method="post" action=(format!("/accounts/{id}/delete")) onsubmit="return confirm('Delete this account with its contacts, touchpoints, commitments and NPS responses?')" {
                         (crate::auth::csrf_field())
                         button.danger type="submit" { "Delete" }
                     }
-                }
+                } }
             }
             (notice(q.get("notice")))
             @if d.at_risk { div.notice.error { strong { "At risk: " } (d.at_risk_reason.as_deref().unwrap_or("no reason given")) } }
