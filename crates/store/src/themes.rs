@@ -2,7 +2,7 @@
 //! `core::themes` over the evidence, keeping theme identities across runs, the figures per
 //! theme (volume, months, sentiment, accounts, revenue), and rename, merge, split and pins.
 
-use crate::db::{Conn, Row, Value};
+use crate::db::{Conn, Dialect, Row, Value};
 use crate::{now, Result, Store, StoreError};
 use chrono::{Datelike, NaiveDate};
 use peerstage_core::account::Page;
@@ -416,18 +416,15 @@ impl Store {
                     }
                     None => {
                         created += 1;
-                        c.insert_id(
-                            "INSERT INTO themes (label, named, phrases, signature, quotes, created_at, updated_at) VALUES (?, FALSE, ?, ?, ?, ?, ?)",
-                            &[
-                                Value::from(&cl.label),
-                                Value::from(phrases),
-                                Value::from(sig),
-                                Value::from(quotes.join(";")),
-                                Value::Time(at),
-                                Value::Time(at),
-                            ],
+                        insert_theme(
+                            c,
+                            &cl.label,
+                            false,
+                            Value::from(phrases),
+                            Value::from(sig),
+                            &quotes.join(";"),
+                            at,
                         )?
-                        .unwrap_or_default()
                     }
                 };
                 theme_ids.push(id);
@@ -711,13 +708,16 @@ impl Store {
         let label = check_label(label)?;
         self.transaction(|c| {
             let at = now();
-            let id = c
-                .insert_id(
-                    "INSERT INTO themes (label, named, phrases, signature, quotes, created_at, updated_at) VALUES (?, TRUE, '', '', '', ?, ?)",
-                    &[Value::from(&label), Value::Time(at), Value::Time(at)],
-                )?
-                .unwrap_or_default();
-            self.audit(c, "create", "theme", Some(id), &format!("theme '{label}' created by hand"), None, None)?;
+            let id = insert_theme(c, &label, true, Value::from(""), Value::from(""), "", at)?;
+            self.audit(
+                c,
+                "create",
+                "theme",
+                Some(id),
+                &format!("theme '{label}' created by hand"),
+                None,
+                None,
+            )?;
             Ok(id)
         })
     }
@@ -878,19 +878,15 @@ impl Store {
             let sig = signature_of(&texts);
             let at = now();
             let quotes: Vec<String> = moving.iter().take(3).map(|(i, _)| i.to_string()).collect();
-            let new_id = c
-                .insert_id(
-                    "INSERT INTO themes (label, named, phrases, signature, quotes, created_at, updated_at) VALUES (?, TRUE, ?, ?, ?, ?, ?)",
-                    &[
-                        Value::from(&label),
-                        Value::from(words.trim()),
-                        Value::from(signature_to_text(&sig)),
-                        Value::from(quotes.join(";")),
-                        Value::Time(at),
-                        Value::Time(at),
-                    ],
-                )?
-                .unwrap_or_default();
+            let new_id = insert_theme(
+                c,
+                &label,
+                true,
+                Value::from(words.trim()),
+                Value::from(signature_to_text(&sig)),
+                &quotes.join(";"),
+                at,
+            )?;
             let ids: Vec<String> = moving.iter().map(|(i, _)| i.to_string()).collect();
             for chunk in ids.chunks(500) {
                 c.execute(
@@ -1173,4 +1169,53 @@ pub(crate) fn seed_glossary(c: &mut dyn Conn, by: &str) -> Result<u64> {
         n += 1;
     }
     Ok(n)
+}
+
+/// Adds a theme and returns its id. Ids are never used twice: links kept to a theme merged
+/// away (action items, a merge sent again) must not come to name a new one. PostgreSQL's
+/// identity never hands an id out again; SQLite picks max(id) + 1, which gives the id of a
+/// theme just merged away to the next new one, so there ids come from a high-water mark kept
+/// in `settings`.
+#[allow(clippy::too_many_arguments)]
+fn insert_theme(
+    c: &mut dyn Conn,
+    label: &str,
+    named: bool,
+    phrases: Value,
+    signature: Value,
+    quotes: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<i64> {
+    let mut params = vec![
+        Value::from(label),
+        Value::Bool(named),
+        phrases,
+        signature,
+        Value::from(quotes),
+        Value::Time(at),
+        Value::Time(at),
+    ];
+    if c.dialect() != Dialect::Sqlite {
+        return Ok(c
+            .insert_id(
+                "INSERT INTO themes (label, named, phrases, signature, quotes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                &params,
+            )?
+            .unwrap_or_default());
+    }
+    let id = c.query_int(
+        "SELECT max(coalesce((SELECT max(id) FROM themes), 0), \
+         coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'themes.last_id'), 0)) + 1",
+        &[],
+    )?;
+    c.execute(
+        "INSERT INTO settings (key, value) VALUES ('themes.last_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[Value::from(id.to_string())],
+    )?;
+    params.insert(0, Value::Int(id));
+    c.execute(
+        "INSERT INTO themes (id, label, named, phrases, signature, quotes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        &params,
+    )?;
+    Ok(id)
 }

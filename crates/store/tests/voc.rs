@@ -531,3 +531,21 @@ fn demo_feedback_makes_meaningful_themes() {
         assert!(!lang.theirs_not_ours.is_empty());
     });
 }
+
+#[test]
+fn a_theme_merged_away_never_lends_its_id_to_a_new_one() {
+    each(|s, _| {
+        let keep = s.create_theme("Billing").unwrap();
+        let gone = s.create_theme("Invoices").unwrap();
+        s.merge_themes(keep, gone).unwrap();
+        // SQLite would pick max(id) + 1 = `gone` again; a merge sent twice would then merge
+        // the new theme, and links kept to `gone` would name it.
+        let fresh = s.create_theme("Onboarding").unwrap();
+        assert!(fresh > gone, "{fresh} after {gone}");
+        assert!(
+            s.merge_themes(keep, gone).is_err(),
+            "the second merge finds nothing"
+        );
+        assert!(s.create_theme("Renewals").unwrap() > fresh);
+    });
+}
