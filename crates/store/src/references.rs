@@ -482,6 +482,11 @@ impl Store {
         }
         self.transaction(|c| {
             let before = get(c, id)?;
+            // A reference cannot influence more than the deal is worth. (On a request whose
+            // reference never happened, the report counts the outcome, not the revenue.)
+            if before.deal_value > 0 && revenue_influenced > before.deal_value {
+                return Err(FieldErrors::single("revenue_influenced", format!("is more than the deal's value ({})", peerstage_core::money::format_amount(before.deal_value))).into());
+            }
             c.execute(
                 "UPDATE reference_requests SET outcome = ?, revenue_influenced = ?, updated_at = ? WHERE id = ?",
                 &[Value::from(outcome.as_str()), Value::Int(revenue_influenced), Value::Time(now()), Value::Int(id)],

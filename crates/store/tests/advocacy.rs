@@ -1386,6 +1386,14 @@ fn the_program_report_counts_activity_pipeline_wins_and_gaps() {
         give_reference(s, d, p, RequestStatus::Completed);
         s.set_request_outcome(d, DealOutcome::Lost, 0).unwrap();
         let e = req("E won without", 20_000);
+        let too_much = field_error(
+            s.set_request_outcome(e, DealOutcome::Won, 999_999),
+            "revenue_influenced",
+        );
+        assert!(
+            too_much.contains("more than the deal's value"),
+            "{too_much}"
+        );
         s.set_request_outcome(e, DealOutcome::Won, 20_000).unwrap();
         let f = req("F lost without", 10_000);
         s.set_request_outcome(f, DealOutcome::Lost, 0).unwrap();
