@@ -139,21 +139,37 @@ impl Store {
             c.execute("UPDATE advocate_activities SET notes = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
             c.execute("UPDATE reference_steps SET note = NULL WHERE contact_id = ?", &[Value::Int(contact_id)])?;
             crate::refops::erase(c, contact_id)?;
+            // Every note, comment and commitment of their account that names them, whether
+            // or not it is linked to them ("Paula would love higher limits", "Introduce Paula
+            // to…"); only those the scrub changes are written.
+            let account = Value::Int(contact.data.account_id);
             let notes = c.query(
-                "SELECT t.id, t.notes FROM touchpoints t JOIN touchpoint_contacts tc ON tc.touchpoint_id = t.id WHERE tc.contact_id = ? AND t.notes IS NOT NULL",
-                &[Value::Int(contact_id)],
+                "SELECT id, notes FROM touchpoints WHERE account_id = ? AND notes IS NOT NULL",
+                std::slice::from_ref(&account),
             )?;
             for r in notes {
-                c.execute("UPDATE touchpoints SET notes = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
-                crate::evidence::sync_touchpoint(c, r.int(0))?;
+                let (before, after) = (r.text(1), scrub(&r.text(1)));
+                if after != before {
+                    c.execute("UPDATE touchpoints SET notes = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
+                    crate::evidence::sync_touchpoint(c, r.int(0))?;
+                }
             }
             let comments = c.query(
-                "SELECT id, comment FROM nps_responses WHERE contact_id = ? AND comment IS NOT NULL",
-                &[Value::Int(contact_id)],
+                "SELECT id, comment FROM nps_responses WHERE account_id = ? AND comment IS NOT NULL",
+                std::slice::from_ref(&account),
             )?;
             for r in comments {
-                c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(scrub(&r.text(1))), Value::Int(r.int(0))])?;
-                crate::evidence::sync_nps(c, r.int(0))?;
+                let (before, after) = (r.text(1), scrub(&r.text(1)));
+                if after != before {
+                    c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
+                    crate::evidence::sync_nps(c, r.int(0))?;
+                }
+            }
+            for r in c.query("SELECT id, description FROM commitments WHERE account_id = ?", std::slice::from_ref(&account))? {
+                let (before, after) = (r.text(1), scrub(&r.text(1)));
+                if after != before {
+                    c.execute("UPDATE commitments SET description = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
+                }
             }
             // Their own words kept as evidence (pasted, imported, transcribed, captured) go;
             // evidence that follows a note or comment was scrubbed with it above.

@@ -4,6 +4,7 @@
 //! import and export with tags; privacy export and erasure.
 
 use peerstage_core::account::AccountData;
+use peerstage_core::commitment::CommitmentData;
 use peerstage_core::contact::ContactData;
 use peerstage_core::evidence::{EvidenceData, EvidenceKind, EvidenceQuery, EvidenceSource};
 use peerstage_core::import::{ImportKind, ImportOptions};
@@ -361,14 +362,61 @@ fn privacy_covers_evidence() {
             .unwrap(),
         )
         .unwrap();
+        // Colleagues' notes name her without linking her; a commitment too.
+        let note = s
+            .create_touchpoint(
+                &TouchpointData::from_fields(
+                    acme,
+                    &Fields::from_pairs([
+                        ("kind", "call"),
+                        ("occurred_on", "2026-01-04"),
+                        ("notes", "Ada would love higher API limits"),
+                    ]),
+                )
+                .unwrap(),
+            )
+            .unwrap()
+            .id;
+        let promise = s
+            .create_commitment(
+                &CommitmentData::from_fields(
+                    acme,
+                    &Fields::from_pairs([("description", "Introduce Ada to a reference customer")]),
+                )
+                .unwrap(),
+            )
+            .unwrap()
+            .id;
+        let untouched = s
+            .create_commitment(
+                &CommitmentData::from_fields(
+                    acme,
+                    &Fields::from_pairs([("description", "Send Grace the roadmap")]),
+                )
+                .unwrap(),
+            )
+            .unwrap();
         let export = s.privacy_export(ada).unwrap();
         assert_eq!(export["evidence"].as_array().unwrap().len(), 2, "{export}");
         s.erase_contact(ada).unwrap();
+        assert_eq!(
+            s.get_touchpoint(note).unwrap().data.notes.as_deref(),
+            Some("[erased] would love higher API limits")
+        );
+        assert_eq!(
+            s.get_commitment(promise).unwrap().data.description,
+            "Introduce [erased] to a reference customer"
+        );
+        assert_eq!(
+            s.get_commitment(untouched.id).unwrap(),
+            untouched,
+            "not rewritten"
+        );
         let left = s.list_evidence(&query(&[])).unwrap().items;
         assert_eq!(
             left.len(),
-            2,
-            "Ada's own quote is gone; the NPS comment stays, scrubbed"
+            3,
+            "Ada's own quote is gone; the NPS comment and the colleague's note stay, scrubbed"
         );
         assert!(
             left.iter().all(|e| !e.data.body.contains("Ada")),
