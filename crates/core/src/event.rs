@@ -370,6 +370,27 @@ impl SessionData {
                 );
             }
         }
+        // A clock time skipped when the clocks go forward never happens that day.
+        if let Some(d) = day {
+            let tz = event.tz();
+            for (field, t) in [("start", start), ("end", end)] {
+                if let Some(t) = t {
+                    if matches!(
+                        chrono::TimeZone::from_local_datetime(&tz, &d.and_time(t)),
+                        chrono::LocalResult::None
+                    ) {
+                        e.add(
+                            field,
+                            format!(
+                                "{} does not exist on {d} in {} (the clocks go forward then)",
+                                t.format("%H:%M"),
+                                tz.name()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         e.into_result(|| {
             let d = day.unwrap();
             SessionData {
@@ -399,8 +420,16 @@ impl SessionData {
         ])
     }
 
-    pub fn minutes(&self) -> i64 {
-        (self.ends_at - self.starts_at).num_minutes()
+    /// How long the session lasts in the event's time zone: on the day the clocks change,
+    /// 01:30–03:30 may last one hour or three.
+    pub fn minutes_in(&self, tz: chrono_tz::Tz) -> i64 {
+        use chrono::TimeZone;
+        let at = |t: NaiveDateTime| tz.from_local_datetime(&t).earliest();
+        match (at(self.starts_at), at(self.ends_at)) {
+            (Some(a), Some(b)) => (b - a).num_minutes(),
+            // A time the clocks skipped (saved before it was refused): read as written.
+            _ => (self.ends_at - self.starts_at).num_minutes(),
+        }
     }
 }
 
@@ -510,8 +539,8 @@ impl Session {
     pub fn has_customer(&self) -> bool {
         self.speakers.iter().any(Speaker::is_customer)
     }
-    pub fn minutes(&self) -> i64 {
-        self.data.minutes()
+    pub fn minutes_in(&self, tz: chrono_tz::Tz) -> i64 {
+        self.data.minutes_in(tz)
     }
     fn overlaps(&self, o: &Session) -> bool {
         self.data.starts_at < o.data.ends_at && o.data.starts_at < self.data.ends_at
@@ -722,6 +751,8 @@ pub struct StageInputs<'a> {
     pub customer_target: f64,
     pub history: &'a [FeaturedAt],
     pub account_names: &'a BTreeMap<i64, String>,
+    /// The event's time zone, in which its sessions' minutes are counted.
+    pub tz: chrono_tz::Tz,
 }
 
 fn pct(v: f64) -> String {
@@ -816,8 +847,8 @@ pub fn stage_checks(sessions: &[Session], inp: &StageInputs) -> Vec<StageCheck> 
         }
         out.push(c);
 
-        let total: i64 = main.iter().map(|s| s.minutes()).sum();
-        let cust: i64 = main_customer.iter().map(|s| s.minutes()).sum();
+        let total: i64 = main.iter().map(|s| s.minutes_in(inp.tz)).sum();
+        let cust: i64 = main_customer.iter().map(|s| s.minutes_in(inp.tz)).sum();
         let share = if total > 0 {
             cust as f64 / total as f64
         } else {
@@ -1075,8 +1106,8 @@ pub fn stage_checks(sessions: &[Session], inp: &StageInputs) -> Vec<StageCheck> 
         ));
     } else {
         let share = issues.len() as f64 / (issues.len() + roadmap.len()) as f64;
-        let im: i64 = issues.iter().map(|s| s.minutes()).sum();
-        let rm: i64 = roadmap.iter().map(|s| s.minutes()).sum();
+        let im: i64 = issues.iter().map(|s| s.minutes_in(inp.tz)).sum();
+        let rm: i64 = roadmap.iter().map(|s| s.minutes_in(inp.tz)).sum();
         let ok = issues.len() >= roadmap.len();
         let mut c = check(
             "issues_vs_roadmap",
@@ -1654,6 +1685,7 @@ mod tests {
             customer_target: DEFAULT_CUSTOMER_TARGET,
             history,
             account_names: names,
+            tz: chrono_tz::UTC,
         }
     }
     fn find<'a>(c: &'a [StageCheck], code: &str) -> &'a StageCheck {
@@ -2201,5 +2233,60 @@ mod tests {
             ("Rita", vec!["Cy (MedCo, speaker)".to_string()])
         );
         assert_eq!(i[1].meet, vec!["Ann (Co1, guest)".to_string()]);
+    }
+
+    #[test]
+    fn minutes_count_real_time_on_the_days_the_clocks_change() {
+        let ev = EventData::from_fields(&Fields::from_pairs([
+            ("name", "Spring summit"),
+            ("kind", "conference"),
+            ("starts_on", "2027-03-28"),
+            ("time_zone", "Europe/Berlin"),
+        ]))
+        .unwrap();
+        let session = |start: &str, end: &str| {
+            SessionData::from_fields(
+                &Fields::from_pairs([
+                    ("room_id", "1"),
+                    ("title", "Keynote"),
+                    ("format", "keynote"),
+                    ("start", start),
+                    ("end", end),
+                ]),
+                &ev,
+            )
+        };
+        // 02:00 becomes 03:00 that night: 01:30–03:30 is one hour.
+        let s = session("01:30", "03:30").unwrap();
+        assert_eq!(s.minutes_in(ev.tz()), 60);
+        assert_eq!(s.minutes_in(chrono_tz::UTC), 120);
+        let e = session("02:15", "02:45").unwrap_err();
+        assert!(
+            e.get("start")
+                .unwrap()
+                .contains("02:15 does not exist on 2027-03-28 in Europe/Berlin"),
+            "{e:?}"
+        );
+        assert!(e.get("end").is_some());
+        // In autumn 03:00 becomes 02:00 again: 01:30–03:30 lasts three hours.
+        let autumn = EventData::from_fields(&Fields::from_pairs([
+            ("name", "Autumn summit"),
+            ("kind", "conference"),
+            ("starts_on", "2027-10-31"),
+            ("time_zone", "Europe/Berlin"),
+        ]))
+        .unwrap();
+        let s = SessionData::from_fields(
+            &Fields::from_pairs([
+                ("room_id", "1"),
+                ("title", "Keynote"),
+                ("format", "keynote"),
+                ("start", "01:30"),
+                ("end", "03:30"),
+            ]),
+            &autumn,
+        )
+        .unwrap();
+        assert_eq!(s.minutes_in(autumn.tz()), 180);
     }
 }

@@ -823,6 +823,7 @@ impl Store {
                 customer_target: event.data.customer_target,
                 history: &history,
                 account_names: &names,
+                tz: event.data.tz(),
             },
         );
         if suggestions > 0 && checks.iter().any(|c| c.need.is_some()) {
@@ -869,8 +870,8 @@ impl Store {
                     starts_on: e.data.starts_on,
                     main_sessions: main.len(),
                     customer_main_sessions: cust.len(),
-                    main_minutes: main.iter().map(|s| s.minutes()).sum(),
-                    customer_main_minutes: cust.iter().map(|s| s.minutes()).sum(),
+                    main_minutes: main.iter().map(|s| s.minutes_in(e.data.tz())).sum(),
+                    customer_main_minutes: cust.iter().map(|s| s.minutes_in(e.data.tz())).sum(),
                     target: e.data.customer_target,
                 });
             }
