@@ -747,6 +747,10 @@ impl Store {
             let session = get_session(c, session_id)?;
             if let Some(cid) = d.contact_id {
                 contact_exists(c, cid, "contact_id")?;
+                // Asking someone to speak contacts them.
+                if c.query_int("SELECT count(*) FROM contacts WHERE id = ? AND do_not_contact = ?", &[Value::Int(cid), Value::Bool(true)])? > 0 {
+                    return Err(FieldErrors::single("contact_id", "this contact must not be contacted (do not contact), so cannot be asked to speak").into());
+                }
             }
             let field = if d.contact_id.is_some() { "contact_id" } else { "name" };
             let id = c.query_int(
@@ -896,9 +900,9 @@ impl Store {
     pub fn add_guest(&self, event_id: i64, d: &GuestData) -> Result<Guest> {
         self.transaction(|c| {
             get_event(c, event_id)?;
-            let owner = c
+            let who = c
                 .query_one(
-                    "SELECT a.owner FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
+                    "SELECT a.owner, c.do_not_contact FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?",
                     &[Value::Int(d.contact_id)],
                 )?
                 .ok_or_else(|| {
@@ -906,8 +910,12 @@ impl Store {
                         "contact_id",
                         format!("no contact has id {}", d.contact_id),
                     ))
-                })?
-                .opt_text(0);
+                })?;
+            // An invitation contacts them; inviting a whole account skips them the same way.
+            if who.bool(1) {
+                return Err(FieldErrors::single("contact_id", "this contact must not be contacted (do not contact), so cannot be invited").into());
+            }
+            let owner = who.opt_text(0);
             if c.query_int(
                 "SELECT count(*) FROM event_guests WHERE event_id = ? AND contact_id = ?",
                 &[Value::Int(event_id), Value::Int(d.contact_id)],

@@ -231,6 +231,22 @@ fn agenda_rules_and_exact_stage_shares() {
         s.add_speaker(keynote, &staff_speaker("Cee Eo")).unwrap();
         s.add_speaker(fire, &customer_speaker(ann)).unwrap();
         s.add_speaker(work, &customer_speaker(bo)).unwrap();
+        // A customer who must not be contacted is not asked to speak.
+        let hush = s
+            .create_contact(
+                &ContactData::from_fields(
+                    health,
+                    &f(&[("name", "Hal Hush"), ("do_not_contact", "yes")]),
+                )
+                .unwrap(),
+            )
+            .unwrap()
+            .id;
+        let why = invalid_field(
+            s.add_speaker(work, &customer_speaker(hush)).unwrap_err(),
+            "contact_id",
+        );
+        assert!(why.contains("do not contact"), "{why}");
 
         // A second session in the main hall at 10:15 is refused, beside the room.
         let clash = session_data(s, e, main, "Clash", "10:15", "10:45", "demo", "other");
@@ -533,6 +549,23 @@ fn guests_briefing_capture_outcomes_and_exports() {
             .add_guest(e, &g(ned, &[("rsvp", "yes"), ("rep", "Sam")]))
             .unwrap();
         s.add_guest(e, &g(mo, &[("rsvp", "maybe")])).unwrap();
+        // Someone who must not be contacted is not invited one by one either.
+        let quiet = s
+            .create_contact(
+                &ContactData::from_fields(
+                    acme,
+                    &f(&[("name", "Quinn Quiet"), ("do_not_contact", "yes")]),
+                )
+                .unwrap(),
+            )
+            .unwrap()
+            .id;
+        match s.add_guest(e, &g(quiet, &[])) {
+            Err(StoreError::Invalid(errors)) => {
+                assert!(errors.get("contact_id").unwrap().contains("do not contact"))
+            }
+            other => panic!("a do-not-contact guest was taken: {other:?}"),
+        }
         // Attendance.
         for guest in [&ann_guest, &ned_guest] {
             let mut data = guest.data.clone();
