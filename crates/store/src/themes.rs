@@ -1040,7 +1040,9 @@ impl Store {
         note: &str,
     ) -> Result<GlossaryEntry> {
         let mut e = FieldErrors::new();
-        let term = term.trim();
+        // One space between words: "quokkamatic   hub" is "Quokkamatic Hub" again.
+        let term = term.split_whitespace().collect::<Vec<_>>().join(" ");
+        let term = term.as_str();
         if term.is_empty() {
             e.add("term", "write the term as we use it");
         } else if term.chars().count() > 120 {

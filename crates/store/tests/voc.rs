@@ -470,6 +470,11 @@ fn glossary_and_customer_language() {
             Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "term"),
             other => panic!("{other:?}"),
         }
+        // Spaces do not make another term.
+        match s.add_glossary_term("  Actionable \t  insights ", "marketing", "") {
+            Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "term"),
+            other => panic!("{other:?}"),
+        }
         match s.add_glossary_term(" ", "slogan", "") {
             Err(StoreError::Invalid(e)) => {
                 let f: Vec<&str> = e.0.iter().map(|x| x.field.as_str()).collect();
