@@ -604,20 +604,39 @@ impl Store {
                     what: "room",
                     id: room_id,
                 })?;
+            // What goes with the room, as it was: the room and its sessions (with their
+            // speakers) each get an audit entry with their values before.
+            let event_id = r.int(0);
+            let room = rooms(c, event_id)?.into_iter().find(|x| x.id == room_id);
+            let gone: Vec<Session> = sessions(c, event_id)?
+                .into_iter()
+                .filter(|s| s.data.room_id == room_id)
+                .collect();
             c.execute(
                 "DELETE FROM event_rooms WHERE id = ?",
                 &[Value::Int(room_id)],
             )?;
-            self.audit(
+            for session in &gone {
+                self.audit_change(
+                    c,
+                    "delete",
+                    "event_session",
+                    session.id,
+                    &format!("{} (with its room {})", session.data.title, r.text(1)),
+                    Some(session),
+                    None,
+                )?;
+            }
+            self.audit_change(
                 c,
                 "delete",
                 "event_room",
-                Some(room_id),
+                room_id,
                 &r.text(1),
-                None,
+                room.as_ref(),
                 None,
             )?;
-            Ok(r.int(0))
+            Ok(event_id)
         })
     }
 

@@ -1090,13 +1090,14 @@ impl Store {
                     ],
                 )?
                 .unwrap_or_default();
-            self.audit(c, "create", "glossary", Some(id), &format!("glossary term '{term}' added"), None, None)?;
-            Ok(GlossaryEntry {
+            let entry = GlossaryEntry {
                 id,
                 term: term.to_string(),
                 category: category.to_string(),
                 note: Some(note.trim().to_string()).filter(|n| !n.is_empty()),
-            })
+            };
+            self.audit_change(c, "create", "glossary", id, &format!("glossary term '{term}' added"), None, Some(&entry))?;
+            Ok(entry)
         })
     }
 

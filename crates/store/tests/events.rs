@@ -358,6 +358,29 @@ fn agenda_rules_and_exact_stage_shares() {
             })
             .unwrap();
         assert!(audit.total >= 4, "{}", audit.total);
+
+        // Deleting a room takes its sessions: each is audited with what it was.
+        s.delete_room(side).unwrap();
+        let deleted = |entity: &str| {
+            s.list_audit(&AuditFilter {
+                entity: Some(entity.into()),
+                action: Some("delete".into()),
+                page: 1,
+                per_page: 50,
+                ..Default::default()
+            })
+            .unwrap()
+            .items
+        };
+        let room = deleted("event_room");
+        assert_eq!(room.len(), 1);
+        assert!(room[0].before.is_some(), "{:?}", room[0]);
+        let sessions = deleted("event_session");
+        assert!(
+            sessions.iter().any(|e| e.entity_id == Some(work)
+                && e.before.as_ref().unwrap()["title"] == "Customer workshop"),
+            "{sessions:?}"
+        );
     });
 }
 

@@ -470,6 +470,19 @@ fn glossary_and_customer_language() {
             Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "term"),
             other => panic!("{other:?}"),
         }
+        // Its creation is audited with what was added.
+        let added = s
+            .list_audit(&peerstage_store::AuditFilter {
+                entity: Some("glossary".into()),
+                page: 1,
+                per_page: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(added.items.iter().any(|e| e
+            .after
+            .as_ref()
+            .is_some_and(|a| a["term"] == "actionable insights")));
         // Spaces do not make another term.
         match s.add_glossary_term("  Actionable \t  insights ", "marketing", "") {
             Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "term"),
