@@ -107,7 +107,10 @@ fn where_clause(q: &AccountQuery, dialect: Dialect) -> (String, Vec<Value>) {
     let mut conds: Vec<String> = Vec::new();
     let mut params = Vec::new();
     if let Some(s) = &q.search {
-        conds.push(format!("{} LIKE ? ESCAPE '\\'", dialect.lower("name")));
+        conds.push(format!(
+            "{} LIKE ? ESCAPE '\\'",
+            dialect.lower_for_search("name", s)
+        ));
         params.push(Value::Text(contains_pattern(s)));
     }
     if let Some(i) = &q.industry {

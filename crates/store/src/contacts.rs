@@ -131,8 +131,8 @@ impl Store {
                     (
                         format!(
                             " WHERE {} LIKE ? ESCAPE '\\' OR {} LIKE ? ESCAPE '\\'",
-                            d.lower("c.name"),
-                            d.lower("coalesce(c.email, '')")
+                            d.lower_for_search("c.name", s),
+                            d.lower_for_search("coalesce(c.email, '')", s)
                         ),
                         vec![Value::Text(pat.clone()), Value::Text(pat)],
                     )

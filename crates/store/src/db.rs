@@ -296,10 +296,14 @@ impl Dialect {
             Dialect::Postgres => format!("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT (external_id) DO NOTHING"),
         }
     }
-    /// `expr` in lower case, every letter folded (SQLite's own `lower` folds only ASCII, so
-    /// its connections carry `unicode_lower`, the same folding as Rust's `to_lowercase`).
-    pub fn lower(self, expr: &str) -> String {
+    /// `expr` as compared with a [`contains_pattern`] of `search` by `LIKE`: folded to lower
+    /// case. SQLite's `lower` folds ASCII only, so its connections carry `unicode_lower` (Rust's
+    /// `to_lowercase`) for a search with other letters; an ASCII search needs no folding there
+    /// at all, since SQLite's `LIKE` ignores ASCII case itself (a function call per row made
+    /// the 100,000-contact search four times slower).
+    pub fn lower_for_search(self, expr: &str, search: &str) -> String {
         match self {
+            Dialect::Sqlite if search.is_ascii() => expr.to_string(),
             Dialect::Sqlite => format!("unicode_lower({expr})"),
             Dialect::Postgres => format!("lower({expr})"),
         }
