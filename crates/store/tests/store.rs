@@ -412,19 +412,18 @@ impl TouchpointExt for peerstage_core::Touchpoint {
     }
 }
 
+/// Reads `csv` as `kind` against what `s` holds, without writing.
+fn parse(s: &Store, kind: ImportKind, csv: &str) -> peerstage_core::import::ParsedFile {
+    let options = ImportOptions {
+        kind,
+        preset: None,
+        overrides: vec![],
+    };
+    read_csv(csv.as_bytes(), &options, &s.lookups(kind).unwrap(), |_| {}).unwrap()
+}
+
 fn import(s: &Store, kind: ImportKind, csv: &str) -> peerstage_store::ImportCounts {
-    let lookups = s.lookups(kind).unwrap();
-    let parsed = read_csv(
-        csv.as_bytes(),
-        &ImportOptions {
-            kind,
-            preset: None,
-            overrides: vec![],
-        },
-        &lookups,
-        |_| {},
-    )
-    .unwrap();
+    let parsed = parse(s, kind, csv);
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
     let records: Vec<_> = parsed.records.into_iter().map(|(_, r)| r).collect();
     s.import_records(kind, &records).unwrap()
@@ -460,17 +459,7 @@ fn a_contact_named_in_its_accounts_history_cannot_move_to_another_account_by_imp
         import(s, ImportKind::Touchpoints, TOUCHPOINTS_CSV); // T1 names C1 at A1
         let moved = "external_id,account_external_id,name,email\nC1,A2,Ada,ada@acme.example\nC2,A1,Bo,bo@bolt.example\n";
         let kind = ImportKind::Contacts;
-        let parsed = read_csv(
-            moved.as_bytes(),
-            &ImportOptions {
-                kind,
-                preset: None,
-                overrides: vec![],
-            },
-            &s.lookups(kind).unwrap(),
-            |_| {},
-        )
-        .unwrap();
+        let parsed = parse(s, kind, moved);
         let errors: Vec<_> = parsed
             .errors
             .iter()
@@ -500,17 +489,7 @@ fn a_contact_named_in_its_accounts_history_cannot_move_to_another_account_by_imp
         .unwrap();
         s.create_media(&recording, None).unwrap();
         let back = "external_id,account_external_id,name,email\nC2,A2,Bo,bo@bolt.example\n";
-        let parsed = read_csv(
-            back.as_bytes(),
-            &ImportOptions {
-                kind,
-                preset: None,
-                overrides: vec![],
-            },
-            &s.lookups(kind).unwrap(),
-            |_| {},
-        )
-        .unwrap();
+        let parsed = parse(s, kind, back);
         assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
         assert!(parsed.errors[0]
             .reason

@@ -238,6 +238,20 @@ async fn add_incentive(
         .into_response())
 }
 
+/// What `PUT /program/settings` takes (whole numbers each).
+const SETTINGS_KEYS: &[&str] = &[
+    "profitable",
+    "exceptional_value",
+    "affiliates",
+    "leading_edge",
+    "serves_others",
+    "rock_star_score",
+    "fatigue_limit",
+    "fatigue_window_days",
+    "nomination_stale_days",
+    "ask_wait_days",
+];
+
 async fn get_settings(State(st): State<AppState>) -> ApiResult<Response> {
     require_api(Permission::ReadCustomers)?;
     Ok(Json(st.run(|s| s.program_settings()).await?).into_response())
@@ -251,19 +265,7 @@ async fn put_settings(
     JsonFields(f): JsonFields,
 ) -> ApiResult<Response> {
     require_api(Permission::ManageAdvocates)?;
-    const KEYS: &[&str] = &[
-        "profitable",
-        "exceptional_value",
-        "affiliates",
-        "leading_edge",
-        "serves_others",
-        "rock_star_score",
-        "fatigue_limit",
-        "fatigue_window_days",
-        "nomination_stale_days",
-        "ask_wait_days",
-    ];
-    only_known(&f, KEYS)?;
+    only_known(&f, SETTINGS_KEYS)?;
     let mut s: ProgramSettings = st.run(|s| s.program_settings()).await?;
     let mut e = FieldErrors::new();
     let mut num = |k: &str, slot: &mut u32, max: i64| {
@@ -554,21 +556,10 @@ pub(crate) fn openapi_paths(paths: &mut serde_json::Map<String, serde_json::Valu
             }), &["kind", "given_on", "description"]),
         )}),
     );
-    let settings: serde_json::Map<String, Value> = [
-        "profitable",
-        "exceptional_value",
-        "affiliates",
-        "leading_edge",
-        "serves_others",
-        "rock_star_score",
-        "fatigue_limit",
-        "fatigue_window_days",
-        "nomination_stale_days",
-        "ask_wait_days",
-    ]
-    .iter()
-    .map(|k| (k.to_string(), number.clone()))
-    .collect();
+    let settings: serde_json::Map<String, Value> = SETTINGS_KEYS
+        .iter()
+        .map(|k| (k.to_string(), number.clone()))
+        .collect();
     paths.insert(
         "/api/v1/program/settings".into(),
         json!({

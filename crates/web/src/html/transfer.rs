@@ -247,12 +247,16 @@ async fn job_page(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
-    let job = st
-        .imports
-        .mine(&id)
-        .map_err(|why| PageError::not_found(why.to_string()))?;
+    let job = my_job(&st, &id)?;
     Ok(job_view(&job))
+}
+
+/// The signed-in user's import `id` (404 for anybody else's), for those who may import.
+fn my_job(st: &AppState, id: &str) -> Result<std::sync::Arc<ImportJob>, PageError> {
+    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
+    st.imports
+        .mine(id)
+        .map_err(|why| PageError::not_found(why.to_string()))
 }
 
 /// A background import as a page: its progress (reloading itself) or its result.
@@ -347,11 +351,7 @@ async fn rejects_download(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    crate::auth::require_page(peerstage_core::Permission::ImportExport)?;
-    let job = st
-        .imports
-        .mine(&id)
-        .map_err(|why| PageError::not_found(why.to_string()))?;
+    let job = my_job(&st, &id)?;
     let Phase::Done(outcome) = job.phase() else {
         return Err(PageError::not_found(
             "This import has no rejected rows (yet).",
