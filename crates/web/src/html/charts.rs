@@ -39,10 +39,14 @@ fn fmt_tick(v: f64) -> String {
         format!("{:.1}M", v / 1e6)
     } else if v.abs() >= 1e4 {
         format!("{:.0}k", v / 1e3)
-    } else if v.fract() == 0.0 {
-        format!("{v:.0}")
     } else {
-        format!("{v:.1}")
+        // Rounded first, so 60.96 reads "61" like 61 does, not "61.0".
+        let r = (v * 10.0).round() / 10.0;
+        if r.fract() == 0.0 {
+            format!("{r:.0}")
+        } else {
+            format!("{r:.1}")
+        }
     }
 }
 
@@ -301,6 +305,15 @@ pub fn sparkline(title: &str, values: &[Option<f64>]) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_the_same_whether_whole_or_nearly() {
+        assert_eq!(fmt_tick(61.0), "61");
+        assert_eq!(fmt_tick(60.96), "61");
+        assert_eq!(fmt_tick(41.34), "41.3");
+        assert_eq!(fmt_tick(-12.04), "-12");
+        assert_eq!(fmt_tick(25_000.0), "25k");
+    }
 
     #[test]
     fn ticks_cover_the_range() {
