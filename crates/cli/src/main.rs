@@ -584,8 +584,6 @@ fn demo(url: &str, seed: u64, scale: f64, reset: bool) -> Result<()> {
 }
 
 fn serve(store: Store, bind: &str, secure_cookies: bool) -> Result<()> {
-    // Notes, comments and reviews written by other tools since the last run become evidence.
-    sync_evidence(&store)?;
     let mut state = peerstage_web::AppState::new(store.clone());
     state.secure_cookies = secure_cookies;
     if store.count_users()? == 0 {
@@ -619,6 +617,25 @@ fn serve(store: Store, bind: &str, secure_cookies: bool) -> Result<()> {
             .with_context(|| format!("cannot listen on {addr}"))?;
         let setup = state.setup_token.clone();
         let app = peerstage_web::app(state);
+        // Notes, comments and reviews written since the last run (an import stopped before its
+        // evidence step, other tools) become evidence beside the running server, which answers
+        // meanwhile: at --scale 10 after a crash that is tens of seconds. Search and themes
+        // show them once it ends; a failure is logged and tried again at the next start.
+        let catch_up = store.clone();
+        std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            match catch_up.sync_evidence_with(|_, _| {}) {
+                Ok(s) if s.added + s.updated + s.removed > 0 => eprintln!(
+                    "evidence caught up: {} new, {} updated, {} removed from notes, comments and reviews in {:.1}s",
+                    s.added,
+                    s.updated,
+                    s.removed,
+                    started.elapsed().as_secs_f64()
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "turning notes into evidence at start failed; it is tried again at the next start or import"),
+            }
+        });
         println!("peerstage is running on http://{addr}/ ({})", store.describe());
         if let Some(token) = setup {
             println!("No users yet. Create the first administrator (this link works once): http://{addr}/setup?token={token}");

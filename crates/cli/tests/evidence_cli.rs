@@ -93,3 +93,76 @@ fn imported_touchpoint_notes_become_evidence() {
         assert_eq!(rows[0]["source"], "touchpoint");
     }
 }
+
+/// Notes left without evidence (an import stopped before its evidence step) become evidence
+/// beside a running server: `serve` answers at once and catches up in the background.
+#[test]
+fn serve_answers_at_once_and_turns_waiting_notes_into_evidence_beside_it() {
+    use peerstage_core::import::{ImportKind, ImportOptions};
+    use std::time::{Duration, Instant};
+    for db in Db::all() {
+        db.import_ok("accounts", "accounts.csv", ACCOUNTS);
+        // Written through the store alone, as an import cut short after its commit leaves them.
+        let store = peerstage_store::Store::open(&db.url).unwrap();
+        let notes: String = (0..300)
+            .map(|i| format!("t{i},A1,call,2026-02-01,The nightly sync failed again on run {i}\n"))
+            .collect();
+        let csv = format!("external_id,account_external_id,kind,occurred_on,notes\n{notes}");
+        let options = ImportOptions {
+            kind: ImportKind::Touchpoints,
+            preset: None,
+            overrides: vec![],
+        };
+        store
+            .import_csv(csv.as_bytes(), &options, false, |_| {})
+            .unwrap();
+        let evidence =
+            |s: &peerstage_store::Store| s.list_evidence(&Default::default()).unwrap().total;
+        assert_eq!(evidence(&store), 0, "{}: nothing synced yet", db.name());
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = db.dir.join("serve.log");
+        let mut server = db
+            .command(&["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(db.dir.join("serve.err")).unwrap())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let answered = loop {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::{Read, Write};
+                s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").unwrap();
+                let mut reply = String::new();
+                let _ = s.read_to_string(&mut reply);
+                if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                    break true;
+                }
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let caught_up = loop {
+            if evidence(&store) == 300 || started.elapsed() > Duration::from_secs(60) {
+                break evidence(&store);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let _ = server.kill();
+        let _ = server.wait();
+        let err = std::fs::read_to_string(db.dir.join("serve.err")).unwrap_or_default();
+        assert!(answered, "{}: the server did not answer: {err}", db.name());
+        assert_eq!(caught_up, 300, "{}: {err}", db.name());
+        assert!(
+            err.contains("evidence caught up: 300 new"),
+            "{}: {err}",
+            db.name()
+        );
+    }
+}
