@@ -49,11 +49,19 @@ impl ImportOutcome {
         let mut head = vec!["line".to_string(), "reasons".to_string()];
         head.extend(self.header.iter().cloned());
         w.write_record(&head)?;
+        // Each line's errors found once (a scan of all errors per row was quadratic: a million
+        // rejected rows would take hours).
+        let mut by_line: std::collections::HashMap<u64, Vec<&peerstage_core::import::RowError>> =
+            std::collections::HashMap::new();
+        for e in &self.errors {
+            by_line.entry(e.line).or_default().push(e);
+        }
         for (line, cells) in &self.rejected_rows {
-            let reasons: Vec<String> = self
-                .errors
+            let reasons: Vec<String> = by_line
+                .get(line)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
                 .iter()
-                .filter(|e| e.line == *line)
                 .map(|e| {
                     if e.column.is_empty() {
                         e.reason.clone()

@@ -86,8 +86,10 @@ impl Store {
                 reason: "was already erased".into(),
             });
         }
-        let mut names: Vec<String> = vec![contact.data.name.clone()];
-        names.extend(
+        // The name and its parts go as whole words only ("Ann" leaves "Annual" alone, "Will"
+        // leaves "Willow"); email, phone and link wherever they appear.
+        let mut words: Vec<String> = vec![contact.data.name.clone()];
+        words.extend(
             contact
                 .data
                 .name
@@ -95,21 +97,23 @@ impl Store {
                 .filter(|p| p.chars().count() >= 3)
                 .map(str::to_string),
         );
-        for v in [
+        words.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        let strings: Vec<String> = [
             &contact.data.email,
             &contact.data.phone,
             &contact.data.public_link,
         ]
         .into_iter()
         .flatten()
-        {
-            names.push(v.clone());
-        }
-        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        .cloned()
+        .collect();
         let scrub = |text: &str| -> String {
             let mut out = text.to_string();
-            for n in &names {
+            for n in &strings {
                 out = out.replace(n.as_str(), "[erased]");
+            }
+            for w in &words {
+                out = replace_word(&out, w);
             }
             out
         };
@@ -141,36 +145,44 @@ impl Store {
             crate::refops::erase(c, contact_id)?;
             // Every note, comment and commitment of their account that names them, whether
             // or not it is linked to them ("Paula would love higher limits", "Introduce Paula
-            // to…"); only those the scrub changes are written.
-            let account = Value::Int(contact.data.account_id);
-            let notes = c.query(
-                "SELECT id, notes FROM touchpoints WHERE account_id = ? AND notes IS NOT NULL",
-                std::slice::from_ref(&account),
-            )?;
-            for r in notes {
+            // to…"), and those linked to them at any account (they may have moved); only those
+            // the scrub changes are written, and remembered for the audit log below.
+            let (account, me) = (Value::Int(contact.data.account_id), Value::Int(contact_id));
+            let mut rewritten: Vec<(&str, Vec<i64>)> = Vec::new();
+            let mut ids = Vec::new();
+            for r in c.query(
+                "SELECT id, notes FROM touchpoints WHERE notes IS NOT NULL AND (account_id = ? \
+                 OR id IN (SELECT touchpoint_id FROM touchpoint_contacts WHERE contact_id = ?))",
+                &[account.clone(), me.clone()],
+            )? {
                 let (before, after) = (r.text(1), scrub(&r.text(1)));
                 if after != before {
                     c.execute("UPDATE touchpoints SET notes = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
                     crate::evidence::sync_touchpoint(c, r.int(0))?;
+                    ids.push(r.int(0));
                 }
             }
-            let comments = c.query(
-                "SELECT id, comment FROM nps_responses WHERE account_id = ? AND comment IS NOT NULL",
-                std::slice::from_ref(&account),
-            )?;
-            for r in comments {
+            rewritten.push(("touchpoint", std::mem::take(&mut ids)));
+            for r in c.query(
+                "SELECT id, comment FROM nps_responses WHERE comment IS NOT NULL AND (account_id = ? OR contact_id = ?)",
+                &[account.clone(), me.clone()],
+            )? {
                 let (before, after) = (r.text(1), scrub(&r.text(1)));
                 if after != before {
                     c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
                     crate::evidence::sync_nps(c, r.int(0))?;
+                    ids.push(r.int(0));
                 }
             }
+            rewritten.push(("nps_response", std::mem::take(&mut ids)));
             for r in c.query("SELECT id, description FROM commitments WHERE account_id = ?", std::slice::from_ref(&account))? {
                 let (before, after) = (r.text(1), scrub(&r.text(1)));
                 if after != before {
                     c.execute("UPDATE commitments SET description = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
+                    ids.push(r.int(0));
                 }
             }
+            rewritten.push(("commitment", std::mem::take(&mut ids)));
             // Their own words kept as evidence (pasted, imported, transcribed, captured) go;
             // evidence that follows a note or comment was scrubbed with it above.
             // Recordings of the person go with their transcript evidence; files after commit.
@@ -204,6 +216,39 @@ impl Store {
                     &[Value::Text(scrub(&r.text(1))), Value::from(json(r.opt_text(2))), Value::from(json(r.opt_text(3))), Value::Int(r.int(0))],
                 )?;
             }
+            // And the entries of the texts scrubbed above that were not linked to them, with
+            // the evidence that follows those notes and comments.
+            for (entity, ids) in &rewritten {
+                for chunk in ids.chunks(500) {
+                    let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                    let follows = match *entity {
+                        "touchpoint" => Some("touchpoint_id"),
+                        "nps_response" => Some("nps_response_id"),
+                        _ => None,
+                    };
+                    let mut sql = format!(
+                        "SELECT a.id, a.summary, a.before_json, a.after_json FROM audit_log a WHERE (a.entity = '{entity}' AND a.entity_id IN ({list}))"
+                    );
+                    if let Some(col) = follows {
+                        sql.push_str(&format!(" OR (a.entity = 'evidence' AND a.entity_id IN (SELECT id FROM evidence WHERE {col} IN ({list})))"));
+                    }
+                    for r in c.query(&sql, &[])? {
+                        let json = |text: Option<String>| {
+                            text.map(|t| match serde_json::from_str::<serde_json::Value>(&t) {
+                                Ok(mut v) => {
+                                    scrub_strings(&mut v, &scrub);
+                                    v.to_string()
+                                }
+                                Err(_) => scrub(&t),
+                            })
+                        };
+                        c.execute(
+                            "UPDATE audit_log SET summary = ?, before_json = ?, after_json = ? WHERE id = ?",
+                            &[Value::Text(scrub(&r.text(1))), Value::from(json(r.opt_text(2))), Value::from(json(r.opt_text(3))), Value::Int(r.int(0))],
+                        )?;
+                    }
+                }
+            }
             c.execute(
                 "UPDATE audit_log SET before_json = NULL, after_json = NULL, summary = ? WHERE entity = 'contact' AND entity_id = ?",
                 &[Value::from("(erased)"), Value::Int(contact_id)],
@@ -216,6 +261,30 @@ impl Store {
     }
 }
 
+/// `text` with each occurrence of `word` that stands alone (no letter or digit touching it on
+/// either side) replaced by `[erased]`.
+fn replace_word(text: &str, word: &str) -> String {
+    if word.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut from) = (0, 0);
+    while let Some(p) = text[from..].find(word) {
+        let (start, end) = (from + p, from + p + word.len());
+        let touches = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        if !touches(text[..start].chars().next_back()) && !touches(text[end..].chars().next()) {
+            out.push_str(&text[copied..start]);
+            out.push_str("[erased]");
+            copied = end;
+            from = end;
+        } else {
+            from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// Applies `scrub` to every string in a JSON value, keys excepted.
 fn scrub_strings(v: &mut serde_json::Value, scrub: &dyn Fn(&str) -> String) {
     match v {
@@ -223,5 +292,31 @@ fn scrub_strings(v: &mut serde_json::Value, scrub: &dyn Fn(&str) -> String) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(|i| scrub_strings(i, scrub)),
         serde_json::Value::Object(map) => map.values_mut().for_each(|i| scrub_strings(i, scrub)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_word;
+
+    #[test]
+    fn only_whole_words_are_erased() {
+        assert_eq!(
+            replace_word("Ann asked about the Annual plan", "Ann"),
+            "[erased] asked about the Annual plan"
+        );
+        assert_eq!(
+            replace_word("Ask Ann. Ann's team; (Ann)", "Ann"),
+            "Ask [erased]. [erased]'s team; ([erased])"
+        );
+        assert_eq!(
+            replace_word("Marketing will ship", "Mark"),
+            "Marketing will ship"
+        );
+        assert_eq!(
+            replace_word("Zoë said hi to Zoë", "Zoë"),
+            "[erased] said hi to [erased]"
+        );
+        assert_eq!(replace_word("JoAnn and Ann", "Ann"), "JoAnn and [erased]");
     }
 }

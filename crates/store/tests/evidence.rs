@@ -370,7 +370,7 @@ fn privacy_covers_evidence() {
                     &Fields::from_pairs([
                         ("kind", "call"),
                         ("occurred_on", "2026-01-04"),
-                        ("notes", "Ada would love higher API limits"),
+                        ("notes", "Ada would love higher API limits, like Adams Corp"),
                     ]),
                 )
                 .unwrap(),
@@ -401,8 +401,24 @@ fn privacy_covers_evidence() {
         s.erase_contact(ada).unwrap();
         assert_eq!(
             s.get_touchpoint(note).unwrap().data.notes.as_deref(),
-            Some("[erased] would love higher API limits")
+            Some("[erased] would love higher API limits, like Adams Corp"),
+            "whole words only"
         );
+        // The note's audit entries (made when it was written) lose her name too.
+        let entries = s
+            .list_audit(&peerstage_store::AuditFilter {
+                entity: Some("touchpoint".into()),
+                entity_id: Some(note),
+                page: 1,
+                per_page: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(!entries.items.is_empty());
+        for e in &entries.items {
+            let text = format!("{} {:?} {:?}", e.summary, e.before, e.after);
+            assert!(!text.contains("Ada would"), "{text}");
+        }
         assert_eq!(
             s.get_commitment(promise).unwrap().data.description,
             "Introduce [erased] to a reference customer"
@@ -419,7 +435,11 @@ fn privacy_covers_evidence() {
             "Ada's own quote is gone; the NPS comment and the colleague's note stay, scrubbed"
         );
         assert!(
-            left.iter().all(|e| !e.data.body.contains("Ada")),
+            left.iter().all(|e| !e
+                .data
+                .body
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == "Ada" || w == "Lovelace")),
             "{left:?}"
         );
         assert!(left.iter().any(|e| e.data.contact_id == Some(grace)));

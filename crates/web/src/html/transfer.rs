@@ -360,10 +360,14 @@ async fn rejects_download(
     if outcome.rejected_rows.is_empty() {
         return Err(PageError::not_found("This import rejected no rows."));
     }
-    let mut csv = Vec::new();
-    outcome
-        .write_rejects(&mut csv)
-        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    // Off the request threads: a large import's rejects take a while to write out.
+    let csv = tokio::task::spawn_blocking(move || {
+        let mut csv = Vec::new();
+        outcome.write_rejects(&mut csv).map(|_| csv)
+    })
+    .await
+    .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let stem = job.file_name.trim_end_matches(".csv");
     let name: String = format!("{stem}.rejects.csv")
         .chars()
