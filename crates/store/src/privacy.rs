@@ -1,6 +1,6 @@
 //! Everything stored about a person, and erasing it (F3).
 
-use crate::db::Value;
+use crate::db::{Conn, Row, Value};
 use crate::{now, AuditFilter, Result, Store};
 use serde_json::json;
 
@@ -201,21 +201,7 @@ impl Store {
                  OR (a.entity = 'review' AND a.entity_id IN (SELECT id FROM reviews WHERE contact_id = ?))",
                 &[Value::Int(contact_id), Value::Int(contact_id), Value::Int(contact_id), Value::Int(contact_id)],
             )?;
-            for r in related {
-                let json = |text: Option<String>| {
-                    text.map(|t| match serde_json::from_str::<serde_json::Value>(&t) {
-                        Ok(mut v) => {
-                            scrub_strings(&mut v, &scrub);
-                            v.to_string()
-                        }
-                        Err(_) => scrub(&t),
-                    })
-                };
-                c.execute(
-                    "UPDATE audit_log SET summary = ?, before_json = ?, after_json = ? WHERE id = ?",
-                    &[Value::Text(scrub(&r.text(1))), Value::from(json(r.opt_text(2))), Value::from(json(r.opt_text(3))), Value::Int(r.int(0))],
-                )?;
-            }
+            scrub_audit_entries(c, related, &scrub)?;
             // And the entries of the texts scrubbed above that were not linked to them, with
             // the evidence that follows those notes and comments.
             for (entity, ids) in &rewritten {
@@ -232,21 +218,8 @@ impl Store {
                     if let Some(col) = follows {
                         sql.push_str(&format!(" OR (a.entity = 'evidence' AND a.entity_id IN (SELECT id FROM evidence WHERE {col} IN ({list})))"));
                     }
-                    for r in c.query(&sql, &[])? {
-                        let json = |text: Option<String>| {
-                            text.map(|t| match serde_json::from_str::<serde_json::Value>(&t) {
-                                Ok(mut v) => {
-                                    scrub_strings(&mut v, &scrub);
-                                    v.to_string()
-                                }
-                                Err(_) => scrub(&t),
-                            })
-                        };
-                        c.execute(
-                            "UPDATE audit_log SET summary = ?, before_json = ?, after_json = ? WHERE id = ?",
-                            &[Value::Text(scrub(&r.text(1))), Value::from(json(r.opt_text(2))), Value::from(json(r.opt_text(3))), Value::Int(r.int(0))],
-                        )?;
-                    }
+                    let entries = c.query(&sql, &[])?;
+                    scrub_audit_entries(c, entries, &scrub)?;
                 }
             }
             c.execute(
@@ -259,6 +232,35 @@ impl Store {
         self.remove_media_files(&media_files);
         Ok(())
     }
+}
+
+/// Rewrites audit entries (rows of id, summary, before_json, after_json) through `scrub`.
+fn scrub_audit_entries(
+    c: &mut dyn Conn,
+    entries: Vec<Row>,
+    scrub: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    for r in entries {
+        let json = |text: Option<String>| {
+            text.map(|t| match serde_json::from_str::<serde_json::Value>(&t) {
+                Ok(mut v) => {
+                    scrub_strings(&mut v, scrub);
+                    v.to_string()
+                }
+                Err(_) => scrub(&t),
+            })
+        };
+        c.execute(
+            "UPDATE audit_log SET summary = ?, before_json = ?, after_json = ? WHERE id = ?",
+            &[
+                Value::Text(scrub(&r.text(1))),
+                Value::from(json(r.opt_text(2))),
+                Value::from(json(r.opt_text(3))),
+                Value::Int(r.int(0)),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// `text` with each occurrence of `word` that stands alone (no letter or digit touching it on
