@@ -148,41 +148,34 @@ impl Store {
             // to…"), and those linked to them at any account (they may have moved); only those
             // the scrub changes are written, and remembered for the audit log below.
             let (account, me) = (Value::Int(contact.data.account_id), Value::Int(contact_id));
-            let mut rewritten: Vec<(&str, Vec<i64>)> = Vec::new();
-            let mut ids = Vec::new();
-            for r in c.query(
-                "SELECT id, notes FROM touchpoints WHERE notes IS NOT NULL AND (account_id = ? \
-                 OR id IN (SELECT touchpoint_id FROM touchpoint_contacts WHERE contact_id = ?))",
-                &[account.clone(), me.clone()],
-            )? {
-                let (before, after) = (r.text(1), scrub(&r.text(1)));
-                if after != before {
-                    c.execute("UPDATE touchpoints SET notes = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
-                    crate::evidence::sync_touchpoint(c, r.int(0))?;
-                    ids.push(r.int(0));
-                }
-            }
-            rewritten.push(("touchpoint", std::mem::take(&mut ids)));
-            for r in c.query(
-                "SELECT id, comment FROM nps_responses WHERE comment IS NOT NULL AND (account_id = ? OR contact_id = ?)",
-                &[account.clone(), me.clone()],
-            )? {
-                let (before, after) = (r.text(1), scrub(&r.text(1)));
-                if after != before {
-                    c.execute("UPDATE nps_responses SET comment = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
-                    crate::evidence::sync_nps(c, r.int(0))?;
-                    ids.push(r.int(0));
-                }
-            }
-            rewritten.push(("nps_response", std::mem::take(&mut ids)));
-            for r in c.query("SELECT id, description FROM commitments WHERE account_id = ?", std::slice::from_ref(&account))? {
-                let (before, after) = (r.text(1), scrub(&r.text(1)));
-                if after != before {
-                    c.execute("UPDATE commitments SET description = ? WHERE id = ?", &[Value::Text(after), Value::Int(r.int(0))])?;
-                    ids.push(r.int(0));
-                }
-            }
-            rewritten.push(("commitment", std::mem::take(&mut ids)));
+            let no_sync: fn(&mut dyn Conn, i64) -> Result<()> = |_, _| Ok(());
+            let rewritten: Vec<(&str, Vec<i64>)> = vec![
+                ("touchpoint", scrub_texts(
+                    c,
+                    "SELECT id, notes FROM touchpoints WHERE notes IS NOT NULL AND (account_id = ? \
+                     OR id IN (SELECT touchpoint_id FROM touchpoint_contacts WHERE contact_id = ?))",
+                    &[account.clone(), me.clone()],
+                    "UPDATE touchpoints SET notes = ? WHERE id = ?",
+                    &scrub,
+                    crate::evidence::sync_touchpoint,
+                )?),
+                ("nps_response", scrub_texts(
+                    c,
+                    "SELECT id, comment FROM nps_responses WHERE comment IS NOT NULL AND (account_id = ? OR contact_id = ?)",
+                    &[account.clone(), me],
+                    "UPDATE nps_responses SET comment = ? WHERE id = ?",
+                    &scrub,
+                    crate::evidence::sync_nps,
+                )?),
+                ("commitment", scrub_texts(
+                    c,
+                    "SELECT id, description FROM commitments WHERE account_id = ?",
+                    &[account],
+                    "UPDATE commitments SET description = ? WHERE id = ?",
+                    &scrub,
+                    no_sync,
+                )?),
+            ];
             // Their own words kept as evidence (pasted, imported, transcribed, captured) go;
             // evidence that follows a note or comment was scrubbed with it above.
             // Recordings of the person go with their transcript evidence; files after commit.
@@ -232,6 +225,28 @@ impl Store {
         self.remove_media_files(&media_files);
         Ok(())
     }
+}
+
+/// Runs `select` (rows of id, text), writes back with `update` each text the scrub changes and
+/// calls `then` for its id (the evidence that follows it); returns the ids rewritten.
+fn scrub_texts(
+    c: &mut dyn Conn,
+    select: &str,
+    params: &[Value],
+    update: &str,
+    scrub: &dyn Fn(&str) -> String,
+    then: fn(&mut dyn Conn, i64) -> Result<()>,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for r in c.query(select, params)? {
+        let (before, after) = (r.text(1), scrub(&r.text(1)));
+        if after != before {
+            c.execute(update, &[Value::Text(after), Value::Int(r.int(0))])?;
+            then(c, r.int(0))?;
+            ids.push(r.int(0));
+        }
+    }
+    Ok(ids)
 }
 
 /// Rewrites audit entries (rows of id, summary, before_json, after_json) through `scrub`.
